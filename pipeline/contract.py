@@ -1,0 +1,228 @@
+"""The canonical export contract: the extracts a hospital delivers and their columns.
+
+This module is the single source of truth for `docs/export-contract.md`, the readers and the
+data-quality suites. Bump CONTRACT_VERSION on any change a hospital must act upon.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+CONTRACT_VERSION = "1.0.0"
+
+ColumnType = Literal["id", "str", "code", "date", "datetime", "float", "int", "bool"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    required: bool = True
+    description: str = ""
+    unit: str | None = None
+    allowed: tuple[str, ...] | None = None
+    identifying: bool = False
+
+
+@dataclass(frozen=True)
+class Extract:
+    name: str
+    description: str
+    record_id: str | None
+    date_column: str | None
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+SEXES = ("M", "F")
+MODALITIES = ("PET", "SCINTIGRAPHY", "CT", "MRI")
+SSTR_TRACERS = (
+    "68GA-DOTATATE",
+    "68GA-DOTATOC",
+    "68GA-DOTANOC",
+    "111IN-PENTETREOTIDE",
+    "99MTC-OCTREOTIDE",
+)
+UPTAKE_VS_LIVER = ("BELOW", "EQUAL", "ABOVE")
+RECIST_RESPONSES = ("CR", "PR", "SD", "PD", "NE")
+GRADES = ("G1", "G2", "G3")
+ASSESSMENT_TYPES = ("ECOG", "LIFE_EXPECTANCY", "MENOPAUSAL_STATUS", "CONTRACEPTION")
+BOARDS = ("RENATEN", "RCP")
+
+_PATIENT_ID = Column("patient_id", "id", description="Hospital patient identifier (IPP).")
+
+EXTRACTS: dict[str, Extract] = {
+    e.name: e
+    for e in (
+        Extract(
+            "patients",
+            "One row per patient known to the export.",
+            record_id="patient_id",
+            date_column=None,
+            columns=(
+                Column(
+                    "patient_id", "id", description="Hospital patient identifier (IPP), unique."
+                ),
+                Column(
+                    "family_name",
+                    "str",
+                    required=False,
+                    identifying=True,
+                    description="Never used for screening; dropped on read.",
+                ),
+                Column(
+                    "given_name",
+                    "str",
+                    required=False,
+                    identifying=True,
+                    description="Never used for screening; dropped on read.",
+                ),
+                Column("birth_date", "date", description="Date of birth."),
+                Column("sex", "code", allowed=SEXES, description="Administrative sex."),
+                Column("death_date", "date", required=False, description="Date of death."),
+                Column(
+                    "social_security_affiliated",
+                    "bool",
+                    required=False,
+                    description="Affiliated to the French social security system.",
+                ),
+                Column(
+                    "childbearing_potential",
+                    "bool",
+                    required=False,
+                    description="Woman of childbearing potential (false after menopause or "
+                    "permanent sterilisation); empty when not recorded.",
+                ),
+            ),
+        ),
+        Extract(
+            "pathology",
+            "Pathology reports of the primary tumour.",
+            record_id="record_id",
+            date_column="report_date",
+            columns=(
+                Column("record_id", "id"),
+                _PATIENT_ID,
+                Column("report_date", "date"),
+                Column("topography_code", "code", description="ICD-O-3 topography, e.g. C17.1."),
+                Column("morphology_code", "code", description="ICD-O-3 morphology, e.g. 8240/3."),
+                Column("grade", "code", required=False, allowed=GRADES, description="WHO grade."),
+                Column("ki67_percent", "float", required=False, unit="%"),
+            ),
+        ),
+        Extract(
+            "labs",
+            "Laboratory results, one row per result.",
+            record_id="record_id",
+            date_column="collected_at",
+            columns=(
+                Column("record_id", "id"),
+                _PATIENT_ID,
+                Column("loinc_code", "code", description="LOINC code of the test."),
+                Column(
+                    "value_raw",
+                    "str",
+                    description="Value as exported, text, may carry a qualifier (<0.5, >1000).",
+                ),
+                Column("unit", "str", required=False, description="Unit as exported (UCUM-ish)."),
+                Column("collected_at", "datetime", description="Specimen collection time."),
+            ),
+        ),
+        Extract(
+            "imaging_studies",
+            "Imaging studies with their structured report.",
+            record_id="study_id",
+            date_column="study_date",
+            columns=(
+                Column("study_id", "id"),
+                _PATIENT_ID,
+                Column("study_date", "date"),
+                Column("modality", "code", allowed=MODALITIES),
+                Column("sstr_tracer", "code", required=False, allowed=SSTR_TRACERS),
+                Column(
+                    "sstr_positive_percent",
+                    "float",
+                    required=False,
+                    unit="%",
+                    description="Share of known lesions positive on SSTR imaging.",
+                ),
+                Column("uptake_vs_liver", "code", required=False, allowed=UPTAKE_VS_LIVER),
+                Column("krenning_score", "int", required=False, description="0 to 4."),
+                Column("recist_response", "code", required=False, allowed=RECIST_RESPONSES),
+            ),
+        ),
+        Extract(
+            "imaging_lesions",
+            "Lesions measured on CT/MRI studies.",
+            record_id="lesion_id",
+            date_column=None,
+            columns=(
+                Column("lesion_id", "id"),
+                Column("study_id", "id"),
+                _PATIENT_ID,
+                Column("is_lymph_node", "bool"),
+                Column("longest_diameter_mm", "float", unit="mm"),
+                Column("short_axis_mm", "float", required=False, unit="mm"),
+            ),
+        ),
+        Extract(
+            "treatments",
+            "Drug administrations.",
+            record_id="record_id",
+            date_column="administered_on",
+            columns=(
+                Column("record_id", "id"),
+                _PATIENT_ID,
+                Column("atc_code", "code", description="WHO ATC code, e.g. V10XX04."),
+                Column("administered_on", "date"),
+                Column("activity_mbq", "float", required=False, unit="MBq"),
+            ),
+        ),
+        Extract(
+            "assessments",
+            "Clinical assessments recorded by physicians.",
+            record_id="record_id",
+            date_column="assessed_on",
+            columns=(
+                Column("record_id", "id"),
+                _PATIENT_ID,
+                Column("assessed_on", "date"),
+                Column("assessment_type", "code", allowed=ASSESSMENT_TYPES),
+                Column(
+                    "value",
+                    "str",
+                    description="ECOG 0-5; life expectancy in months; menopausal status "
+                    "PRE/POST; contraception EFFECTIVE/NONE.",
+                ),
+            ),
+        ),
+        Extract(
+            "tumour_board",
+            "Multidisciplinary tumour board (RCP) and RENATEN decisions.",
+            record_id="decision_id",
+            date_column="decision_date",
+            columns=(
+                Column("decision_id", "id"),
+                _PATIENT_ID,
+                Column("decision_date", "date"),
+                Column("board", "code", allowed=BOARDS),
+                Column("decision", "code", description="e.g. PRRT_RETREATMENT, SURVEILLANCE."),
+                Column("reimbursement_scope", "bool", required=False),
+            ),
+        ),
+    )
+}

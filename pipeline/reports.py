@@ -1,0 +1,173 @@
+"""Report tables with explicit Arrow schemas, built from the engine's frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from pipeline.status import (
+    NOT_MET,
+    STATUS_NAMES,
+    TO_CONFIRM,
+    UNKNOWN,
+)
+from pipeline.trial import Trial
+
+CANDIDATES_SCHEMA = pa.schema(
+    [
+        ("pseudonym", pa.string()),
+        ("trial_id", pa.string()),
+        ("as_of", pa.date32()),
+        ("overall_status", pa.string()),
+        *[(f"n_{name}", pa.int16()) for name in STATUS_NAMES],
+        ("not_met_criteria", pa.list_(pa.string())),
+        ("unknown_criteria", pa.list_(pa.string())),
+        ("to_confirm_criteria", pa.list_(pa.string())),
+    ]
+)
+
+CRITERIA_SCHEMA = pa.schema(
+    [
+        ("pseudonym", pa.string()),
+        ("criterion_order", pa.int16()),
+        ("criterion_id", pa.string()),
+        ("status", pa.string()),
+        ("reason", pa.string()),
+        ("source", pa.string()),
+        ("record_date", pa.date32()),
+        ("raw_value", pa.string()),
+        ("value", pa.float64()),
+        ("unit", pa.string()),
+    ]
+)
+
+ATTRITION_SCHEMA = pa.schema(
+    [
+        ("criterion_order", pa.int16()),
+        ("criterion_id", pa.string()),
+        ("protocol_item", pa.string()),
+        ("text", pa.string()),
+        ("patients_screened", pa.int64()),
+        *[(name, pa.int64()) for name in STATUS_NAMES],
+        ("remaining", pa.int64()),
+        ("failing_only_this", pa.int64()),
+    ]
+)
+
+REIDENTIFICATION_SCHEMA = pa.schema([("pseudonym", pa.string()), ("patient_id", pa.string())])
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("pseudonym", pa.string()),
+        ("row_number", pa.int64()),
+        ("rule_id", pa.string()),
+        ("reason", pa.string()),
+    ]
+)
+
+
+def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
+
+
+def _criteria_lists(criteria: pd.DataFrame, order: pd.Index, status: int) -> pa.Array:
+    """Per patient (in `order`), the ids of criteria with `status`, in protocol order."""
+    hits = criteria[criteria["status"] == status]
+    position = pd.Series(np.arange(len(order)), index=order)
+    where = position.reindex(hits["pseudonym"]).to_numpy()
+    sort = np.lexsort((hits["criterion_order"].to_numpy(), where))
+    values = hits["criterion_id"].to_numpy()[sort]
+    counts = np.bincount(where, minlength=len(order))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype("int32")
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=pa.string()))
+
+
+def build_reports(
+    trial: Trial,
+    criteria: pd.DataFrame,
+    overall: pd.DataFrame,
+    pseudonyms: pd.Series,
+    as_of: pd.Timestamp,
+) -> dict[str, pa.Table]:
+    """candidates, criteria, attrition and reidentification tables, sorted by pseudonym."""
+    criteria = criteria.assign(pseudonym=criteria["patient_id"].map(pseudonyms))
+    criteria = criteria.sort_values(["pseudonym", "criterion_order"], kind="stable")
+    overall = overall.assign(pseudonym=pseudonyms.reindex(overall.index).to_numpy())
+    overall = overall.sort_values("pseudonym", kind="stable")
+    order = pd.Index(overall["pseudonym"])
+
+    counts = pd.crosstab(criteria["pseudonym"], criteria["status"]).reindex(
+        index=order, columns=range(len(STATUS_NAMES)), fill_value=0
+    )
+    candidates = pd.DataFrame(
+        {
+            "pseudonym": order,
+            "trial_id": trial.id,
+            "as_of": as_of.date(),
+            "overall_status": overall["overall_status"].to_numpy(),
+            **{f"n_{name}": counts[code].to_numpy() for code, name in enumerate(STATUS_NAMES)},
+        }
+    )
+    candidates_table = _table(
+        candidates, pa.schema([f for f in CANDIDATES_SCHEMA if f.type != pa.list_(pa.string())])
+    )
+    for column, status in (
+        ("not_met_criteria", NOT_MET),
+        ("unknown_criteria", UNKNOWN),
+        ("to_confirm_criteria", TO_CONFIRM),
+    ):
+        candidates_table = candidates_table.append_column(
+            CANDIDATES_SCHEMA.field(column), _criteria_lists(criteria, order, status)
+        )
+
+    criteria_out = criteria.assign(
+        status=np.asarray(STATUS_NAMES, dtype=object)[criteria["status"].to_numpy()],
+        record_date=criteria["record_date"].dt.date,
+    )
+    reid = pd.DataFrame({"pseudonym": order, "patient_id": overall.index.astype("str")})
+    return {
+        "candidates": candidates_table,
+        "criteria": _table(criteria_out, CRITERIA_SCHEMA),
+        "attrition": _table(attrition(trial, criteria), ATTRITION_SCHEMA),
+        "reidentification": _table(reid, REIDENTIFICATION_SCHEMA),
+    }
+
+
+def attrition(trial: Trial, criteria: pd.DataFrame) -> pd.DataFrame:
+    """Per criterion in protocol order: status counts, patients still in, failing only this."""
+    n_criteria = len(trial.criteria)
+    wide = criteria.pivot(index="patient_id", columns="criterion_order", values="status")
+    wide = wide.reindex(columns=range(1, n_criteria + 1)).to_numpy()
+    failed = wide == NOT_MET
+    failed_so_far = np.logical_or.accumulate(failed, axis=1)
+    only_this = failed & (failed.sum(axis=1) == 1)[:, None]
+    rows = []
+    for i, criterion in enumerate(trial.criteria):
+        column = wide[:, i]
+        rows.append(
+            {
+                "criterion_order": criterion.order,
+                "criterion_id": criterion.id,
+                "protocol_item": criterion.protocol_item,
+                "text": criterion.text,
+                "patients_screened": len(column),
+                **{name: int((column == code).sum()) for code, name in enumerate(STATUS_NAMES)},
+                "remaining": int((~failed_so_far[:, i]).sum()),
+                "failing_only_this": int(only_this[:, i].sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def quarantine_table(frame: pd.DataFrame, pseudonyms: pd.Series) -> pa.Table:
+    """Set-aside rows by pseudonym and row number only: never the raw values."""
+    out = pd.DataFrame(
+        {
+            "pseudonym": pseudonyms.to_numpy(),
+            "row_number": frame["row_number"].to_numpy(),
+            "rule_id": frame["rule_id"].to_numpy(),
+            "reason": frame["reason"].to_numpy(),
+        }
+    ).sort_values("row_number", kind="stable")
+    return _table(out, QUARANTINE_SCHEMA)

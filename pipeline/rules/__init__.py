@@ -1,0 +1,53 @@
+"""Rule primitives: small, parameterised building blocks that trial files combine.
+
+Each primitive parses its YAML mapping (`parse`) and evaluates every patient at once
+(`evaluate`), returning one evidence row per patient. Add a primitive here to extend the
+language; trials themselves never need code.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import pandas as pd
+
+from pipeline.errors import ConfigError
+from pipeline.rules.age import AgeRule
+from pipeline.rules.attribute import PatientAttributeRule
+from pipeline.rules.confirm import ConfirmAtVisitRule
+from pipeline.rules.context import ScreeningData
+from pipeline.rules.courses import TreatmentCoursesRule
+from pipeline.rules.interval import IntervalRule
+from pipeline.rules.latest_lab import LatestLabRule
+from pipeline.rules.latest_record import LatestRecordRule
+from pipeline.rules.lesions import LesionRule
+
+
+class Rule(Protocol):
+    def evaluate(self, data: ScreeningData) -> pd.DataFrame: ...
+
+
+PRIMITIVES: dict[str, Any] = {
+    "age": AgeRule,
+    "patient_attribute": PatientAttributeRule,
+    "latest_record": LatestRecordRule,
+    "latest_lab": LatestLabRule,
+    "treatment_courses": TreatmentCoursesRule,
+    "interval": IntervalRule,
+    "lesion_measurements": LesionRule,
+    "confirm_at_visit": ConfirmAtVisitRule,
+}
+
+
+def parse_rule(spec: dict[str, Any], where: str) -> Rule:
+    """Build a rule from its trial-file mapping (`primitive:` names the building block)."""
+    if not isinstance(spec, dict) or "primitive" not in spec:
+        raise ConfigError(f"{where}: a rule is a mapping with a 'primitive'")
+    name = spec["primitive"]
+    if name not in PRIMITIVES:
+        raise ConfigError(f"{where}: unknown primitive {name!r} (known: {sorted(PRIMITIVES)})")
+    params = {k: v for k, v in spec.items() if k != "primitive"}
+    try:
+        return PRIMITIVES[name].parse(params, where)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: invalid {name} rule ({exc})") from None

@@ -1,0 +1,109 @@
+"""Conditions on record columns, evaluated with three-valued logic (missing value: unknown)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from pipeline.errors import ConfigError
+from pipeline.status import combine_all, combine_any, from_masks
+
+OPERATORS = ("eq", "ne", "in", "not_in", "gt", "ge", "lt", "le", "is_true", "is_false", "prefix")
+
+
+@dataclass(frozen=True)
+class Condition:
+    column: str
+    op: str
+    value: Any = None
+    numeric: bool = False
+
+    def describe(self) -> str:
+        return (
+            f"{self.column} {self.op} {self.value}"
+            if self.value is not None
+            else (f"{self.column} {self.op}")
+        )
+
+
+def parse_conditions(specs: list[dict[str, Any]] | None, where: str) -> tuple[Condition, ...]:
+    """Validate condition mappings from a trial file."""
+    result = []
+    for spec in specs or []:
+        op = spec.get("op")
+        if op not in OPERATORS:
+            raise ConfigError(f"{where}: unknown operator {op!r} (use one of {OPERATORS})")
+        if "column" not in spec:
+            raise ConfigError(f"{where}: a condition needs a column")
+        value = spec.get("value")
+        if op in ("in", "not_in", "prefix") and not isinstance(value, list):
+            raise ConfigError(f"{where}: operator {op} takes a list value")
+        result.append(Condition(str(spec["column"]), op, value, bool(spec.get("numeric", False))))
+    return tuple(result)
+
+
+def _column(frame: pd.DataFrame, condition: Condition) -> pd.Series:
+    if condition.column not in frame.columns:
+        raise ConfigError(f"condition on unknown column '{condition.column}'")
+    series = frame[condition.column]
+    if condition.numeric:
+        text = series.astype("str").str.replace(",", ".", regex=False)
+        series = pd.to_numeric(text, errors="coerce")
+    return series
+
+
+def condition_status(frame: pd.DataFrame, condition: Condition) -> pd.Series:
+    """Per-row status: met / not_met, unknown where the value is missing."""
+    series = _column(frame, condition)
+    present = series.notna()
+    op, value = condition.op, condition.value
+    if op == "eq":
+        holds = series == value
+    elif op == "ne":
+        holds = series != value
+    elif op == "in":
+        holds = series.isin(value)
+    elif op == "not_in":
+        holds = ~series.isin(value)
+    elif op == "prefix":
+        holds = series.astype("str").str.startswith(tuple(str(v) for v in value))
+    elif op == "is_true":
+        holds = series.astype("boolean") == True  # noqa: E712 - nullable boolean
+    elif op == "is_false":
+        holds = series.astype("boolean") == False  # noqa: E712 - nullable boolean
+    else:
+        threshold = float(value)
+        holds = {
+            "gt": series > threshold,
+            "ge": series >= threshold,
+            "lt": series < threshold,
+            "le": series <= threshold,
+        }[op]
+    holds = holds.fillna(False).astype(bool)
+    return from_masks(present & holds, present & ~holds)
+
+
+def conditions_status(
+    frame: pd.DataFrame, conditions: tuple[Condition, ...], combine: str = "all"
+) -> pd.Series:
+    """Status of all (or any) conditions per row."""
+    statuses = [condition_status(frame, c) for c in conditions]
+    if not statuses:
+        return from_masks(pd.Series(True, index=frame.index), pd.Series(False, index=frame.index))
+    return combine_all(statuses) if combine == "all" else combine_any(statuses)
+
+
+def filter_rows(frame: pd.DataFrame, conditions: tuple[Condition, ...]) -> pd.Series:
+    """Boolean mask of rows whose `where` conditions are certainly met."""
+    if not conditions:
+        return pd.Series(True, index=frame.index)
+    return conditions_status(frame, conditions) == 0
+
+
+def possibly_matching(frame: pd.DataFrame, conditions: tuple[Condition, ...]) -> pd.Series:
+    """Rows that match or might match (a missing value cannot rule a row out)."""
+    if not conditions:
+        return pd.Series(True, index=frame.index)
+    return conditions_status(frame, conditions) != 1

@@ -1,0 +1,107 @@
+"""`interval`: time from one event to the next matching event, optionally bounded.
+
+The `from` event is the end (or start) of a treatment course; the `to` event is the first
+matching record strictly after it. Without bounds the rule only asks that the `to` event
+exists (e.g. a progression after the first PRRT).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.contract import EXTRACTS
+from pipeline.errors import ConfigError
+from pipeline.rules.conditions import Condition, parse_conditions
+from pipeline.rules.context import ScreeningData
+from pipeline.rules.courses import CourseSpec
+from pipeline.rules.evidence import empty_evidence
+from pipeline.rules.latest_record import parse_absent
+from pipeline.rules.records import patients_with_set_aside_evidence, select_records
+from pipeline.rules.windows import Window
+from pipeline.status import UNKNOWN, from_masks
+
+
+@dataclass(frozen=True)
+class IntervalRule:
+    start: CourseSpec
+    start_at: str
+    extract: str
+    where: tuple[Condition, ...]
+    min_months: int | None
+    when_absent: int
+
+    @classmethod
+    def parse(cls, spec: dict[str, Any], where: str) -> IntervalRule:
+        start = spec.get("from") or {}
+        end = spec.get("to") or {}
+        if start.get("event") != "treatment_course":
+            raise ConfigError(f"{where}: 'from' must be a treatment_course event")
+        start_at = start.get("at", "end")
+        if start_at not in ("start", "end"):
+            raise ConfigError(f"{where}: 'from.at' is start or end")
+        extract = end.get("extract")
+        if extract not in EXTRACTS or EXTRACTS[extract].date_column is None:
+            raise ConfigError(f"{where}: 'to.extract' must be a dated extract")
+        return cls(
+            start=CourseSpec.parse(start, where),
+            start_at=start_at,
+            extract=extract,
+            where=parse_conditions(end.get("where"), where),
+            min_months=spec.get("min_months"),
+            when_absent=parse_absent(spec, where),
+        )
+
+    def evaluate(self, data: ScreeningData) -> pd.DataFrame:
+        meta = EXTRACTS[self.extract]
+        date = meta.date_column or ""
+        courses = self.start.courses(data)
+        starts = courses[self.start_at].rename("from_date")
+        evidence = empty_evidence(data.index, UNKNOWN, "no starting treatment course", self.extract)
+        records = select_records(data, self.extract, self.where, Window(), date)
+        joined = records.join(starts, on="patient_id", how="inner")
+        after = joined[joined[date] > joined["from_date"]]
+        first = (
+            after.sort_values(["patient_id", date], kind="stable")
+            .drop_duplicates("patient_id", keep="first")
+            .set_index("patient_id")
+        )
+        has_start = starts.index
+        evidence.loc[has_start, "status"] = self.when_absent
+        evidence.loc[has_start, "reason"] = "no matching event after the treatment course"
+        set_aside = patients_with_set_aside_evidence(data, self.extract, self.where, Window(), date)
+        doubtful = set_aside.intersection(has_start).difference(first.index)
+        evidence.loc[doubtful, "status"] = UNKNOWN
+        evidence.loc[doubtful, "reason"] = "the only later event was set aside by data quality"
+        if first.empty:
+            return evidence
+        idx = first.index
+        from_date, to_date = first["from_date"], first[date]
+        evidence.loc[idx, "record_date"] = to_date.astype("datetime64[us]")
+        months = _whole_months(from_date, to_date)
+        evidence.loc[idx, "value"] = months.astype("float64")
+        evidence.loc[idx, "raw_value"] = months.astype("str")
+        evidence.loc[idx, "unit"] = "months"
+        if self.min_months is None:
+            evidence.loc[idx, "status"] = from_masks(
+                pd.Series(True, index=idx), pd.Series(False, index=idx)
+            ).to_numpy()
+            evidence.loc[idx, "reason"] = "matching event after the treatment course"
+            return evidence
+        ok = to_date >= from_date + pd.DateOffset(months=self.min_months)
+        evidence.loc[idx, "status"] = from_masks(ok, ~ok).to_numpy()
+        evidence.loc[idx, "reason"] = np.where(
+            ok,
+            f"interval of at least {self.min_months} months",
+            f"interval shorter than {self.min_months} months",
+        )
+        return evidence
+
+
+def _whole_months(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Completed calendar months between two dates."""
+    months = (end.dt.year - start.dt.year) * 12 + (end.dt.month - start.dt.month)
+    return months - (end.dt.day < start.dt.day).astype("int64")

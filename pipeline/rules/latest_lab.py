@@ -1,0 +1,120 @@
+"""`latest_lab`: the latest result of an analyte in a window, unit-normalised, vs a threshold.
+
+Qualified results are intervals: `<0.5` meets `< 1` for certain, cannot meet `> 1`, and leaves
+`< 0.3` unknown. Thresholds may be written in any unit the catalogue knows for the analyte.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import ConfigError
+from pipeline.labs.catalogue import load_catalogue
+from pipeline.labs.values import normalise_unit_text
+from pipeline.rules.conditions import Condition
+from pipeline.rules.context import ScreeningData
+from pipeline.rules.evidence import empty_evidence, fill_from
+from pipeline.rules.latest_record import parse_absent
+from pipeline.rules.records import (
+    latest_per_patient,
+    patients_with_set_aside_evidence,
+    select_records,
+)
+from pipeline.rules.windows import Window, parse_window
+from pipeline.status import MET, NOT_MET, UNKNOWN, from_masks
+
+COMPARATORS = (">", ">=", "<", "<=")
+
+
+def compare_interval(
+    lower: pd.Series, upper: pd.Series, operator: pd.Series, comparator: str, threshold: float
+) -> pd.Series:
+    """Status of `value <comparator> threshold` for values known only as intervals."""
+    lower_incl = operator.isin(["=", ">="])
+    upper_incl = operator.isin(["=", "<="])
+    t = threshold
+    if comparator == ">":
+        every = (lower > t) | ((lower == t) & ~lower_incl)
+        none = upper <= t
+    elif comparator == ">=":
+        every = lower >= t
+        none = (upper < t) | ((upper == t) & ~upper_incl)
+    elif comparator == "<":
+        every = (upper < t) | ((upper == t) & ~upper_incl)
+        none = lower >= t
+    else:
+        every = upper <= t
+        none = (lower > t) | ((lower == t) & ~lower_incl)
+    return from_masks(every, none)
+
+
+@dataclass(frozen=True)
+class LatestLabRule:
+    analyte: str
+    comparator: str
+    threshold: float
+    window: Window
+    when_absent: int
+
+    @classmethod
+    def parse(cls, spec: dict[str, Any], where: str) -> LatestLabRule:
+        catalogue = load_catalogue()
+        analyte = spec.get("analyte")
+        if analyte not in catalogue:
+            raise ConfigError(f"{where}: unknown analyte {analyte!r} (see labs/catalogue.yaml)")
+        comparator = spec.get("operator")
+        if comparator not in COMPARATORS:
+            raise ConfigError(f"{where}: operator must be one of {COMPARATORS}")
+        unit = spec.get("unit", catalogue[analyte].unit)
+        key = normalise_unit_text(pd.Series([unit], dtype="str")).iloc[0]
+        factor = catalogue[analyte].factors.get(key)
+        if factor is None:
+            raise ConfigError(f"{where}: unit {unit!r} is not known for {analyte}")
+        return cls(
+            analyte=analyte,
+            comparator=comparator,
+            threshold=round(float(spec["threshold"]) * factor, 9),
+            window=parse_window(spec.get("window"), where),
+            when_absent=parse_absent(spec, where),
+        )
+
+    def evaluate(self, data: ScreeningData) -> pd.DataFrame:
+        where = (Condition("analyte", "eq", self.analyte),)
+        records = select_records(data, "labs", where, self.window, "collected_at")
+        latest = latest_per_patient(records, "collected_at", "record_id")
+        evidence = empty_evidence(
+            data.index, self.when_absent, f"no result {self.window.describe()}", "labs"
+        )
+        set_aside = patients_with_set_aside_evidence(
+            data, "labs", where, self.window, "collected_at"
+        )
+        without = set_aside.difference(latest.index)
+        evidence.loc[without, "status"] = UNKNOWN
+        evidence.loc[without, "reason"] = "only result was set aside by data quality"
+        if latest.empty:
+            return evidence
+        status = compare_interval(
+            latest["lower"], latest["upper"], latest["operator"], self.comparator, self.threshold
+        )
+        evidence.loc[latest.index, "status"] = status.to_numpy()
+        evidence.loc[latest.index, "reason"] = np.select(
+            [status == MET, status == NOT_MET],
+            [
+                f"latest result {self.comparator} {self.threshold:g}",
+                f"latest result not {self.comparator} {self.threshold:g}",
+            ],
+            "qualified result cannot be compared with the threshold",
+        )
+        fill_from(
+            evidence,
+            latest,
+            date_column="collected_at",
+            raw_column="raw_with_unit",
+            value_column="value",
+            unit=latest["canonical_unit"],
+        )
+        return evidence

@@ -1,0 +1,95 @@
+"""`latest_record`: the most recent matching record in a window must meet conditions.
+
+Used for assessments (ECOG, life expectancy), tumour-board decisions, pathology and imaging
+findings. No record in the window gives `when_absent` (unknown unless the trial says otherwise);
+a record set aside by data quality gives unknown, never a silent not_met.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.contract import EXTRACTS
+from pipeline.errors import ConfigError
+from pipeline.rules.conditions import Condition, conditions_status, parse_conditions
+from pipeline.rules.context import ScreeningData
+from pipeline.rules.evidence import empty_evidence, fill_from
+from pipeline.rules.records import (
+    latest_per_patient,
+    patients_with_set_aside_evidence,
+    select_records,
+)
+from pipeline.rules.windows import Window, parse_window
+from pipeline.status import MET, NOT_MET, STATUS_CODES, UNKNOWN
+
+ABSENT_STATUSES = ("unknown", "to_confirm", "not_met")
+
+
+def parse_absent(spec: dict[str, Any], where: str) -> int:
+    value = spec.get("when_absent", "unknown")
+    if value not in ABSENT_STATUSES:
+        raise ConfigError(f"{where}: when_absent must be one of {ABSENT_STATUSES}")
+    return STATUS_CODES[value]
+
+
+@dataclass(frozen=True)
+class LatestRecordRule:
+    extract: str
+    where: tuple[Condition, ...]
+    conditions: tuple[Condition, ...]
+    window: Window
+    when_absent: int
+    combine: str = "all"
+
+    @classmethod
+    def parse(cls, spec: dict[str, Any], where: str) -> LatestRecordRule:
+        extract = spec.get("extract")
+        if extract not in EXTRACTS or EXTRACTS[extract].date_column is None:
+            raise ConfigError(f"{where}: latest_record needs a dated extract, not {extract!r}")
+        conditions = parse_conditions(spec.get("conditions"), where)
+        if not conditions:
+            raise ConfigError(f"{where}: latest_record needs at least one condition")
+        return cls(
+            extract=extract,
+            where=parse_conditions(spec.get("where"), where),
+            conditions=conditions,
+            window=parse_window(spec.get("window"), where),
+            when_absent=parse_absent(spec, where),
+            combine=spec.get("combine", "all"),
+        )
+
+    def evaluate(self, data: ScreeningData) -> pd.DataFrame:
+        meta = EXTRACTS[self.extract]
+        date = meta.date_column or ""
+        records = select_records(data, self.extract, self.where, self.window, date)
+        latest = latest_per_patient(records, date, meta.record_id or date)
+        evidence = empty_evidence(
+            data.index, self.when_absent, f"no record {self.window.describe()}", self.extract
+        )
+        set_aside = patients_with_set_aside_evidence(
+            data, self.extract, self.where, self.window, date
+        )
+        without = set_aside.difference(latest.index)
+        evidence.loc[without, "status"] = UNKNOWN
+        evidence.loc[without, "reason"] = "only evidence was set aside by data quality"
+        if latest.empty:
+            return evidence
+        status = conditions_status(latest, self.conditions, self.combine)
+        evidence.loc[latest.index, "status"] = status.to_numpy()
+        evidence.loc[latest.index, "reason"] = np.select(
+            [status == MET, status == NOT_MET],
+            ["latest record meets the conditions", "latest record fails the conditions"],
+            "latest record lacks a value the conditions need",
+        )
+        value_column = self.conditions[0].column
+        numeric = pd.to_numeric(
+            latest[value_column].astype("str").str.replace(",", ".", regex=False),
+            errors="coerce",
+        )
+        fill_from(evidence, latest, date_column=date, raw_column=value_column)
+        evidence.loc[latest.index, "value"] = numeric
+        return evidence

@@ -1,0 +1,41 @@
+"""Shared record selection: latest record per patient, and evidence that was set aside."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.rules.conditions import Condition, filter_rows, possibly_matching
+from pipeline.rules.context import ScreeningData
+from pipeline.rules.windows import Window
+
+
+def select_records(
+    data: ScreeningData, extract: str, where: tuple[Condition, ...], window: Window, date: str
+) -> pd.DataFrame:
+    """Accepted records of screened patients matching `where` and dated inside the window."""
+    frame = data.extracts[extract]
+    keep = frame["patient_id"].isin(data.index) & filter_rows(frame, where)
+    if date:
+        keep &= window.contains(frame[date], data.as_of)
+    return frame[keep]
+
+
+def latest_per_patient(records: pd.DataFrame, date: str, tiebreak: str) -> pd.DataFrame:
+    """The most recent record per patient (ties broken by record id), indexed by patient."""
+    ordered = records.sort_values(["patient_id", date, tiebreak], kind="stable")
+    latest = ordered.drop_duplicates("patient_id", keep="last")
+    return latest.set_index("patient_id")
+
+
+def patients_with_set_aside_evidence(
+    data: ScreeningData, extract: str, where: tuple[Condition, ...], window: Window, date: str
+) -> pd.Index:
+    """Patients with a set-aside row that could have been evidence for this rule."""
+    frame = data.quarantined.get(extract)
+    if frame is None or frame.empty:
+        return pd.Index([], name="patient_id")
+    keep = frame["patient_id"].isin(data.index) & possibly_matching(frame, where)
+    if date and date in frame.columns:
+        dates = frame[date]
+        keep &= window.contains(dates, data.as_of) | dates.isna()
+    return pd.Index(frame.loc[keep, "patient_id"].unique(), name="patient_id")

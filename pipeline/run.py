@@ -1,0 +1,91 @@
+"""One screening run: read the exports, prepare them, screen, and publish the report directory.
+
+The CLI and the Airflow DAG call the same functions; the DAG only splits them into tasks.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.contract import EXTRACTS
+from pipeline.engine import screen
+from pipeline.io.files import RawExtract, read_extract_file
+from pipeline.manifest import build_manifest, hash_inputs
+from pipeline.prepare import PreparedExtracts, prepare_extracts
+from pipeline.pseudonym import load_key, pseudonymise
+from pipeline.publish import staged_directory, write_json, write_parquet
+from pipeline.reports import build_reports, quarantine_table
+from pipeline.sources import SourceConfig
+from pipeline.trial import Trial
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    report_dir: Path
+    patients: int
+    counts: dict[str, int]
+
+
+def read_exports(folder: Path, source: SourceConfig) -> dict[str, RawExtract]:
+    """Read every extract of the contract from a landing folder."""
+    return {
+        name: read_extract_file(folder, source.extracts[name], extract)
+        for name, extract in EXTRACTS.items()
+    }
+
+
+def report_dir_for(out_root: Path, trial: Trial, as_of: pd.Timestamp) -> Path:
+    return Path(out_root) / trial.id / as_of.date().isoformat()
+
+
+def screen_and_publish(
+    trial: Trial,
+    prepared: PreparedExtracts,
+    source: SourceConfig,
+    out_root: Path,
+    key: bytes,
+) -> RunResult:
+    """Screen prepared data and publish the report directory atomically."""
+    data = prepared.data
+    criteria, overall = screen(trial, data)
+    ids = pd.Series(data.index, index=data.index)
+    pseudonyms = pseudonymise(ids, key)
+    tables = build_reports(trial, criteria, overall, pseudonyms, data.as_of)
+    target = report_dir_for(out_root, trial, data.as_of)
+    with staged_directory(target) as staging:
+        outputs: dict[str, int] = {}
+        for name, table in tables.items():
+            write_parquet(table, staging / f"{name}.parquet")
+            outputs[f"{name}.parquet"] = table.num_rows
+        for name, frame in prepared.quarantine.items():
+            table = quarantine_table(frame, pseudonymise(frame["patient_id"], key))
+            write_parquet(table, staging / "quarantine" / f"{name}.parquet")
+            outputs[f"quarantine/{name}.parquet"] = table.num_rows
+        manifest = build_manifest(
+            trial,
+            data.as_of,
+            prepared.accounts,
+            hash_inputs(prepared.accounts),
+            outputs,
+            source.hospital,
+        )
+        write_json(manifest, staging / "manifest.json")
+    counts = overall["overall_status"].value_counts().to_dict()
+    log.info("published %s: %s", target, counts)
+    return RunResult(target, len(overall), {str(k): int(v) for k, v in counts.items()})
+
+
+def run_screening(
+    trial: Trial, exports: Path, source: SourceConfig, as_of: pd.Timestamp, out_root: Path
+) -> RunResult:
+    """The whole run; nothing is published unless every step succeeds."""
+    key = load_key()
+    raws = read_exports(Path(exports), source)
+    prepared = prepare_extracts(raws, source, as_of)
+    return screen_and_publish(trial, prepared, source, Path(out_root), key)
