@@ -91,7 +91,7 @@ EXTRACTS: dict[str, Extract] = {
                     identifying=True,
                     description="Never used for screening; dropped on read.",
                 ),
-                Column("birth_date", "date", description="Date of birth."),
+                Column("birth_date", "date", required=False, description="Date of birth."),
                 Column("sex", "code", allowed=SEXES, description="Administrative sex."),
                 Column("death_date", "date", required=False, description="Date of death."),
                 Column(

@@ -36,5 +36,5 @@ def pseudonymise(patient_ids: pd.Series, key: bytes) -> pd.Series:
         PREFIX + hmac.digest(key, str(value).encode("utf-8"), "sha256").hex()[:HEX_CHARS]
         for value in uniques
     ]
-    mapped = pd.Series(pd.array(hashed, dtype="str")).take(codes, allow_fill=True)
-    return pd.Series(mapped.to_numpy(), index=patient_ids.index, dtype="str")
+    mapped = pd.array(hashed, dtype="str").take(codes, allow_fill=True)
+    return pd.Series(mapped, index=patient_ids.index, dtype="str")

@@ -1,0 +1,128 @@
+"""`screening` command line: generate, run, demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.errors import ScreeningError
+from pipeline.pseudonym import KEY_VARIABLE
+from pipeline.sources import load_source_config
+from pipeline.trial import find_trial, load_trial
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SOURCE = REPO / "sources" / "synthetic-chu.yaml"
+
+
+def _as_of(text: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"as-of date must be YYYY-MM-DD, not {text!r}") from None
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from pipeline.generator.hospital import generate_hospital
+
+    result = generate_hospital(Path(args.out), args.patients, args.seed, args.as_of)
+    print(f"exports: {result.exports}")
+    print(f"truth:   {result.truth}")
+    for name, rows in result.rows.items():
+        print(f"  {name:<16} {rows:>12,} rows")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.run import run_screening
+
+    trial = load_trial(find_trial(args.trial))
+    source = load_source_config(args.source)
+    result = run_screening(trial, Path(args.exports), source, _as_of(args.as_of), Path(args.out))
+    _print_result(result)
+    return 0
+
+
+def _print_result(result: object) -> None:
+    print(f"report: {result.report_dir}")  # type: ignore[attr-defined]
+    print(f"patients screened: {result.patients}")  # type: ignore[attr-defined]
+    for status in ("candidate", "needs_review", "not_eligible"):
+        print(f"  {status:<13} {result.counts.get(status, 0):>8,}")  # type: ignore[attr-defined]
+
+
+def ensure_demo_key(folder: Path) -> None:
+    """The demo makes a local key (owner-only) when none is set, and says so."""
+    if os.environ.get(KEY_VARIABLE):
+        return
+    key_file = folder / "demo-pseudonym.key"
+    if not key_file.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    os.environ[KEY_VARIABLE] = key_file.read_text().strip()
+    print(f"demo: using the local demo pseudonym key {key_file} (never use it for real data)")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipeline.generator.hospital import generate_hospital
+    from pipeline.run import run_screening
+
+    folder = Path(args.dir)
+    ensure_demo_key(folder)
+    hospital = generate_hospital(folder / "hospital", args.patients, args.seed, args.as_of)
+    print(f"synthetic hospital: {hospital.exports} ({hospital.patients} patients)")
+    trial = load_trial(find_trial("lutathera-retreatment"))
+    source = load_source_config(DEFAULT_SOURCE)
+    result = run_screening(
+        trial, hospital.exports, source, _as_of(args.as_of), folder / "reports"
+    )
+    _print_result(result)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="screening", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write a synthetic hospital's exports and truth")
+    gen.add_argument("--out", required=True)
+    gen.add_argument("--patients", type=int, default=10_000)
+    gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("--as-of", required=True, type=lambda s: _as_of(s).date().isoformat())
+    gen.set_defaults(func=cmd_generate)
+
+    run = sub.add_parser("run", help="screen one export folder against one trial")
+    run.add_argument("--trial", required=True, help="trial id in trials/ or a YAML path")
+    run.add_argument("--exports", required=True, help="folder of one export date")
+    run.add_argument("--as-of", required=True)
+    run.add_argument("--out", required=True, help="reports root")
+    run.add_argument("--source", default=str(DEFAULT_SOURCE), help="hospital source config")
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo", help="generate a synthetic hospital and screen it")
+    demo.add_argument("--dir", default="var/demo")
+    demo.add_argument("--patients", type=int, default=2000)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--as-of", default="2026-11-24")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ScreeningError as exc:
+        print(f"screening: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Synthetic hospital: French-dialect exports with the expected result for every patient."""

@@ -1,0 +1,162 @@
+"""Lab value parsing (qualifiers) and unit normalisation to the catalogue's canonical units."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from pipeline.labs.values import normalise_labs, normalise_unit_text, parse_lab_values
+
+HB, NEUT, PLT, HCG = "718-7", "751-8", "777-3", "21198-7"
+
+
+def one(loinc: str, raw: str, unit: str | None) -> pd.Series:
+    frame = normalise_labs(
+        pd.Series([loinc], dtype="str"),
+        pd.Series([raw], dtype="str"),
+        pd.Series([unit], dtype="str"),
+    )
+    return frame.iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("loinc", "unit", "raw", "expected", "canonical"),
+    [
+        (HB, "g/dL", "9", 9.0, "g/dL"),
+        (HB, "g/L", "90", 9.0, "g/dL"),
+        (HB, "mmol/L", "6.2", 6.2 * 1.6114, "g/dL"),
+        (NEUT, "/mm3", "1500", 1500.0, "/mm3"),
+        (NEUT, "/mm³", "1500", 1500.0, "/mm3"),
+        (NEUT, "/µL", "1500", 1500.0, "/mm3"),
+        (NEUT, "G/L", "1.5", 1500.0, "/mm3"),
+        (NEUT, "10^9/L", "1.5", 1500.0, "/mm3"),
+        (NEUT, "10*9/L", "1.5", 1500.0, "/mm3"),
+        (NEUT, "x10^9/L", "1.5", 1500.0, "/mm3"),
+        (NEUT, "10^3/uL", "1.5", 1500.0, "/mm3"),
+        (NEUT, "10^3/µL", "1.5", 1500.0, "/mm3"),
+        (PLT, "G/L", "80", 80000.0, "/mm3"),
+        (HCG, "mUI/mL", "150", 150.0, "IU/L"),
+        (HCG, "UI/L", "150", 150.0, "IU/L"),
+        (HCG, "IU/L", "150", 150.0, "IU/L"),
+    ],
+)
+def test_accepted_unit_spelling_converts_to_canonical(loinc, unit, raw, expected, canonical):
+    row = one(loinc, raw, unit)
+    assert row["value"] == pytest.approx(expected)
+    assert row["canonical_unit"] == canonical
+    assert not row["unknown_unit"]
+    assert not row["unparseable"]
+
+
+@pytest.mark.parametrize(
+    ("unit", "key"),
+    [
+        ("g/dL", "g/dl"),
+        ("/mm³", "/mm3"),
+        ("/µL", "/ul"),
+        ("10*9/L", "10^9/l"),
+        ("x10^9/L", "10^9/l"),
+        (" 10^9 / L ", "10^9/l"),
+        ("10^3/µL", "10^3/ul"),
+        ("mUI/mL", "miu/ml"),
+        ("UI/L", "iu/l"),
+    ],
+)
+def test_unit_spellings_normalise_to_one_key(unit, key):
+    assert normalise_unit_text(pd.Series([unit], dtype="str")).iloc[0] == key
+
+
+def test_comma_decimal_value_is_read():
+    row = one(NEUT, "1,5", "10^9/L")
+    assert row["value"] == pytest.approx(1500.0)
+
+
+def test_unknown_unit_is_flagged_and_never_converted():
+    row = one(HB, "9", "mg/mL")
+    assert row["unknown_unit"]
+    assert math.isnan(row["value"])
+    assert math.isnan(row["lower"]) and math.isnan(row["upper"])
+
+
+def test_missing_unit_is_an_unknown_unit():
+    row = one(HB, "9", None)
+    assert row["unknown_unit"]
+    assert math.isnan(row["value"])
+
+
+def test_unit_of_another_analyte_is_unknown_here():
+    # g/dL is a haemoglobin unit, not a neutrophil one.
+    row = one(NEUT, "1.5", "g/dL")
+    assert row["unknown_unit"]
+    assert math.isnan(row["value"])
+
+
+@pytest.mark.parametrize("raw", ["haemolysed", "see comment", "", "1.5.2", "< >"])
+def test_free_text_is_unparseable(raw):
+    row = one(HB, raw, "g/dL")
+    assert row["unparseable"]
+    assert not row["unknown_unit"]
+    assert math.isnan(row["value"])
+
+
+def test_unknown_loinc_has_no_analyte_and_no_unit_flag():
+    row = one("0000-0", "9", "g/dL")
+    assert pd.isna(row["analyte"])
+    assert not row["unknown_unit"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "operator", "number"),
+    [
+        ("<9", "<", 9.0),
+        ("< 0.5", "<", 0.5),
+        ("<=2", "<=", 2.0),
+        ("≤2", "<=", 2.0),
+        (">1000", ">", 1000.0),
+        (">=3", ">=", 3.0),
+        ("≥3", ">=", 3.0),
+        ("=4", "=", 4.0),
+        ("4", "=", 4.0),
+        (" 4,5 ", "=", 4.5),
+    ],
+)
+def test_qualifier_parsed_into_operator_and_number(raw, operator, number):
+    parsed = parse_lab_values(pd.Series([raw], dtype="str")).iloc[0]
+    assert parsed["operator"] == operator
+    assert parsed["number"] == pytest.approx(number)
+
+
+def test_less_than_is_an_open_interval_below_the_bound():
+    row = one(HB, "<9", "g/dL")
+    assert row["operator"] == "<"
+    assert row["lower"] == -math.inf
+    assert row["upper"] == pytest.approx(9.0)
+
+
+def test_greater_than_is_an_open_interval_above_the_bound():
+    row = one(HB, ">10", "g/dL")
+    assert row["operator"] == ">"
+    assert row["lower"] == pytest.approx(10.0)
+    assert row["upper"] == math.inf
+
+
+def test_less_or_equal_keeps_its_inclusive_operator():
+    row = one(HB, "<=9", "g/dL")
+    assert row["operator"] == "<="
+    assert row["upper"] == pytest.approx(9.0)
+    assert row["lower"] == -math.inf
+
+
+def test_plain_value_is_a_point_interval():
+    row = one(HB, "9", "g/dL")
+    assert row["operator"] == "="
+    assert row["lower"] == row["upper"] == pytest.approx(9.0)
+
+
+def test_qualified_bound_is_converted_with_the_unit():
+    row = one(NEUT, "<1", "G/L")
+    assert row["operator"] == "<"
+    assert row["upper"] == pytest.approx(1000.0)
+    assert row["lower"] == -math.inf

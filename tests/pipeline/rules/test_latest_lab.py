@@ -1,0 +1,209 @@
+"""`latest_lab` against the Lutathera bone-marrow and pregnancy-test thresholds."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.errors import ConfigError
+from pipeline.rules import parse_rule
+
+HB, NEUT, PLT, HCG = "718-7", "751-8", "777-3", "21198-7"
+WOMAN = {"patient_id": "P1", "sex": "F", "childbearing_potential": True}
+
+
+def lab(value: str, unit: str | None, loinc: str, collected: str, rid: str = "L1") -> dict:
+    return {
+        "record_id": rid,
+        "patient_id": "P1",
+        "loinc_code": loinc,
+        "value_raw": value,
+        "unit": unit,
+        "collected_at": collected,
+    }
+
+
+@pytest.fixture
+def check(make_data, status, ago, lutathera):
+    """Status of one criterion's rule for P1 with the given lab rows."""
+
+    def run(criterion: str, *rows: dict) -> str:
+        data = make_data([WOMAN], labs=list(rows))
+        return status(lutathera[criterion].rule.evaluate(data), "P1")
+
+    return run
+
+
+# Haemoglobin > 8 g/dL
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        ("8", "g/dL", "not_met"),
+        ("80", "g/L", "not_met"),
+        ("8.1", "g/dL", "met"),
+        ("81", "g/L", "met"),
+        ("6.2", "mmol/L", "met"),  # 9.99 g/dL
+        ("4.9", "mmol/L", "not_met"),  # 7.90 g/dL
+        ("<9", "g/dL", "unknown"),
+        ("<8", "g/dL", "not_met"),
+        ("<=8", "g/dL", "not_met"),
+        (">10", "g/dL", "met"),
+        (">8", "g/dL", "met"),
+        (">=8", "g/dL", "unknown"),
+        (">7", "g/dL", "unknown"),
+    ],
+)
+def test_haemoglobin_above_8(check, ago, value, unit, expected):
+    assert check("haemoglobin_above_8", lab(value, unit, HB, ago(3))) == expected
+
+
+# Neutrophils >= 1500/mm3
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        ("1500", "/mm3", "met"),
+        ("1.5", "G/L", "met"),
+        ("1,5", "10^9/L", "met"),
+        ("1.5", "10^3/µL", "met"),
+        ("1499", "/mm3", "not_met"),
+        ("1.499", "G/L", "not_met"),
+        ("<1", "G/L", "not_met"),
+        ("<1.5", "G/L", "not_met"),
+        ("<=1.5", "G/L", "unknown"),
+        (">=1.5", "G/L", "met"),
+        (">1.4", "G/L", "unknown"),
+    ],
+)
+def test_neutrophils_at_least_1500(check, ago, value, unit, expected):
+    assert check("neutrophils_1500", lab(value, unit, NEUT, ago(3))) == expected
+
+
+# Platelets >= 80 000/mm3
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        ("80000", "/mm3", "met"),
+        ("80", "G/L", "met"),
+        ("79.9", "G/L", "not_met"),
+        ("79999", "/mm3", "not_met"),
+    ],
+)
+def test_platelets_at_least_80000(check, ago, value, unit, expected):
+    assert check("platelets_80000", lab(value, unit, PLT, ago(3))) == expected
+
+
+# Window of 28 days
+def test_result_exactly_28_days_old_counts(check, ago):
+    assert check("haemoglobin_above_8", lab("12", "g/dL", HB, ago(28))) == "met"
+
+
+def test_result_with_a_time_28_days_ago_counts(check, ago):
+    assert check("haemoglobin_above_8", lab("12", "g/dL", HB, ago(28) + " 23:59")) == "met"
+
+
+def test_result_29_days_old_does_not_count(check, ago):
+    assert check("haemoglobin_above_8", lab("12", "g/dL", HB, ago(29))) == "unknown"
+
+
+def test_result_after_the_as_of_date_is_ignored(check, ago):
+    assert check("haemoglobin_above_8", lab("12", "g/dL", HB, ago(-1))) == "unknown"
+
+
+def test_result_later_on_the_as_of_day_counts(check, ago):
+    assert check("haemoglobin_above_8", lab("12", "g/dL", HB, ago(0) + " 18:30")) == "met"
+
+
+def test_later_result_after_as_of_does_not_replace_the_latest_in_window(check, ago):
+    rows = (lab("12", "g/dL", HB, ago(5), "L1"), lab("7", "g/dL", HB, ago(-2), "L2"))
+    assert check("haemoglobin_above_8", *rows) == "met"
+
+
+def test_latest_result_wins_over_an_older_failing_one(check, ago):
+    rows = (lab("7", "g/dL", HB, ago(20), "L1"), lab("12", "g/dL", HB, ago(2), "L2"))
+    assert check("haemoglobin_above_8", *rows) == "met"
+
+
+def test_latest_failing_result_wins_over_an_older_passing_one(check, ago):
+    rows = (lab("12", "g/dL", HB, ago(20), "L1"), lab("7", "g/dL", HB, ago(2), "L2"))
+    assert check("haemoglobin_above_8", *rows) == "not_met"
+
+
+def test_other_analytes_are_not_evidence(check, ago):
+    assert check("haemoglobin_above_8", lab("1500", "/mm3", NEUT, ago(2))) == "unknown"
+
+
+# Beta-hCG within 4 days, negative below 5 IU/L
+def test_hcg_4_days_old_counts(check, ago):
+    assert check("negative_pregnancy_test", lab("1", "IU/L", HCG, ago(4))) == "met"
+
+
+def test_hcg_5_days_old_is_to_confirm(check, ago):
+    assert check("negative_pregnancy_test", lab("1", "IU/L", HCG, ago(5))) == "to_confirm"
+
+
+def test_hcg_positive_is_not_met(check, ago):
+    assert check("negative_pregnancy_test", lab("150", "IU/L", HCG, ago(1))) == "not_met"
+
+
+def test_hcg_below_detection_in_mui_per_ml_is_met(check, ago):
+    assert check("negative_pregnancy_test", lab("<2", "mUI/mL", HCG, ago(1))) == "met"
+
+
+def test_hcg_exactly_5_is_not_met(check, ago):
+    assert check("negative_pregnancy_test", lab("5", "UI/L", HCG, ago(1))) == "not_met"
+
+
+# Evidence and data quality
+def test_evidence_carries_raw_value_canonical_value_and_date(make_data, ago, lutathera):
+    data = make_data([WOMAN], labs=[lab("81", "g/L", HB, ago(3))])
+    evidence = lutathera["haemoglobin_above_8"].rule.evaluate(data)
+    row = evidence.loc["P1"]
+    assert row["raw_value"] == "81 g/L"
+    assert row["value"] == pytest.approx(8.1)
+    assert row["unit"] == "g/dL"
+    assert str(row["record_date"].date()) == ago(3)
+
+
+def test_set_aside_result_that_was_the_only_evidence_gives_unknown(make_data, status, ago):
+    rule = parse_rule(
+        {
+            "primitive": "latest_lab",
+            "analyte": "haemoglobin",
+            "operator": ">",
+            "threshold": 8,
+            "window": {"days": 28},
+            "when_absent": "to_confirm",
+        },
+        "test",
+    )
+    data = make_data([WOMAN], quarantined={"labs": [lab("9", "mg/mL", HB, ago(3))]})
+    evidence = rule.evaluate(data)
+    assert status(evidence, "P1") == "unknown"
+    assert "set aside" in evidence.loc["P1", "reason"]
+
+
+def test_threshold_unit_is_converted(make_data, status, ago):
+    rule = parse_rule(
+        {"primitive": "latest_lab", "analyte": "haemoglobin", "operator": ">", "threshold": 80}
+        | {"unit": "g/L", "window": {"days": 28}},
+        "test",
+    )
+    assert status(rule.evaluate(make_data([WOMAN], labs=[lab("8", "g/dL", HB, ago(1))])), "P1") == (
+        "not_met"
+    )
+    assert status(rule.evaluate(make_data([WOMAN], labs=[lab("8.1", "g/dL", HB, ago(1))])), "P1") == (
+        "met"
+    )
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"analyte": "unobtainium", "operator": ">", "threshold": 1},
+        {"analyte": "haemoglobin", "operator": "!=", "threshold": 1},
+        {"analyte": "haemoglobin", "operator": ">", "threshold": 1, "unit": "furlongs"},
+        {"analyte": "haemoglobin", "operator": ">", "threshold": 1, "when_absent": "met"},
+    ],
+)
+def test_invalid_lab_rule_is_a_config_error(spec):
+    with pytest.raises(ConfigError):
+        parse_rule({"primitive": "latest_lab", **spec}, "test")
