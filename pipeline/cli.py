@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import ScreeningError
+from pipeline.generator.breakage import BREAK_KINDS
 from pipeline.pseudonym import KEY_VARIABLE
 from pipeline.sources import load_source_config
 from pipeline.trial import find_trial, load_trial
@@ -31,6 +32,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from pipeline.generator.hospital import generate_hospital
 
     result = generate_hospital(Path(args.out), args.patients, args.seed, args.as_of)
+    if args.break_kind:
+        from pipeline.generator.breakage import break_extract
+        from pipeline.generator.hospital import LAYOUT
+
+        break_extract(result.exports / LAYOUT[args.break_extract][0], args.break_kind)
+        print(f"broke {args.break_extract} ({args.break_kind}): a run on it must stop")
     print(f"exports: {result.exports}")
     print(f"truth:   {result.truth}")
     for name, rows in result.rows.items():
@@ -79,9 +86,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"synthetic hospital: {hospital.exports} ({hospital.patients} patients)")
     trial = load_trial(find_trial("lutathera-retreatment"))
     source = load_source_config(DEFAULT_SOURCE)
-    result = run_screening(
-        trial, hospital.exports, source, _as_of(args.as_of), folder / "reports"
-    )
+    result = run_screening(trial, hospital.exports, source, _as_of(args.as_of), folder / "reports")
     _print_result(result)
     return 0
 
@@ -95,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--patients", type=int, default=10_000)
     gen.add_argument("--seed", type=int, default=1)
     gen.add_argument("--as-of", required=True, type=lambda s: _as_of(s).date().isoformat())
+    gen.add_argument(
+        "--break",
+        dest="break_kind",
+        choices=BREAK_KINDS,
+        help="make one extract unusable (the run must stop)",
+    )
+    gen.add_argument("--break-extract", default="labs", help="which extract --break damages")
     gen.set_defaults(func=cmd_generate)
 
     run = sub.add_parser("run", help="screen one export folder against one trial")

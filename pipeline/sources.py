@@ -35,6 +35,7 @@ class ExtractSource:
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     query: str | None = None
+    require_final_newline: bool = True
 
     def hospital_column(self, contract_column: str) -> str:
         """The hospital's name for a contract column (itself when not renamed)."""
@@ -61,6 +62,7 @@ _DEFAULT_KEYS = {
     "datetime_formats",
     "true_values",
     "false_values",
+    "require_final_newline",
 }
 
 
@@ -101,6 +103,7 @@ def _extract_source(name: str, defaults: dict[str, Any], spec: dict[str, Any]) -
         columns=columns,
         values=values,
         query=merged.get("query"),
+        require_final_newline=bool(merged.get("require_final_newline", True)),
     )
 
 

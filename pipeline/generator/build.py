@@ -25,10 +25,40 @@ BACKGROUND_ANALYTES = {
     "1751-7": ("g/L", 32, 48, 1),
     "9811-1": ("µg/L", 20, 900, 0),
 }
-FAMILY = ["Martin", "Lefèvre", "Dubois", "Noël", "Girard", "Mercier", "Boucher", "Cœur",
-          "Bernard", "Fournier", "Lambert", "Rousseau", "Faure", "André", "Gauthier"]
-GIVEN = ["Hélène", "François", "Chloé", "Jérôme", "Anaïs", "Loïc", "Marie", "Pierre",
-         "Émilie", "Noémie", "Jean", "Zoé", "Thérèse", "Gaël", "Inès"]
+FAMILY = [
+    "Martin",
+    "Lefèvre",
+    "Dubois",
+    "Noël",
+    "Girard",
+    "Mercier",
+    "Boucher",
+    "Cœur",
+    "Bernard",
+    "Fournier",
+    "Lambert",
+    "Rousseau",
+    "Faure",
+    "André",
+    "Gauthier",
+]
+GIVEN = [
+    "Hélène",
+    "François",
+    "Chloé",
+    "Jérôme",
+    "Anaïs",
+    "Loïc",
+    "Marie",
+    "Pierre",
+    "Émilie",
+    "Noémie",
+    "Jean",
+    "Zoé",
+    "Thérèse",
+    "Gaël",
+    "Inès",
+]
 
 
 @dataclass
@@ -43,8 +73,10 @@ class Records:
         if n == 0:
             return
         self.blocks.append(
-            {k: (v if isinstance(v, (np.ndarray, pd.Series)) else np.full(n, v))
-             for k, v in columns.items()}
+            {
+                k: (v if isinstance(v, (np.ndarray, pd.Series)) else np.full(n, v))
+                for k, v in columns.items()
+            }
         )
 
     def frame(self) -> pd.DataFrame:
@@ -55,8 +87,13 @@ class Records:
 class Synth:
     """Shared state for one hospital: patients, their variants, the as-of date, the rng."""
 
-    def __init__(self, variants: dict[str, np.ndarray], as_of: str, rng: np.random.Generator,
-                 background_labs: float) -> None:
+    def __init__(
+        self,
+        variants: dict[str, np.ndarray],
+        as_of: str,
+        rng: np.random.Generator,
+        background_labs: float,
+    ) -> None:
         self.v = {g: np.asarray(list(GROUPS[g]))[variants[g]] for g in GROUPS}
         self.profile_index = variants["profile"]
         self.hcg = np.asarray(list(HCG_VARIANTS))[variants["hcg"]]
@@ -95,8 +132,11 @@ class Synth:
         birth[age == "eighteen_tomorrow"] = eighteen + DAY
         birth[age == "sixteen"] = eighteen + 2 * 365 * DAY
         sex, potential = self.profile_field(0), self.profile_field(1)
-        social = np.where(self.is_("social", "not_affiliated"), "N",
-                          np.where(self.is_("social", "not_recorded"), "", "O"))
+        social = np.where(
+            self.is_("social", "not_affiliated"),
+            "N",
+            np.where(self.is_("social", "not_recorded"), "", "O"),
+        )
         return pd.DataFrame(
             {
                 "IPP": self.pid,
@@ -119,24 +159,38 @@ class Synth:
         v = self.v["histology"]
         has = v != "no_report"
         n = int(has.sum())
-        topo = self.rng.choice(["C17.0", "C17.1", "C17.2", "C17.9", "C18.0", "C18.1",
-                                "C18.7", "C20.9"], size=n)
+        topo = self.rng.choice(
+            ["C17.0", "C17.1", "C17.2", "C17.9", "C18.0", "C18.1", "C18.7", "C20.9"], size=n
+        )
         grade = self.rng.choice(["G1", "G2"], size=n)
         morph = np.where(grade == "G1", "8240/3", "8249/3")
-        ki67 = np.where(grade == "G1", self.rng.uniform(0.5, 2.9, n),
-                        self.rng.uniform(3, 19.5, n)).round(1)
+        ki67 = np.where(
+            grade == "G1", self.rng.uniform(0.5, 2.9, n), self.rng.uniform(3, 19.5, n)
+        ).round(1)
         sub = v[has]
         topo[sub == "pancreas"] = "C25.4"
         grade[sub == "grade_3"] = "G3"
         ki67[sub == "grade_3"] = 35.0
         grade = np.where(sub == "grade_missing", "", grade)
         ki67 = np.where(sub == "grade_missing", np.nan, ki67)
-        rec.add(IPP=self.pid[has], DATE_CR=self.days_ago(2000, 3000, n), TOPOGRAPHIE=topo,
-                MORPHOLOGIE=morph, GRADE=grade, KI67=ki67)
+        rec.add(
+            IPP=self.pid[has],
+            DATE_CR=self.days_ago(2000, 3000, n),
+            TOPOGRAPHIE=topo,
+            MORPHOLOGIE=morph,
+            GRADE=grade,
+            KI67=ki67,
+        )
         older = v == "older_g3_newer_g2"
         m = int(older.sum())
-        rec.add(IPP=self.pid[older], DATE_CR=self.days_ago(3100, 3600, m), TOPOGRAPHIE="C17.1",
-                MORPHOLOGIE="8249/3", GRADE="G3", KI67=np.full(m, 30.0))
+        rec.add(
+            IPP=self.pid[older],
+            DATE_CR=self.days_ago(3100, 3600, m),
+            TOPOGRAPHIE="C17.1",
+            MORPHOLOGIE="8249/3",
+            GRADE="G3",
+            KI67=np.full(m, 30.0),
+        )
         return rec.frame()
 
     def prrt_dates(self) -> dict[str, np.ndarray]:
@@ -164,37 +218,60 @@ class Synth:
         for cycle in range(4):
             rows = treated & (prrt["cycles"] > cycle)
             k = int(rows.sum())
-            rec.add(IPP=self.pid[rows], CODE_ATC=LUTATHERA,
-                    DATE_ADMINISTRATION=prrt["start"][rows] + cycle * 56 * DAY,
-                    ACTIVITE_MBQ=self.rng.normal(7400, 150, k).round(0))
+            rec.add(
+                IPP=self.pid[rows],
+                CODE_ATC=LUTATHERA,
+                DATE_ADMINISTRATION=prrt["start"][rows] + cycle * 56 * DAY,
+                ACTIVITE_MBQ=self.rng.normal(7400, 150, k).round(0),
+            )
         second = self.v["prrt"] == "with_second_course"
         for cycle in range(2):
             k = int(second.sum())
-            rec.add(IPP=self.pid[second], CODE_ATC=LUTATHERA,
-                    DATE_ADMINISTRATION=prrt["progression"][second] + (60 + cycle * 56) * DAY,
-                    ACTIVITE_MBQ=self.rng.normal(7400, 150, k).round(0))
+            rec.add(
+                IPP=self.pid[second],
+                CODE_ATC=LUTATHERA,
+                DATE_ADMINISTRATION=prrt["progression"][second] + (60 + cycle * 56) * DAY,
+                ACTIVITE_MBQ=self.rng.normal(7400, 150, k).round(0),
+            )
         # Background: somatostatin analogues (lanreotide, octreotide) long before PRRT.
         k = self.n
-        rec.add(IPP=self.pid, CODE_ATC=self.rng.choice(["H01CB03", "H01CB02"], size=k),
-                DATE_ADMINISTRATION=prrt["start"] - self.rng.integers(60, 700, k) * DAY,
-                ACTIVITE_MBQ=np.full(k, np.nan))
+        rec.add(
+            IPP=self.pid,
+            CODE_ATC=self.rng.choice(["H01CB03", "H01CB02"], size=k),
+            DATE_ADMINISTRATION=prrt["start"] - self.rng.integers(60, 700, k) * DAY,
+            ACTIVITE_MBQ=np.full(k, np.nan),
+        )
         return rec.frame()
 
     def imaging(self, prrt: dict[str, np.ndarray]) -> tuple[pd.DataFrame, pd.DataFrame]:
         studies, lesions = Records(), Records()
         n, rng = self.n, self.rng
         # Baseline SSTR PET before the first PRRT: long outside any window.
-        studies.add(IPP=self.pid, DATE_EXAMEN=prrt["start"] - rng.integers(20, 60, n) * DAY,
-                    MODALITE="TEP", TRACEUR="68Ga-DOTATATE",
-                    POURCENTAGE_SSTR=rng.uniform(90, 100, n).round(1), FIXATION_VS_FOIE="SUP",
-                    SCORE_KRENNING=np.full(n, 3.0), REPONSE_RECIST="", KIND="old_sstr")
+        studies.add(
+            IPP=self.pid,
+            DATE_EXAMEN=prrt["start"] - rng.integers(20, 60, n) * DAY,
+            MODALITE="TEP",
+            TRACEUR="68Ga-DOTATATE",
+            POURCENTAGE_SSTR=rng.uniform(90, 100, n).round(1),
+            FIXATION_VS_FOIE="SUP",
+            SCORE_KRENNING=np.full(n, 3.0),
+            REPONSE_RECIST="",
+            KIND="old_sstr",
+        )
         # Progression CT (first PD after the first course).
         has_pd = ~np.isnat(prrt["progression"])
         k = int(has_pd.sum())
-        studies.add(IPP=self.pid[has_pd], DATE_EXAMEN=prrt["progression"][has_pd],
-                    MODALITE="TDM", TRACEUR="", POURCENTAGE_SSTR=np.full(k, np.nan),
-                    FIXATION_VS_FOIE="", SCORE_KRENNING=np.full(k, np.nan), REPONSE_RECIST="PM",
-                    KIND="progression")
+        studies.add(
+            IPP=self.pid[has_pd],
+            DATE_EXAMEN=prrt["progression"][has_pd],
+            MODALITE="TDM",
+            TRACEUR="",
+            POURCENTAGE_SSTR=np.full(k, np.nan),
+            FIXATION_VS_FOIE="",
+            SCORE_KRENNING=np.full(k, np.nan),
+            REPONSE_RECIST="PM",
+            KIND="progression",
+        )
         # Recent SSTR study per variant.
         sv = self.v["sstr"]
         recent = sv != "no_study"
@@ -207,25 +284,37 @@ class Synth:
         percent[sv == "85_percent"] = 85.0
         uptake = np.where(sv == "uptake_below_liver", "INF", rng.choice(["SUP", "EGAL"], n))
         scinti = sv == "scintigraphy"
-        studies.add(IPP=self.pid[recent], DATE_EXAMEN=dates[recent],
-                    MODALITE=np.where(scinti, "SCINTIGRAPHIE", "TEP")[recent],
-                    TRACEUR=np.where(scinti, "111In-pentetreotide",
-                                     rng.choice(["68Ga-DOTATATE", "68Ga-DOTATOC"], n))[recent],
-                    POURCENTAGE_SSTR=percent[recent], FIXATION_VS_FOIE=uptake[recent],
-                    SCORE_KRENNING=np.where(uptake == "INF", 1.0, 3.0)[recent],
-                    REPONSE_RECIST="", KIND="recent_sstr")
+        studies.add(
+            IPP=self.pid[recent],
+            DATE_EXAMEN=dates[recent],
+            MODALITE=np.where(scinti, "SCINTIGRAPHIE", "TEP")[recent],
+            TRACEUR=np.where(
+                scinti, "111In-pentetreotide", rng.choice(["68Ga-DOTATATE", "68Ga-DOTATOC"], n)
+            )[recent],
+            POURCENTAGE_SSTR=percent[recent],
+            FIXATION_VS_FOIE=uptake[recent],
+            SCORE_KRENNING=np.where(uptake == "INF", 1.0, 3.0)[recent],
+            REPONSE_RECIST="",
+            KIND="recent_sstr",
+        )
         # Baseline CT/MRI with lesions: recent, or just outside the 4-month window.
         lv = self.v["lesions"]
         ct_dates = self.days_ago(5, 40, n)
         stale = lv == "no_recent_ct"
         ct_dates[stale] = self.months_before(4, stale) - rng.integers(1, 40, int(stale.sum())) * DAY
         pd_before = has_pd & (prrt["progression"] <= self.A)
-        studies.add(IPP=self.pid, DATE_EXAMEN=ct_dates,
-                    MODALITE=rng.choice(["TDM", "IRM"], n, p=[0.8, 0.2]), TRACEUR="",
-                    POURCENTAGE_SSTR=np.full(n, np.nan), FIXATION_VS_FOIE="",
-                    SCORE_KRENNING=np.full(n, np.nan),
-                    REPONSE_RECIST=np.where(pd_before, "PM", "MS"), KIND="baseline_ct",
-                    LESIONS=lv)
+        studies.add(
+            IPP=self.pid,
+            DATE_EXAMEN=ct_dates,
+            MODALITE=rng.choice(["TDM", "IRM"], n, p=[0.8, 0.2]),
+            TRACEUR="",
+            POURCENTAGE_SSTR=np.full(n, np.nan),
+            FIXATION_VS_FOIE="",
+            SCORE_KRENNING=np.full(n, np.nan),
+            REPONSE_RECIST=np.where(pd_before, "PM", "MS"),
+            KIND="baseline_ct",
+            LESIONS=lv,
+        )
         frame = studies.frame()
         return frame, self._lesions(frame)
 
@@ -245,9 +334,13 @@ class Synth:
         for variant, layout in layouts.items():
             rows = base[base["LESIONS"] == variant]
             for node, longest, short in layout:
-                rec.add(STUDY_ROW=rows.index.to_numpy(), IPP=rows["IPP"].to_numpy(),
-                        GANGLION=node, GRAND_AXE_MM=np.full(len(rows), longest),
-                        PETIT_AXE_MM=np.full(len(rows), short))
+                rec.add(
+                    STUDY_ROW=rows.index.to_numpy(),
+                    IPP=rows["IPP"].to_numpy(),
+                    GANGLION=node,
+                    GRAND_AXE_MM=np.full(len(rows), longest),
+                    PETIT_AXE_MM=np.full(len(rows), short),
+                )
         return rec.frame()
 
     def labs(self) -> pd.DataFrame:
@@ -257,15 +350,27 @@ class Synth:
         self._background_labs(rec)
         return rec.frame()
 
-    def _lab(self, rec: Records, rows: np.ndarray, loinc: str, value: object, unit: object,
-             dates: np.ndarray) -> None:
+    def _lab(
+        self,
+        rec: Records,
+        rows: np.ndarray,
+        loinc: str,
+        value: object,
+        unit: object,
+        dates: np.ndarray,
+    ) -> None:
         k = int(rows.sum())
         if k == 0:
             return
         values = value[rows] if isinstance(value, np.ndarray) else np.full(k, value)
         units = unit[rows] if isinstance(unit, np.ndarray) else np.full(k, unit)
-        rec.add(IPP=self.pid[rows], CODE_LOINC=loinc, RESULTAT=values.astype(str),
-                UNITE=units.astype(str), DATE_PRELEVEMENT=self.with_time(dates[rows]))
+        rec.add(
+            IPP=self.pid[rows],
+            CODE_LOINC=loinc,
+            RESULTAT=values.astype(str),
+            UNITE=units.astype(str),
+            DATE_PRELEVEMENT=self.with_time(dates[rows]),
+        )
 
     def _marrow_labs(self, rec: Records) -> None:
         n, rng = self.n, self.rng
@@ -274,15 +379,23 @@ class Synth:
         hb = rng.uniform(9.5, 15.5, n)
         system = rng.integers(0, 3, n)
         hb_unit = np.array(["g/dL", "g/L", "mmol/L"])[system]
-        hb_text = np.where(system == 0, np.char.replace(np.round(hb, 1).astype(str), ".", ","),
-                           np.where(system == 1, np.round(hb * 10).astype(int).astype(str),
-                                    np.char.replace(np.round(hb / 1.6114, 2).astype(str),
-                                                    ".", ",")))
+        hb_text = np.where(
+            system == 0,
+            np.char.replace(np.round(hb, 1).astype(str), ".", ","),
+            np.where(
+                system == 1,
+                np.round(hb * 10).astype(int).astype(str),
+                np.char.replace(np.round(hb / 1.6114, 2).astype(str), ".", ","),
+            ),
+        )
         g = "haemoglobin"
         special = {
-            "8_1_g_dl": ("8,1", "g/dL"), "mmol_l": ("6,8", "mmol/L"),
-            "exactly_8_g_dl": ("8", "g/dL"), "exactly_80_g_l": ("80", "g/L"),
-            "7_2_g_dl": ("7,2", "g/dL"), "below_9_qualified": ("<9", "g/dL"),
+            "8_1_g_dl": ("8,1", "g/dL"),
+            "mmol_l": ("6,8", "mmol/L"),
+            "exactly_8_g_dl": ("8", "g/dL"),
+            "exactly_80_g_l": ("80", "g/L"),
+            "7_2_g_dl": ("7,2", "g/dL"),
+            "below_9_qualified": ("<9", "g/dL"),
             "unknown_unit": ("12,1", "g%"),
         }
         for variant, (text, unit) in special.items():
@@ -295,23 +408,51 @@ class Synth:
         after = self.is_(g, "low_after_as_of")
         self._lab(rec, after, "718-7", "6,5", "g/dL", self.A + rng.integers(1, 6, n) * DAY)
         # Neutrophils and platelets.
-        self._cell_count(rec, "neutrophils", "751-8", rng.uniform(2.0, 6.5, n), recent, {
-            "exactly_1500_mm3": ("1500", "/mm3"), "exactly_1_5_g_l": ("1,5", "G/L"),
-            "1499_mm3": ("1499", "/mm3"), "1_2_g_l": ("1,2", "G/L"),
-            "below_1_g_l_qualified": ("<1", "G/L"),
-        })
-        self._cell_count(rec, "platelets", "777-3", rng.uniform(150, 400, n), recent, {
-            "exactly_80000_mm3": ("80000", "/mm3"), "exactly_80_g_l": ("80", "G/L"),
-            "above_500_qualified": (">500", "10^9/L"), "79_9_g_l": ("79,9", "G/L"),
-            "60_g_l": ("60", "G/L"),
-        })
+        self._cell_count(
+            rec,
+            "neutrophils",
+            "751-8",
+            rng.uniform(2.0, 6.5, n),
+            recent,
+            {
+                "exactly_1500_mm3": ("1500", "/mm3"),
+                "exactly_1_5_g_l": ("1,5", "G/L"),
+                "1499_mm3": ("1499", "/mm3"),
+                "1_2_g_l": ("1,2", "G/L"),
+                "below_1_g_l_qualified": ("<1", "G/L"),
+            },
+        )
+        self._cell_count(
+            rec,
+            "platelets",
+            "777-3",
+            rng.uniform(150, 400, n),
+            recent,
+            {
+                "exactly_80000_mm3": ("80000", "/mm3"),
+                "exactly_80_g_l": ("80", "G/L"),
+                "above_500_qualified": (">500", "10^9/L"),
+                "79_9_g_l": ("79,9", "G/L"),
+                "60_g_l": ("60", "G/L"),
+            },
+        )
 
-    def _cell_count(self, rec: Records, group: str, loinc: str, giga: np.ndarray,
-                    dates: np.ndarray, special: dict[str, tuple[str, str]]) -> None:
+    def _cell_count(
+        self,
+        rec: Records,
+        group: str,
+        loinc: str,
+        giga: np.ndarray,
+        dates: np.ndarray,
+        special: dict[str, tuple[str, str]],
+    ) -> None:
         system = self.rng.integers(0, 4, self.n)
         unit = np.array(["/mm3", "G/L", "10*9/L", "10^3/µL"])[system]
-        text = np.where(system == 0, np.round(giga * 1000).astype(int).astype(str),
-                        np.char.replace(np.round(giga, 2).astype(str), ".", ","))
+        text = np.where(
+            system == 0,
+            np.round(giga * 1000).astype(int).astype(str),
+            np.char.replace(np.round(giga, 2).astype(str), ".", ","),
+        )
         for variant, (value, u) in special.items():
             rows = self.v[group] == variant
             text[rows], unit[rows] = value, u
@@ -344,21 +485,34 @@ class Synth:
         units = np.array([s[0] for s in specs])[which]
         decimals = np.array([s[3] for s in specs])[which]
         values = rng.uniform(low, high)
-        text = np.where(decimals == 0, np.round(values).astype(int).astype(str),
-                        np.char.replace(np.round(values, 1).astype(str), ".", ","))
+        text = np.where(
+            decimals == 0,
+            np.round(values).astype(int).astype(str),
+            np.char.replace(np.round(values, 1).astype(str), ".", ","),
+        )
         dates = self.A - rng.integers(-5, 1000, total) * DAY  # a few after the as-of date
-        rec.add(IPP=self.pid[owner], CODE_LOINC=codes[which], RESULTAT=text, UNITE=units,
-                DATE_PRELEVEMENT=self.with_time(dates))
+        rec.add(
+            IPP=self.pid[owner],
+            CODE_LOINC=codes[which],
+            RESULTAT=text,
+            UNITE=units,
+            DATE_PRELEVEMENT=self.with_time(dates),
+        )
         # Older blood counts (30 days or more before the as-of date: outside the 28-day window).
-        for loinc, unit, lo, hi in (("718-7", "g/dL", 6.0, 15.0), ("751-8", "G/L", 0.8, 6.0),
-                                    ("777-3", "G/L", 40, 400)):
+        for loinc, unit, lo, hi in (
+            ("718-7", "g/dL", 6.0, 15.0),
+            ("751-8", "G/L", 0.8, 6.0),
+            ("777-3", "G/L", 40, 400),
+        ):
             owner = np.repeat(np.arange(self.n), rng.poisson(2, self.n))
             k = len(owner)
-            rec.add(IPP=self.pid[owner], CODE_LOINC=loinc,
-                    RESULTAT=np.char.replace(np.round(rng.uniform(lo, hi, k), 1).astype(str),
-                                             ".", ","),
-                    UNITE=unit,
-                    DATE_PRELEVEMENT=self.with_time(self.A - rng.integers(30, 900, k) * DAY))
+            rec.add(
+                IPP=self.pid[owner],
+                CODE_LOINC=loinc,
+                RESULTAT=np.char.replace(np.round(rng.uniform(lo, hi, k), 1).astype(str), ".", ","),
+                UNITE=unit,
+                DATE_PRELEVEMENT=self.with_time(self.A - rng.integers(30, 900, k) * DAY),
+            )
 
     def assessments(self) -> pd.DataFrame:
         rec = Records()
@@ -372,19 +526,31 @@ class Synth:
         dates[stale] = self.months_before(3, stale) - rng.integers(1, 30, int(stale.sum())) * DAY
         rows = ev != "not_recorded"
         rec.add(IPP=self.pid[rows], DATE_EVAL=dates[rows], TYPE_EVAL="OMS", VALEUR=ecog[rows])
-        rec.add(IPP=self.pid, DATE_EVAL=self.days_ago(200, 900, n), TYPE_EVAL="OMS",
-                VALEUR=rng.integers(0, 5, n).astype(str))
+        rec.add(
+            IPP=self.pid,
+            DATE_EVAL=self.days_ago(200, 900, n),
+            TYPE_EVAL="OMS",
+            VALEUR=rng.integers(0, 5, n).astype(str),
+        )
         lv = self.v["life"]
         months = rng.integers(12, 61, n).astype(str)
         months[lv == "exactly_6_months"] = "6"
         months[lv == "four_months"] = "4"
         rows = lv != "not_recorded"
-        rec.add(IPP=self.pid[rows], DATE_EVAL=self.days_ago(0, 80, n)[rows],
-                TYPE_EVAL="ESPERANCE_VIE", VALEUR=months[rows])
+        rec.add(
+            IPP=self.pid[rows],
+            DATE_EVAL=self.days_ago(0, 80, n)[rows],
+            TYPE_EVAL="ESPERANCE_VIE",
+            VALEUR=months[rows],
+        )
         status = self.profile_field(2)
         rows = status != ""
-        rec.add(IPP=self.pid[rows], DATE_EVAL=self.days_ago(100, 2000, n)[rows],
-                TYPE_EVAL="STATUT_MENOPAUSIQUE", VALEUR=status[rows])
+        rec.add(
+            IPP=self.pid[rows],
+            DATE_EVAL=self.days_ago(100, 2000, n)[rows],
+            TYPE_EVAL="STATUT_MENOPAUSIQUE",
+            VALEUR=status[rows],
+        )
         return rec.frame()
 
     def tumour_board(self) -> pd.DataFrame:
@@ -397,13 +563,27 @@ class Synth:
         decision = np.where(bv == "surveillance", "SURVEILLANCE", "RETRAITEMENT_PRRT")
         scope = np.where(bv == "out_of_reimbursement_scope", "N", "O")
         rows = bv != "no_decision"
-        rec.add(IPP=self.pid[rows], DATE_DECISION=dates[rows],
-                INSTANCE=rng.choice(["RCP", "RENATEN"], n)[rows], DECISION=decision[rows],
-                PRISE_EN_CHARGE=scope[rows])
+        rec.add(
+            IPP=self.pid[rows],
+            DATE_DECISION=dates[rows],
+            INSTANCE=rng.choice(["RCP", "RENATEN"], n)[rows],
+            DECISION=decision[rows],
+            PRISE_EN_CHARGE=scope[rows],
+        )
         later = bv == "later_decision_after_as_of"
-        rec.add(IPP=self.pid[later], DATE_DECISION=np.full(int(later.sum()), self.A + 2 * DAY),
-                INSTANCE="RCP", DECISION="SURVEILLANCE", PRISE_EN_CHARGE="O")
+        rec.add(
+            IPP=self.pid[later],
+            DATE_DECISION=np.full(int(later.sum()), self.A + 2 * DAY),
+            INSTANCE="RCP",
+            DECISION="SURVEILLANCE",
+            PRISE_EN_CHARGE="O",
+        )
         # Background: the first PRRT decision, years ago.
-        rec.add(IPP=self.pid, DATE_DECISION=self.days_ago(1200, 2500, n), INSTANCE="RCP",
-                DECISION="PRRT_INITIALE", PRISE_EN_CHARGE="O")
+        rec.add(
+            IPP=self.pid,
+            DATE_DECISION=self.days_ago(1200, 2500, n),
+            INSTANCE="RCP",
+            DECISION="PRRT_INITIALE",
+            PRISE_EN_CHARGE="O",
+        )
         return rec.frame()

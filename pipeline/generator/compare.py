@@ -25,7 +25,12 @@ def mismatches(report_dir: Path, truth_path: Path) -> pd.DataFrame:
     """Rows where the report and the truth disagree, or that only one of them has."""
     got = report_statuses(report_dir)
     want = pd.read_parquet(truth_path).astype("str")
-    both = want.merge(got, on=["patient_id", "criterion_id"], how="outer",
-                      suffixes=("_expected", "_reported"), indicator=True)
+    both = want.merge(
+        got,
+        on=["patient_id", "criterion_id"],
+        how="outer",
+        suffixes=("_expected", "_reported"),
+        indicator=True,
+    )
     differ = (both["_merge"] != "both") | (both["status_expected"] != both["status_reported"])
     return both[differ].drop(columns="_merge")

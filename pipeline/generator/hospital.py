@@ -16,17 +16,36 @@ from pipeline.publish import write_parquet
 
 # File name, hospital id column and prefix, encoding, and column kinds per extract.
 LAYOUT = {
-    "patients": ("patients.csv", None, None, "cp1252",
-                 {"DATE_NAISSANCE": "date", "DATE_DECES": "date"}),
+    "patients": (
+        "patients.csv",
+        None,
+        None,
+        "cp1252",
+        {"DATE_NAISSANCE": "date", "DATE_DECES": "date"},
+    ),
     "pathology": ("anapath.csv", "ID_CR", "AP", "utf-8", {"DATE_CR": "date", "KI67": "decimal"}),
     "labs": ("biologie.csv", "ID_RESULTAT", "B", "utf-8", {"DATE_PRELEVEMENT": "datetime"}),
-    "imaging_studies": ("imagerie_examens.csv", "ID_EXAMEN", "EX", "utf-8-sig",
-                        {"DATE_EXAMEN": "date", "POURCENTAGE_SSTR": "decimal",
-                         "SCORE_KRENNING": "decimal"}),
-    "imaging_lesions": ("imagerie_lesions.csv", "ID_LESION", "LS", "utf-8",
-                        {"GRAND_AXE_MM": "decimal", "PETIT_AXE_MM": "decimal"}),
-    "treatments": ("traitements.csv", "ID_ADMIN", "TT", "utf-8",
-                   {"DATE_ADMINISTRATION": "date", "ACTIVITE_MBQ": "decimal"}),
+    "imaging_studies": (
+        "imagerie_examens.csv",
+        "ID_EXAMEN",
+        "EX",
+        "utf-8-sig",
+        {"DATE_EXAMEN": "date", "POURCENTAGE_SSTR": "decimal", "SCORE_KRENNING": "decimal"},
+    ),
+    "imaging_lesions": (
+        "imagerie_lesions.csv",
+        "ID_LESION",
+        "LS",
+        "utf-8",
+        {"GRAND_AXE_MM": "decimal", "PETIT_AXE_MM": "decimal"},
+    ),
+    "treatments": (
+        "traitements.csv",
+        "ID_ADMIN",
+        "TT",
+        "utf-8",
+        {"DATE_ADMINISTRATION": "date", "ACTIVITE_MBQ": "decimal"},
+    ),
     "assessments": ("evaluations.csv", "ID_EVAL", "EV", "cp1252", {"DATE_EVAL": "date"}),
     "tumour_board": ("rcp.csv", "ID_DECISION", "RCP", "utf-8", {"DATE_DECISION": "date"}),
 }

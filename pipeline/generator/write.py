@@ -23,8 +23,9 @@ def _as_text(series: pd.Series, kind: str) -> pa.Array:
         rounded = pc.round(pa.array(series.to_numpy(dtype="float64"), from_pandas=True), 2)
         text = pc.replace_substring(pc.cast(rounded, pa.string()), ".", ",")
     else:
-        text = pa.array(series.astype("str").to_numpy(dtype=object), type=pa.string(),
-                        from_pandas=True)
+        text = pa.array(
+            series.astype("str").to_numpy(dtype=object), type=pa.string(), from_pandas=True
+        )
     return pc.fill_null(text, "")
 
 

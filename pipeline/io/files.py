@@ -72,8 +72,27 @@ def _header(path: Path, source: ExtractSource) -> list[str]:
     return [name.strip().strip('"') for name in text.split(source.separator)]
 
 
-def _read_csv(path: Path, source: ExtractSource) -> pa.Table:
+def _check_complete(path: Path, source: ExtractSource) -> None:
+    """A CSV export ends with a line break; a last line without one was cut off in transfer."""
+    if not source.require_final_newline:
+        return
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(size - 1, 0))
+        last = handle.read(1)
+        if last == b"\n":
+            return
+        handle.seek(0)
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b""))
+    raise InputFileError(
+        str(path), "last line has no line break: the file is truncated", line=lines + 1
+    )
+
+
+def _read_csv(path: Path, source: ExtractSource, use_threads: bool = True) -> pa.Table:
     header = _header(path, source)
+    _check_complete(path, source)
     if len(set(header)) != len(header):
         raise InputFileError(str(path), "duplicate column names in the header", line=1)
     bad_rows: list[tuple[int | None, int, int]] = []
@@ -87,7 +106,7 @@ def _read_csv(path: Path, source: ExtractSource) -> pa.Table:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
-                encoding=encoding, column_names=header, skip_rows=1, use_threads=True
+                encoding=encoding, column_names=header, skip_rows=1, use_threads=use_threads
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=source.separator, invalid_row_handler=on_invalid_row
@@ -105,6 +124,8 @@ def _read_csv(path: Path, source: ExtractSource) -> pa.Table:
                 str(path), f"not valid {source.encoding} text (byte {byte} of the line)", line=line
             ) from None
         raise InputFileError(str(path), "cannot parse as CSV") from None
+    if bad_rows and use_threads and any(number is None for number, _, _ in bad_rows):
+        return _read_csv(path, source, use_threads=False)  # error path: find the line numbers
     if bad_rows:
         number, expected, actual = min(bad_rows, key=lambda r: r[0] or 0)
         missing = header[actual:expected] if actual < expected else []

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
+
+from pipeline.errors import InputFileError
 
 _CHUNK = 1 << 24
 
@@ -27,4 +30,7 @@ def count_csv_data_rows(path: Path) -> int:
 
 def count_parquet_rows(path: Path) -> int:
     """Row count from the Parquet footer, independent of decoding the columns."""
-    return pq.ParquetFile(path).metadata.num_rows
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputFileError(str(path), f"cannot read as Parquet ({type(exc).__name__})") from None

@@ -62,7 +62,9 @@ class IntervalRule:
         starts = courses[self.start_at].rename("from_date")
         evidence = empty_evidence(data.index, UNKNOWN, "no starting treatment course", self.extract)
         records = select_records(data, self.extract, self.where, Window(), date)
-        joined = records.join(starts, on="patient_id", how="inner")
+        # reset_index: joining an empty frame names its index `patient_id` (pandas quirk),
+        # which would clash with the column below.
+        joined = records.join(starts, on="patient_id", how="inner").reset_index(drop=True)
         after = joined[joined[date] > joined["from_date"]]
         first = (
             after.sort_values(["patient_id", date], kind="stable")
