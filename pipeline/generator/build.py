@@ -244,7 +244,7 @@ class Synth:
         return rec.frame()
 
     def imaging(self, prrt: dict[str, np.ndarray]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        studies, lesions = Records(), Records()
+        studies = Records()
         n, rng = self.n, self.rng
         # Baseline SSTR PET before the first PRRT: long outside any window.
         studies.add(
