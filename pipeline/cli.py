@@ -91,6 +91,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_contract_doc(args: argparse.Namespace) -> int:
+    from pipeline.contract_doc import render
+
+    sys.stdout.write(render())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="screening", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--as-of", default="2026-11-24")
     demo.set_defaults(func=cmd_demo)
+    doc = sub.add_parser("contract-doc", help="print the export contract as Markdown")
+    doc.set_defaults(func=cmd_contract_doc)
     return parser
 
 
