@@ -31,7 +31,9 @@ def _as_of(text: str) -> pd.Timestamp:
 def cmd_generate(args: argparse.Namespace) -> int:
     from pipeline.generator.hospital import generate_hospital
 
-    result = generate_hospital(Path(args.out), args.patients, args.seed, args.as_of)
+    result = generate_hospital(
+        Path(args.out), args.patients, args.seed, args.as_of, defects=args.defects
+    )
     if args.break_kind:
         from pipeline.generator.breakage import break_extract
         from pipeline.generator.hospital import LAYOUT
@@ -107,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--patients", type=int, default=10_000)
     gen.add_argument("--seed", type=int, default=1)
     gen.add_argument("--as-of", required=True, type=lambda s: _as_of(s).date().isoformat())
+    gen.add_argument(
+        "--defects",
+        action="store_true",
+        help="plant row-level defects, listed with their expected handling in DIR/defects.parquet",
+    )
     gen.add_argument(
         "--break",
         dest="break_kind",

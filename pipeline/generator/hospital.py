@@ -8,7 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import pyarrow as pa
+
 from pipeline.generator.assign import assign_variants
+from pipeline.generator.defects import PlantedDefects, apply_to_truth, plant_defects
 from pipeline.generator.build import Synth
 from pipeline.generator.truth import expected_statuses
 from pipeline.generator.write import shuffled_with_ids, to_text_table, write_csv
@@ -60,9 +63,18 @@ class GeneratedHospital:
 
 
 def generate_hospital(
-    out: Path, patients: int, seed: int, as_of: str, background_labs: float = 30.0
+    out: Path,
+    patients: int,
+    seed: int,
+    as_of: str,
+    background_labs: float = 30.0,
+    defects: bool = False,
 ) -> GeneratedHospital:
-    """Write DIR/exports/<as-of>/*.csv and DIR/truth.parquet; same seed, same bytes."""
+    """Write DIR/exports/<as-of>/*.csv, DIR/truth.parquet and DIR/defects.parquet.
+
+    The same arguments give the same bytes. With `defects`, row-level defects are planted and
+    listed with the rule that must catch each one; the truth accounts for their effect.
+    """
     rng = np.random.default_rng(seed)
     variants = assign_variants(patients, rng)
     synth = Synth(variants, as_of, rng, background_labs)
@@ -82,19 +94,46 @@ def generate_hospital(
     frames["imaging_studies"] = studies.drop(columns=["_origin", "KIND", "LESIONS"])
     frames["imaging_lesions"] = lesions
 
-    folder = Path(out) / "exports" / as_of
-    rows: dict[str, int] = {}
-    for name, (file_name, id_column, prefix, encoding, kinds) in LAYOUT.items():
+    texts: dict[str, pa.Table] = {}
+    for name, (_file, id_column, prefix, _encoding, kinds) in LAYOUT.items():
         frame = frames[name]
         if id_column is not None and id_column not in frame:
             frame = shuffled_with_ids(frame, id_column, prefix, rng).drop(columns="_origin")
         elif name == "patients":
             frame = frame.iloc[rng.permutation(len(frame))]
-        write_csv(to_text_table(frame, kinds), folder / file_name, encoding)
-        rows[name] = len(frame)
-    truth = expected_statuses(variants, synth.pid)
-    truth_path = Path(out) / "truth.parquet"
-    import pyarrow as pa
+        texts[name] = to_text_table(frame, kinds)
 
+    truth = expected_statuses(variants, synth.pid)
+    planted = PlantedDefects()
+    if defects:
+        editable = {name: table.to_pandas() for name, table in texts.items()}
+        hb_variant = pd.Series(synth.v["haemoglobin"], index=synth.pid)
+        planted = plant_defects(editable, hb_variant, rng, pd.Timestamp(as_of))
+        texts = {n: pa.Table.from_pandas(f, preserve_index=False) for n, f in editable.items()}
+        truth = apply_to_truth(truth, planted)
+    _plant_variant_rows(texts["labs"], planted)
+
+    folder = Path(out) / "exports" / as_of
+    rows: dict[str, int] = {}
+    for name, (file_name, _id, _prefix, encoding, _kinds) in LAYOUT.items():
+        write_csv(texts[name], folder / file_name, encoding)
+        rows[name] = texts[name].num_rows
+    truth_path = Path(out) / "truth.parquet"
     write_parquet(pa.Table.from_pandas(truth, preserve_index=False), truth_path)
+    expected = pd.DataFrame(
+        planted.rows, columns=["extract", "frame_index", "kind", "rule_id", "handling"]
+    )
+    expected.insert(1, "row_number", expected.pop("frame_index").astype("int64") + 1)
+    write_parquet(
+        pa.Table.from_pandas(expected, preserve_index=False), Path(out) / "defects.parquet"
+    )
     return GeneratedHospital(folder, truth_path, patients, rows)
+
+
+def _plant_variant_rows(labs: pa.Table, planted: PlantedDefects) -> None:
+    """The unknown-unit Hb variant is set aside by design: list it with the defects."""
+    units = labs.column("UNITE").to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(units == "g%")
+    planted.add(
+        "labs", rows, "unknown_unit_only_evidence", "conformance.labs.unit.known", "quarantined"
+    )

@@ -22,6 +22,33 @@ from pipeline.rules.latest_lab import LatestLabRule
 from pipeline.rules.latest_record import LatestRecordRule
 from pipeline.rules.lesions import LesionRule
 
+# The parameters each primitive reads: anything else is a typo that would silently weaken a
+# criterion (e.g. `min_year: 18` leaving the age unbounded), so it is refused.
+PARAMETERS: dict[str, frozenset[str]] = {
+    "age": frozenset({"min_years", "max_years"}),
+    "patient_attribute": frozenset({"conditions", "combine"}),
+    "latest_record": frozenset(
+        {"extract", "where", "conditions", "window", "when_absent", "combine"}
+    ),
+    "latest_lab": frozenset({"analyte", "operator", "threshold", "unit", "window", "when_absent"}),
+    "treatment_courses": frozenset(
+        {"atc_codes", "course_gap_days", "course", "op", "count", "when_absent"}
+    ),
+    "interval": frozenset({"from", "to", "min_months", "when_absent"}),
+    "lesion_measurements": frozenset(
+        {
+            "study_where",
+            "window",
+            "min_lesions",
+            "min_measurable",
+            "min_longest_mm",
+            "min_node_short_axis_mm",
+            "when_absent",
+        }
+    ),
+    "confirm_at_visit": frozenset({"note"}),
+}
+
 
 class Rule(Protocol):
     def evaluate(self, data: ScreeningData) -> pd.DataFrame: ...
@@ -47,6 +74,13 @@ def parse_rule(spec: dict[str, Any], where: str) -> Rule:
     if name not in PRIMITIVES:
         raise ConfigError(f"{where}: unknown primitive {name!r} (known: {sorted(PRIMITIVES)})")
     params = {k: v for k, v in spec.items() if k != "primitive"}
+    unknown = sorted(set(params) - PARAMETERS[name])
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown {name} parameters {unknown} (known: {sorted(PARAMETERS[name])})"
+        )
+    if params.get("combine", "all") not in ("all", "any"):
+        raise ConfigError(f"{where}: combine is 'all' or 'any'")
     try:
         return PRIMITIVES[name].parse(params, where)
     except (KeyError, TypeError, ValueError) as exc:

@@ -37,6 +37,11 @@ def parse_conditions(specs: list[dict[str, Any]] | None, where: str) -> tuple[Co
             raise ConfigError(f"{where}: unknown operator {op!r} (use one of {OPERATORS})")
         if "column" not in spec:
             raise ConfigError(f"{where}: a condition needs a column")
+        unknown = sorted(set(spec) - {"column", "op", "value", "numeric"})
+        if unknown:
+            raise ConfigError(f"{where}: unknown condition keys {unknown}")
+        if op not in ("is_true", "is_false") and "value" not in spec:
+            raise ConfigError(f"{where}: operator {op} needs a value")
         value = spec.get("value")
         if op in ("in", "not_in", "prefix") and not isinstance(value, list):
             raise ConfigError(f"{where}: operator {op} takes a list value")

@@ -24,6 +24,8 @@ from pipeline.rules.records import patients_with_set_aside_evidence, select_reco
 from pipeline.rules.windows import Window
 from pipeline.status import UNKNOWN, from_masks
 
+_COURSE_KEYS = ("atc_codes", "course_gap_days", "course")
+
 
 @dataclass(frozen=True)
 class IntervalRule:
@@ -38,6 +40,12 @@ class IntervalRule:
     def parse(cls, spec: dict[str, Any], where: str) -> IntervalRule:
         start = spec.get("from") or {}
         end = spec.get("to") or {}
+        unknown = sorted(
+            {f"from.{k}" for k in set(start) - {"event", "at", *_COURSE_KEYS}}
+            | {f"to.{k}" for k in set(end) - {"extract", "where"}}
+        )
+        if unknown:
+            raise ConfigError(f"{where}: unknown interval keys {unknown}")
         if start.get("event") != "treatment_course":
             raise ConfigError(f"{where}: 'from' must be a treatment_course event")
         start_at = start.get("at", "end")
@@ -93,7 +101,7 @@ class IntervalRule:
             ).to_numpy()
             evidence.loc[idx, "reason"] = "matching event after the treatment course"
             return evidence
-        ok = to_date >= from_date + pd.DateOffset(months=self.min_months)
+        ok = to_date > from_date + pd.DateOffset(months=self.min_months)
         evidence.loc[idx, "status"] = from_masks(ok, ~ok).to_numpy()
         evidence.loc[idx, "reason"] = np.where(
             ok,
