@@ -101,7 +101,7 @@ class IntervalRule:
             ).to_numpy()
             evidence.loc[idx, "reason"] = "matching event after the treatment course"
             return evidence
-        ok = to_date > from_date + pd.DateOffset(months=self.min_months)
+        ok = to_date >= from_date + pd.DateOffset(months=self.min_months)
         evidence.loc[idx, "status"] = from_masks(ok, ~ok).to_numpy()
         evidence.loc[idx, "reason"] = np.where(
             ok,

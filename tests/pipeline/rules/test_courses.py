@@ -83,7 +83,9 @@ def test_unordered_records_are_ordered_by_date(first_prrt, status):
 
 def test_other_drugs_are_not_counted(first_prrt, status):
     rows = administrations("2023-01-10", 3)
-    rows.append(rows[-1] | {"record_id": "X", "atc_code": "L01XE07", "administered_on": "2023-07-01"})
+    rows.append(
+        rows[-1] | {"record_id": "X", "atc_code": "L01XE07", "administered_on": "2023-07-01"}
+    )
     assert first_prrt(rows).loc["P1", "value"] == 3
 
 

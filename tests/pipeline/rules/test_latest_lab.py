@@ -190,9 +190,9 @@ def test_threshold_unit_is_converted(make_data, status, ago):
     assert status(rule.evaluate(make_data([WOMAN], labs=[lab("8", "g/dL", HB, ago(1))])), "P1") == (
         "not_met"
     )
-    assert status(rule.evaluate(make_data([WOMAN], labs=[lab("8.1", "g/dL", HB, ago(1))])), "P1") == (
-        "met"
-    )
+    assert status(
+        rule.evaluate(make_data([WOMAN], labs=[lab("8.1", "g/dL", HB, ago(1))])), "P1"
+    ) == ("met")
 
 
 @pytest.mark.parametrize(

@@ -168,9 +168,9 @@ def test_set_aside_row_does_not_override_an_accepted_record(make_data, status, l
 # SSTR imaging, window of 4 calendar months
 def test_sstr_study_exactly_4_months_old_counts(check):
     # as-of 2026-06-15: four calendar months before is 2026-02-15.
-    assert check("sstr_imaging_positive", imaging_studies=[sstr("S1", "2026-02-15", 95, "ABOVE")]) == (
-        "met"
-    )
+    assert check(
+        "sstr_imaging_positive", imaging_studies=[sstr("S1", "2026-02-15", 95, "ABOVE")]
+    ) == ("met")
 
 
 def test_sstr_study_4_months_and_1_day_old_is_absent(check):

@@ -1,0 +1,236 @@
+"""Typing raw text per the contract under a hospital's declared formats."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipeline.conform import REASON, RULE_ID, conform_column, conform_extract
+from pipeline.contract import EXTRACTS
+from pipeline.io.files import ROW_NUMBER, RawExtract
+from pipeline.sources import ExtractSource, parse_source_config
+
+
+def source(name: str, **spec) -> ExtractSource:
+    extracts = {n: {} for n in EXTRACTS}
+    extracts[name] = spec
+    return parse_source_config({"extracts": extracts}, "test.yaml").extracts[name]
+
+
+def raw(name: str, rows: list[dict]) -> RawExtract:
+    columns = [c.name for c in EXTRACTS[name].columns if not c.identifying]
+    frame = pd.DataFrame({c: pd.Series([row.get(c) for row in rows], dtype="str") for c in columns})
+    frame.insert(0, ROW_NUMBER, pd.RangeIndex(1, len(rows) + 1, dtype="int64"))
+    return RawExtract(name, frame, f"{name}.csv", len(rows))
+
+
+def column(name: str, col: str):
+    return EXTRACTS[name].column(col)
+
+
+def text(*values: str | None) -> pd.Series:
+    return pd.Series(list(values), dtype="str")
+
+
+FRENCH = {"date_format": "%d/%m/%Y", "decimal": ",", "true_values": ["O"], "false_values": ["N"]}
+
+
+# Dates
+def test_declared_day_first_date_is_parsed():
+    typed, invalid = conform_column(
+        text("24/11/2026", "01/02/2026"),
+        column("patients", "birth_date"),
+        source("patients", **FRENCH),
+    )
+    assert list(typed) == [pd.Timestamp("2026-11-24"), pd.Timestamp("2026-02-01")]
+    assert not invalid.any()
+
+
+def test_impossible_date_is_rejected_not_rolled_over():
+    typed, invalid = conform_column(
+        text("31/02/2026"), column("patients", "birth_date"), source("patients", **FRENCH)
+    )
+    assert pd.isna(typed.iloc[0])
+    assert bool(invalid.iloc[0])
+
+
+def test_iso_date_is_rejected_when_the_format_is_day_first():
+    typed, invalid = conform_column(
+        text("2026-11-24"), column("patients", "birth_date"), source("patients", **FRENCH)
+    )
+    assert pd.isna(typed.iloc[0])
+    assert bool(invalid.iloc[0])
+
+
+def test_day_first_date_is_rejected_when_the_format_is_iso():
+    typed, invalid = conform_column(
+        text("24/11/2026"), column("patients", "birth_date"), source("patients")
+    )
+    assert pd.isna(typed.iloc[0])
+    assert bool(invalid.iloc[0])
+
+
+def test_date_with_trailing_text_is_rejected():
+    _typed, invalid = conform_column(
+        text("24/11/2026 extra"), column("patients", "birth_date"), source("patients", **FRENCH)
+    )
+    assert bool(invalid.iloc[0])
+
+
+def test_empty_optional_date_is_missing_not_invalid():
+    typed, invalid = conform_column(
+        text("", None, "  "), column("patients", "death_date"), source("patients", **FRENCH)
+    )
+    assert typed.isna().all()
+    assert not invalid.any()
+
+
+def test_datetime_accepts_each_declared_format():
+    src = source("labs", datetime_formats=["%d/%m/%Y %H:%M", "%d/%m/%Y"])
+    typed, invalid = conform_column(
+        text("24/11/2026 08:30", "24/11/2026", "2026-11-24"), column("labs", "collected_at"), src
+    )
+    assert typed.iloc[0] == pd.Timestamp("2026-11-24 08:30")
+    assert typed.iloc[1] == pd.Timestamp("2026-11-24")
+    assert list(invalid) == [False, False, True]
+
+
+# Numbers
+def test_comma_decimal_is_read_when_declared():
+    typed, invalid = conform_column(
+        text("12,5", "3"), column("pathology", "ki67_percent"), source("pathology", **FRENCH)
+    )
+    assert list(typed) == [12.5, 3.0]
+    assert not invalid.any()
+
+
+def test_comma_decimal_is_rejected_when_the_decimal_is_a_point():
+    typed, invalid = conform_column(
+        text("12,5"), column("pathology", "ki67_percent"), source("pathology")
+    )
+    assert pd.isna(typed.iloc[0])
+    assert bool(invalid.iloc[0])
+
+
+def test_non_integral_int_is_rejected():
+    typed, invalid = conform_column(
+        text("2", "2.5", "x"),
+        column("imaging_studies", "krenning_score"),
+        source("imaging_studies"),
+    )
+    assert typed.iloc[0] == 2
+    assert list(invalid) == [False, True, True]
+
+
+# Booleans
+def test_declared_booleans_o_and_n():
+    typed, invalid = conform_column(
+        text("O", "N", "o", "", "yes"),
+        column("patients", "social_security_affiliated"),
+        source("patients", **FRENCH),
+    )
+    assert typed.iloc[0] is True or typed.iloc[0] == True  # noqa: E712
+    assert typed.iloc[1] == False  # noqa: E712
+    assert typed.iloc[2] == True  # noqa: E712
+    assert pd.isna(typed.iloc[3])
+    assert pd.isna(typed.iloc[4])
+    assert list(invalid) == [False, False, False, False, True]
+
+
+# Codes
+def test_value_map_translates_hospital_codes():
+    src = source("patients", values={"sex": {"1": "M", "2": "F"}})
+    typed, invalid = conform_column(text("1", "2", "f"), column("patients", "sex"), src)
+    assert list(typed) == ["M", "F", "F"]
+    assert not invalid.any()
+
+
+def test_code_outside_the_value_set_is_invalid():
+    src = source("patients", values={"sex": {"1": "M", "2": "F"}})
+    _typed, invalid = conform_column(text("3", "U"), column("patients", "sex"), src)
+    assert list(invalid) == [True, True]
+
+
+def test_text_is_stripped():
+    typed, _ = conform_column(text("  P1 "), column("patients", "patient_id"), source("patients"))
+    assert typed.iloc[0] == "P1"
+
+
+# Whole extracts
+def test_required_missing_value_gets_a_completeness_rule_id():
+    src = source("treatments", columns={"DATE_ADM": "administered_on"}, **FRENCH)
+    row = {"record_id": "T1", "patient_id": "P1", "atc_code": "V10XX04", "administered_on": ""}
+    frame = conform_extract(raw("treatments", [row]), EXTRACTS["treatments"], src)
+    assert frame.loc[0, RULE_ID] == "completeness.treatments.administered_on.not_null"
+    assert "'DATE_ADM'" in frame.loc[0, REASON]
+
+
+def test_missing_optional_birth_date_is_not_a_quarantine_reason():
+    frame = conform_extract(
+        raw("patients", [{"patient_id": "P1", "birth_date": "", "sex": "M"}]),
+        EXTRACTS["patients"],
+        source("patients"),
+    )
+    assert pd.isna(frame.loc[0, RULE_ID])
+    assert pd.isna(frame.loc[0, "birth_date"])
+
+
+def test_invalid_value_gets_a_conformance_rule_id_naming_the_hospital_column():
+    src = source("patients", columns={"DDN": "birth_date"}, **FRENCH)
+    frame = conform_extract(
+        raw("patients", [{"patient_id": "P1", "birth_date": "31/02/2026", "sex": "M"}]),
+        EXTRACTS["patients"],
+        src,
+    )
+    assert frame.loc[0, RULE_ID] == "conformance.patients.birth_date.date"
+    assert "'DDN'" in frame.loc[0, REASON]
+    assert "31/02/2026" not in frame.loc[0, REASON]
+
+
+def test_first_failing_rule_is_kept():
+    frame = conform_extract(
+        raw("patients", [{"patient_id": "", "birth_date": "bad", "sex": "X"}]),
+        EXTRACTS["patients"],
+        source("patients"),
+    )
+    assert frame.loc[0, RULE_ID] == "completeness.patients.patient_id.not_null"
+
+
+def test_good_rows_have_no_rule_and_keep_their_row_number():
+    rows = [
+        {"patient_id": "P1", "birth_date": "1960-01-01", "sex": "M"},
+        {"patient_id": "P2", "birth_date": "1960-13-01", "sex": "F"},
+    ]
+    frame = conform_extract(raw("patients", rows), EXTRACTS["patients"], source("patients"))
+    assert pd.isna(frame.loc[0, RULE_ID])
+    assert frame.loc[1, RULE_ID] == "conformance.patients.birth_date.date"
+    assert list(frame[ROW_NUMBER]) == [1, 2]
+    assert frame["birth_date"].dtype.kind == "M"
+
+
+def test_identifying_columns_are_dropped():
+    frame = conform_extract(
+        raw("patients", [{"patient_id": "P1", "birth_date": "1960-01-01", "sex": "M"}]),
+        EXTRACTS["patients"],
+        source("patients"),
+    )
+    assert "family_name" not in frame.columns
+    assert "given_name" not in frame.columns
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_blank_required_code_is_incomplete(value):
+    frame = conform_extract(
+        raw("patients", [{"patient_id": "P1", "birth_date": "1960-01-01", "sex": value}]),
+        EXTRACTS["patients"],
+        source("patients"),
+    )
+    assert frame.loc[0, RULE_ID] == "completeness.patients.sex.not_null"
+
+
+def test_two_digit_year_is_rejected_when_the_format_has_four():
+    typed, invalid = conform_column(
+        text("24/11/26"), column("treatments", "administered_on"), source("treatments", **FRENCH)
+    )
+    assert pd.isna(typed.iloc[0])
+    assert bool(invalid.iloc[0])
