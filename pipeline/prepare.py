@@ -90,8 +90,8 @@ def _flag_duplicate_ids(frame: pd.DataFrame, extract: Extract) -> None:
     )
 
 
-def _add_lab_values(frame: pd.DataFrame) -> pd.DataFrame:
-    labs = normalise_labs(frame["loinc_code"], frame["value_raw"], frame["unit"])
+def _add_lab_values(frame: pd.DataFrame, decimal: str) -> pd.DataFrame:
+    labs = normalise_labs(frame["loinc_code"], frame["value_raw"], frame["unit"], decimal)
     flag(
         frame,
         labs["analyte"].notna() & labs["unparseable"],
@@ -124,7 +124,7 @@ def prepare_extracts(
         frame = conform_extract(deduplicated, extract, source.extracts[name])
         _flag_duplicate_ids(frame, extract)
         if name == "labs":
-            frame = _add_lab_values(frame)
+            frame = _add_lab_values(frame, source.extracts[name].decimal)
         typed[name] = frame
         accounts[name] = account
 

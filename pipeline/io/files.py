@@ -109,7 +109,9 @@ def _read_csv(path: Path, source: ExtractSource, use_threads: bool = True) -> pa
                 encoding=encoding, column_names=header, skip_rows=1, use_threads=use_threads
             ),
             parse_options=pacsv.ParseOptions(
-                delimiter=source.separator, invalid_row_handler=on_invalid_row
+                delimiter=source.separator,
+                invalid_row_handler=on_invalid_row,
+                ignore_empty_lines=False,  # a blank line is a malformed row, never skipped
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()),

@@ -21,21 +21,33 @@ LAB_COLUMNS = ("analyte", "operator", "value", "canonical_unit", "lower", "upper
 
 
 def normalise_unit_text(units: pd.Series) -> pd.Series:
-    """Spelling-insensitive unit keys: `10*9/L`, `x10^9/l` and `10^9/L` compare equal."""
-    u = units.astype("str").str.strip().str.lower()
+    """Spelling-insensitive unit keys: `10*9/L`, `x10^9/l` and `10^9/L` compare equal.
+
+    Case matters once: `G/L` (giga per litre, a cell count) is not `g/L` (grams per litre),
+    so the giga prefix is spelled out before everything is lower-cased.
+    """
+    u = units.astype("str").str.strip()
+    u = u.str.replace(r"^(?:G|giga|Giga|GIGA)\s*/\s*[lL]$", "10^9/L", regex=True)
+    u = u.str.lower()
     u = u.str.replace(r"\s+", "", regex=True)
     u = u.str.replace("µ", "u", regex=False).str.replace("μ", "u", regex=False)
     u = u.str.replace("³", "3", regex=False)
     u = u.str.replace(r"^x?10[\*\^e]?(\d)", r"10^\1", regex=True)
     u = u.str.replace(r"(?<![a-z])ui(?=/)", "iu", regex=True)
     u = u.str.replace("mui/", "miu/", regex=False)
-    u = u.str.replace("giga/l", "g/l", regex=False)
     return u
 
 
-def parse_lab_values(raw: pd.Series) -> pd.DataFrame:
-    """Operator and number of each raw value; both missing where the text is not a value."""
-    parts = raw.astype("str").str.extract(_VALUE)
+def parse_lab_values(raw: pd.Series, decimal: str = ".") -> pd.DataFrame:
+    """Operator and number of each raw value; both missing where the text is not a value.
+
+    Only the hospital's declared decimal mark is accepted: with `.` declared, `1,500` is not
+    read as 1.5 (nor as 1500) but rejected, because it is ambiguous.
+    """
+    other = "," if decimal == "." else "."
+    text = raw.astype("str")
+    text = text.mask(text.str.contains(other, regex=False))
+    parts = text.str.extract(_VALUE)
     operator = parts["op"].fillna("").replace(_OPS)
     number = pd.to_numeric(parts["num"].str.replace(",", ".", regex=False), errors="coerce")
     parsed = number.notna()
@@ -48,7 +60,9 @@ def parse_lab_values(raw: pd.Series) -> pd.DataFrame:
     )
 
 
-def normalise_labs(loinc: pd.Series, value_raw: pd.Series, unit: pd.Series) -> pd.DataFrame:
+def normalise_labs(
+    loinc: pd.Series, value_raw: pd.Series, unit: pd.Series, decimal: str = "."
+) -> pd.DataFrame:
     """Analyte, operator, canonical value and interval bounds; NaN where not normalisable.
 
     Also returns boolean columns `unparseable` (free text in the value) and `unknown_unit`
@@ -56,7 +70,7 @@ def normalise_labs(loinc: pd.Series, value_raw: pd.Series, unit: pd.Series) -> p
     """
     catalogue = load_catalogue()
     analyte = loinc.astype("str").str.strip().map(analyte_by_loinc()).astype("str")
-    parsed = parse_lab_values(value_raw)
+    parsed = parse_lab_values(value_raw, decimal)
     unit_key = normalise_unit_text(unit.fillna(""))
     factor = pd.Series(np.nan, index=loinc.index, dtype="float64")
     canonical_unit = pd.Series(pd.NA, index=loinc.index, dtype="str")
