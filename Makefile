@@ -12,7 +12,7 @@ DEMO_DIR ?= var/demo
 DEMO_AS_OF ?= 2026-11-24
 DEMO_PATIENTS ?= 2000
 
-.PHONY: help install demo test lint format bench airflow clean
+.PHONY: help install browser demo test lint format bench airflow clean
 
 help:
 	@echo "make demo   - install, generate a synthetic hospital, screen it, print the reports"
@@ -30,10 +30,14 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed
 
+# Headless Chromium for the review page tests (Debian package; never `playwright install`).
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
 demo: install
 	$(RUN) screening demo --dir $(DEMO_DIR) --patients $(DEMO_PATIENTS) --as-of $(DEMO_AS_OF)
 
-test: install
+test: install browser
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) pytest $(PYTEST_ARGS)

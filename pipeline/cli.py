@@ -1,4 +1,4 @@
-"""`screening` command line: generate, run, demo."""
+"""`screening` command line: generate, run, demo, report."""
 
 from __future__ import annotations
 
@@ -93,10 +93,43 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_suites(args: argparse.Namespace) -> int:
+    from pipeline.quality.suites import write_suites
+
+    for path in write_suites():
+        print(path)
+    return 0
+
+
 def cmd_contract_doc(args: argparse.Namespace) -> int:
     from pipeline.contract_doc import render
 
     sys.stdout.write(render())
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pipeline.review.latest import latest_review, open_in_browser
+
+    page = latest_review(Path(args.reports), args.trial)
+    print(page)
+    if args.open and not open_in_browser(page):
+        print("screening: no browser could be started; open the path above", file=sys.stderr)
+    return 0
+
+
+def cmd_load_warehouse(args: argparse.Namespace) -> int:
+    """Load an export folder into a warehouse-like PostgreSQL schema (for SQL-pull demos/tests)."""
+    from pipeline.warehouse import load_warehouse
+
+    result = load_warehouse(
+        Path(args.exports), args.url, load_source_config(args.source), args.schema
+    )
+    print(f"warehouse schema: {result.schema}")
+    for table, rows in result.rows.items():
+        print(f"  {table:<24} {rows:>12,} rows")
+    for column, count in result.untyped.items():
+        print(f"  {column}: {count} value(s) not typeable under the export's format, loaded NULL")
     return 0
 
 
@@ -137,8 +170,30 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--as-of", default="2026-11-24")
     demo.set_defaults(func=cmd_demo)
+
+    report = sub.add_parser("report", help="print (and open) the latest review page of a trial")
+    report.add_argument("--trial", required=True, help="trial id")
+    report.add_argument("--reports", required=True, help="reports root")
+    report.add_argument("--open", action="store_true", help="open it in the web browser")
+    report.set_defaults(func=cmd_report)
+
+    warehouse = sub.add_parser(
+        "load-warehouse", help="load an export folder into a PostgreSQL warehouse schema"
+    )
+    warehouse.add_argument("--exports", required=True, help="folder of one export date")
+    warehouse.add_argument(
+        "--url", required=True, help="database URL, e.g. postgresql://user@host:5432/db"
+    )
+    warehouse.add_argument("--schema", default="dwh", help="schema to (re)create, default dwh")
+    warehouse.add_argument(
+        "--source", default=str(DEFAULT_SOURCE), help="file source config of the exports"
+    )
+    warehouse.set_defaults(func=cmd_load_warehouse)
+
     doc = sub.add_parser("contract-doc", help="print the export contract as Markdown")
     doc.set_defaults(func=cmd_contract_doc)
+    suites = sub.add_parser("suites", help="write the expectation suites to expectations/")
+    suites.set_defaults(func=cmd_suites)
     return parser
 
 

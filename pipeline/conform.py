@@ -1,30 +1,18 @@
 """Typing raw text columns per the contract, with a reason for every row that cannot be typed.
 
 Nothing is coerced silently: a value that does not parse under the hospital's declared format
-sets its row aside with a rule id naming the column, and the row never reaches screening.
+is flagged, and the data-quality suite sets its row aside with a rule id naming the column.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from pipeline.contract import Column, Extract
 from pipeline.io.files import ROW_NUMBER, RawExtract
+from pipeline.quality.suites import CONFORMS, TYPED
 from pipeline.sources import ExtractSource
-
-RULE_ID = "rule_id"
-REASON = "reason"
-
-
-@dataclass
-class RowIssues:
-    """Per-row failures found while typing: one boolean mask and one reason per rule."""
-
-    masks: dict[str, pd.Series]
-    reasons: dict[str, str]
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -103,37 +91,23 @@ def conform_column(
 
 
 def conform_extract(raw: RawExtract, extract: Extract, source: ExtractSource) -> pd.DataFrame:
-    """Typed frame with `row_number`, plus the first failing rule and reason per bad row."""
+    """Typed frame indexed by row number, with `<column>__conforms` flags for typed columns.
+
+    A flag is False where text was present but did not parse under the declared format; the
+    data-quality suites turn those flags into quarantine decisions.
+    """
     frame = raw.frame
     typed: dict[str, pd.Series] = {ROW_NUMBER: frame[ROW_NUMBER]}
-    first_rule = pd.Series(pd.NA, index=frame.index, dtype="str")
-    first_reason = pd.Series(pd.NA, index=frame.index, dtype="str")
-
-    def flag(mask: pd.Series, rule: str, reason: str) -> None:
-        hit = mask & first_rule.isna()
-        first_rule[hit] = rule
-        first_reason[hit] = reason
-
     for column in extract.columns:
         if column.identifying:
             continue
         values, invalid = conform_column(frame[column.name], column, source)
         typed[column.name] = values
-        theirs = source.hospital_column(column.name)
-        if column.required:
-            flag(
-                frame[column.name].isna() | (_text(frame[column.name]).isna()),
-                f"completeness.{extract.name}.{column.name}.not_null",
-                f"required value missing in column '{theirs}'",
-            )
-        if invalid is not None:
-            kind = "value set" if column.type == "code" else f"{column.type} format"
-            flag(
-                invalid.fillna(False).astype(bool),
-                f"conformance.{extract.name}.{column.name}.{column.type}",
-                f"value in column '{theirs}' does not match the declared {kind}",
+        if column.type in TYPED:
+            conforms = ~(invalid.fillna(False).astype(bool)) if invalid is not None else None
+            typed[column.name + CONFORMS] = (
+                conforms if conforms is not None else pd.Series(True, index=frame.index)
             )
     result = pd.DataFrame(typed, index=frame.index)
-    result[RULE_ID] = first_rule
-    result[REASON] = first_reason
+    result.index = pd.Index(frame[ROW_NUMBER].to_numpy(), name=None)
     return result

@@ -1,23 +1,32 @@
-"""From raw extracts to screening data: type, de-duplicate, set aside bad rows, cut at as-of.
+"""From raw extracts to screening data: type, de-duplicate, validate with Great Expectations,
+quarantine failing rows, and cut records at the as-of date.
 
-Every row read ends up in exactly one place: accepted, set aside (with a rule id and reason),
-or removed as an exact duplicate of a row kept. `ExtractAccount` records the counts and
-`reconcile` checks them against the row count taken independently of the parser.
+Every row read ends up in exactly one place: accepted, quarantined (with the first failing
+rule of its extract's suite and that rule's reason), or removed as an exact duplicate of a row
+kept. `ExtractAccount.reconcile` checks that against the row count taken without the parser.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from pipeline.conform import REASON, RULE_ID, conform_extract
+from pipeline.conform import conform_extract
 from pipeline.contract import EXTRACTS, Extract
-from pipeline.errors import ScreeningError
+from pipeline.errors import BatchValidationError, ScreeningError
 from pipeline.io.files import ROW_NUMBER, RawExtract
 from pipeline.labs.values import normalise_labs
+from pipeline.quality.gx_runner import make_context, validate_frame
+from pipeline.quality.suites import CONFORMS, load_suites, resolve
 from pipeline.rules.context import ScreeningData
-from pipeline.sources import SourceConfig
+from pipeline.sources import ExtractSource, SourceConfig
+
+RULE_ID = "rule_id"
+REASON = "reason"
 
 
 @dataclass
@@ -57,11 +66,50 @@ class ExtractAccount:
         }
 
 
+@dataclass(frozen=True)
+class ValidationSettings:
+    """Run-dependent values of the suites."""
+
+    as_of: pd.Timestamp
+    previous_rows: dict[str, int] = field(default_factory=dict)
+    future_tolerance_days: int = 31
+    warn_drop: float = 0.2
+    fatal_drop: float = 0.5
+
+    def parameters(self, name: str) -> dict[str, Any]:
+        previous = self.previous_rows.get(name)
+        max_date = self.as_of + pd.Timedelta(days=self.future_tolerance_days + 1)
+        return {
+            "max_date": (max_date - pd.Timedelta(microseconds=1)).isoformat(),
+            "min_rows_warn": max(1, math.ceil(previous * (1 - self.warn_drop))) if previous else 1,
+            "min_rows_fatal": max(1, math.ceil(previous * (1 - self.fatal_drop)))
+            if previous
+            else 1,
+            "warn_drop": f"{self.warn_drop:.0%}",
+            "fatal_drop": f"{self.fatal_drop:.0%}",
+        }
+
+
+@dataclass
+class ValidatedExtract:
+    """One extract after validation: accepted typed rows, quarantined rows, and the audit."""
+
+    name: str
+    accepted: pd.DataFrame
+    quarantine: pd.DataFrame
+    account: ExtractAccount
+    summary: list[dict[str, Any]]
+    result_json: dict[str, Any]
+
+
 @dataclass
 class PreparedExtracts:
     data: ScreeningData
     accounts: dict[str, ExtractAccount]
     quarantine: dict[str, pd.DataFrame]
+    summary: list[dict[str, Any]]
+    results: dict[str, dict[str, Any]]
+    previous_rows: dict[str, int] = field(default_factory=dict)
 
 
 def drop_exact_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -71,103 +119,186 @@ def drop_exact_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return frame[~duplicated], int(duplicated.sum())
 
 
-def flag(frame: pd.DataFrame, mask: pd.Series, rule_id: str, reason: str) -> None:
-    """Set a row's rule and reason unless an earlier rule already set it aside."""
-    hit = mask.fillna(False).astype(bool) & frame[RULE_ID].isna()
-    frame.loc[hit, RULE_ID] = rule_id
-    frame.loc[hit, REASON] = reason
+def patients_reference(patients: pd.DataFrame) -> pd.DataFrame:
+    """Accepted patients' birth and death dates, for relational and date plausibility checks."""
+    return patients.set_index("patient_id")[["birth_date", "death_date"]]
 
 
-def _flag_duplicate_ids(frame: pd.DataFrame, extract: Extract) -> None:
-    if extract.record_id is None:
-        return
-    ids = frame[extract.record_id]
-    flag(
-        frame,
-        ids.notna() & ids.duplicated(keep=False),
-        f"uniqueness.{extract.name}.{extract.record_id}",
-        f"{extract.record_id} is not unique (rows differ): which one is right cannot be told",
-    )
-
-
-def _add_lab_values(frame: pd.DataFrame, decimal: str) -> pd.DataFrame:
-    labs = normalise_labs(frame["loinc_code"], frame["value_raw"], frame["unit"], decimal)
-    flag(
-        frame,
-        labs["analyte"].notna() & labs["unparseable"],
-        "conformance.labs.value_raw.numeric",
-        "result is not a number (with an optional <, >, <=, >= qualifier)",
-    )
-    flag(
-        frame,
-        labs["unknown_unit"],
-        "conformance.labs.unit.known",
-        "unit is not known for this test: not converted, cannot satisfy a criterion",
-    )
-    labs = labs.drop(columns=["unparseable", "unknown_unit"])
-    unit_text = frame["unit"].fillna("").astype("str")
-    raw_with_unit = (frame["value_raw"].astype("str") + " " + unit_text).str.strip()
-    return pd.concat([frame, labs, raw_with_unit.rename("raw_with_unit")], axis=1)
-
-
-def prepare_extracts(
-    raws: dict[str, RawExtract], source: SourceConfig, as_of: pd.Timestamp
-) -> PreparedExtracts:
-    """Type every extract, set aside the rows that fail, and cut records at the as-of date."""
-    typed: dict[str, pd.DataFrame] = {}
-    accounts: dict[str, ExtractAccount] = {}
-    for name, extract in EXTRACTS.items():
-        raw = raws[name]
-        account = ExtractAccount(name, raw.path, raw.rows_read, ignored_columns=raw.ignored_columns)
-        deduplicated, account.duplicates_removed = drop_exact_duplicates(raw.frame)
-        deduplicated = RawExtract(name, deduplicated, raw.path, raw.rows_read)
-        frame = conform_extract(deduplicated, extract, source.extracts[name])
-        _flag_duplicate_ids(frame, extract)
-        if name == "labs":
-            frame = _add_lab_values(frame, source.extracts[name].decimal)
-        typed[name] = frame
-        accounts[name] = account
-
-    patients_ok = typed["patients"][RULE_ID].isna()
-    known_patients = pd.Index(typed["patients"].loc[patients_ok, "patient_id"])
-    for name, frame in typed.items():
-        if name == "patients":
-            continue
-        flag(
-            frame,
-            frame["patient_id"].notna() & ~frame["patient_id"].isin(known_patients),
-            f"relational.{name}.patient_id.exists",
-            "patient is not in the patients extract",
+def validation_frame(
+    name: str, typed: pd.DataFrame, decimal: str, patients: pd.DataFrame | None
+) -> pd.DataFrame:
+    """The typed frame plus the derived columns the suite's expectations read."""
+    frame = typed
+    if name == "labs":
+        labs = normalise_labs(frame["loinc_code"], frame["value_raw"], frame["unit"], decimal)
+        unit_text = frame["unit"].fillna("").astype("str")
+        frame = frame.assign(
+            analyte=labs["analyte"].to_numpy(),
+            operator=labs["operator"].to_numpy(),
+            value=labs["value"].to_numpy(),
+            canonical_unit=labs["canonical_unit"].to_numpy(),
+            lower=labs["lower"].to_numpy(),
+            upper=labs["upper"].to_numpy(),
+            raw_with_unit=(frame["value_raw"].astype("str") + " " + unit_text).str.strip(),
+            unit__known=~labs["unknown_unit"].to_numpy(),
+            **{"value_raw" + CONFORMS: ~(labs["analyte"].notna() & labs["unparseable"]).to_numpy()},
         )
+    if name == "assessments":
+        text = frame["value"].astype("str").str.replace(",", ".", regex=False)
+        frame = frame.assign(value_number=pd.to_numeric(text, errors="coerce"))
+    if patients is not None:
+        ids = frame["patient_id"]
+        death = ids.map(patients["death_date"])
+        frame = frame.assign(
+            patient_id__known=ids.isin(patients.index),
+            patient_birth_date=ids.map(patients["birth_date"]).astype("datetime64[us]"),
+            patient_death_day_end=(death + pd.Timedelta(days=1)).astype("datetime64[us]"),
+        )
+    return frame
 
-    extracts: dict[str, pd.DataFrame] = {}
-    quarantine: dict[str, pd.DataFrame] = {}
+
+def first_failing_rule(
+    index: pd.Index, suite: dict[str, Any], failing: dict[str, np.ndarray]
+) -> pd.Series:
+    """Per row, the first rule of the suite (in suite order) that the row fails, else NA."""
+    rule_of = pd.Series(pd.NA, index=index, dtype="str")
+    for expectation in suite["expectations"]:
+        rule = expectation["meta"]["rule_id"]
+        rows = failing.get(rule)
+        if rows is None or len(rows) == 0:
+            continue
+        still_free = rule_of.loc[rows].isna().to_numpy()
+        rule_of.loc[rows[still_free]] = rule
+    return rule_of
+
+
+def _reasons(suite: dict[str, Any], source: ExtractSource) -> dict[str, str]:
+    """Rule reasons, naming the hospital's own column where the source config renames it."""
+    reasons = {}
+    for expectation in suite["expectations"]:
+        meta, kwargs = expectation["meta"], expectation["kwargs"]
+        column = str(kwargs.get("column", "")).removesuffix(CONFORMS)
+        theirs = source.hospital_column(column) if column else column
+        suffix = f" (hospital column '{theirs}')" if theirs and theirs != column else ""
+        reasons[meta["rule_id"]] = meta["reason"] + suffix
+    return reasons
+
+
+def validate_extract(
+    raw: RawExtract,
+    source: SourceConfig,
+    settings: ValidationSettings,
+    suite: dict[str, Any],
+    context: Any,
+    patients: pd.DataFrame | None = None,
+) -> ValidatedExtract:
+    """Validate one extract; stop the run on a batch-level failure."""
+    name = raw.name
+    extract: Extract = EXTRACTS[name]
+    account = ExtractAccount(name, raw.path, raw.rows_read, ignored_columns=raw.ignored_columns)
+    deduplicated, account.duplicates_removed = drop_exact_duplicates(raw.frame)
+    typed = conform_extract(
+        RawExtract(name, deduplicated, raw.path, raw.rows_read), extract, source.extracts[name]
+    )
+    frame = validation_frame(name, typed, source.extracts[name].decimal, patients)
+    resolved = resolve(suite, settings.parameters(name))
+    outcome = validate_frame(context, frame, resolved)
+    stops = [s for s in outcome.summary if s["handling"] == "stop" and not s["success"]]
+    if stops:
+        first = stops[0]
+        raise BatchValidationError(
+            f"{name}: {first['rule_id']} failed "
+            f"(observed {first['observed_value']:.0f} rows; "
+            f"previous export {settings.previous_rows.get(name)}): the run stops"
+        )
+    rule_of = first_failing_rule(frame.index, resolved, outcome.failing_rows)
+    reasons = _reasons(resolved, source.extracts[name])
+    bad = rule_of.notna().to_numpy()
+    quarantine = frame[bad].assign(rule_id=rule_of[bad], reason=rule_of[bad].map(reasons))
+    keep = [
+        c
+        for c in frame.columns
+        if not c.endswith(CONFORMS) and not c.startswith("patient_") or c == "patient_id"
+    ]
+    accepted = frame.loc[~bad, [c for c in keep if c not in ("patient_id__known",)]]
+    account.rows_quarantined = int(bad.sum())
+    account.rows_accepted = len(accepted)
+    account.rules = {str(k): int(v) for k, v in rule_of[bad].value_counts().items()}
+    account.reconcile()
+    summary = outcome.summary + [
+        {
+            "extract": name,
+            "rule_id": f"uniqueness.{name}.exact_duplicate",
+            "expectation_type": "exact_duplicate_rows_removed",
+            "column": "",
+            "dimension": "uniqueness",
+            "handling": "remove",
+            "success": account.duplicates_removed == 0,
+            "element_count": account.rows_read,
+            "unexpected_count": account.duplicates_removed,
+            "unexpected_percent": 100.0 * account.duplicates_removed / max(account.rows_read, 1),
+            "observed_value": None,
+        }
+    ]
+    return ValidatedExtract(name, accepted, quarantine, account, summary, outcome.result_json)
+
+
+def validate_all(
+    raws: dict[str, RawExtract], source: SourceConfig, settings: ValidationSettings
+) -> dict[str, ValidatedExtract]:
+    """Patients first (their accepted ids anchor every other extract), then the others."""
+    suites = load_suites()
+    context = make_context()
+    validated = {
+        "patients": validate_extract(
+            raws["patients"], source, settings, suites["patients"], context
+        )
+    }
+    reference = patients_reference(validated["patients"].accepted)
+    for name in EXTRACTS:
+        if name != "patients":
+            validated[name] = validate_extract(
+                raws[name], source, settings, suites[name], context, reference
+            )
+    return validated
+
+
+def assemble(validated: dict[str, ValidatedExtract], as_of: pd.Timestamp) -> PreparedExtracts:
+    """Screening data: accepted records on or before the as-of day, patients indexed by id."""
     cut = as_of + pd.Timedelta(days=1)
-    for name, frame in typed.items():
-        bad = frame[RULE_ID].notna()
-        account = accounts[name]
-        quarantine[name] = frame[bad]
-        accepted = frame[~bad].drop(columns=[RULE_ID, REASON])
-        account.rows_quarantined = int(bad.sum())
-        account.rows_accepted = len(accepted)
-        account.rules = {str(k): int(v) for k, v in frame.loc[bad, RULE_ID].value_counts().items()}
+    extracts: dict[str, pd.DataFrame] = {}
+    for name, item in validated.items():
+        accepted = item.accepted
         date = EXTRACTS[name].date_column
         if date is not None:
-            later = accepted[date] >= cut
-            account.rows_after_as_of = int(later.sum())
+            later = (accepted[date] >= cut).to_numpy()
+            item.account.rows_after_as_of = int(later.sum())
             accepted = accepted[~later]
         extracts[name] = accepted.reset_index(drop=True)
-        account.reconcile()
-
-    _cut_lesions_of_later_studies(extracts)
-    patients = extracts.pop("patients").set_index("patient_id")
-    data = ScreeningData(as_of=as_of, patients=patients, extracts=extracts, quarantined=quarantine)
-    return PreparedExtracts(data, accounts, quarantine)
-
-
-def _cut_lesions_of_later_studies(extracts: dict[str, pd.DataFrame]) -> None:
-    """Lesions carry no date of their own: they belong to a study that must be in range."""
     lesions = extracts["imaging_lesions"]
     extracts["imaging_lesions"] = lesions[
         lesions["study_id"].isin(extracts["imaging_studies"]["study_id"])
     ].reset_index(drop=True)
+    patients = extracts.pop("patients").set_index("patient_id")
+    quarantine = {name: item.quarantine for name, item in validated.items()}
+    data = ScreeningData(as_of=as_of, patients=patients, extracts=extracts, quarantined=quarantine)
+    return PreparedExtracts(
+        data=data,
+        accounts={name: item.account for name, item in validated.items()},
+        quarantine=quarantine,
+        summary=[row for item in validated.values() for row in item.summary],
+        results={name: item.result_json for name, item in validated.items()},
+    )
+
+
+def prepare_extracts(
+    raws: dict[str, RawExtract],
+    source: SourceConfig,
+    as_of: pd.Timestamp,
+    previous_rows: dict[str, int] | None = None,
+) -> PreparedExtracts:
+    """Validate every extract and assemble the screening data (the in-process path)."""
+    settings = ValidationSettings(as_of=as_of, previous_rows=previous_rows or {})
+    prepared = assemble(validate_all(raws, source, settings), as_of)
+    prepared.previous_rows = dict(settings.previous_rows)
+    return prepared

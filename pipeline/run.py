@@ -5,6 +5,7 @@ The CLI and the Airflow DAG call the same functions; the DAG only splits them in
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +16,12 @@ from pipeline.contract import EXTRACTS
 from pipeline.engine import screen
 from pipeline.io.files import RawExtract, read_extract_file
 from pipeline.manifest import build_manifest, hash_inputs
-from pipeline.prepare import PreparedExtracts, prepare_extracts
+from pipeline.prepare import PreparedExtracts, ValidationSettings, prepare_extracts
 from pipeline.pseudonym import load_key, pseudonymise
 from pipeline.publish import staged_directory, write_json, write_parquet
+from pipeline.quality.audit import write_audit
 from pipeline.reports import build_reports, quarantine_table
+from pipeline.review import previous_report_dir, write_review_outputs
 from pipeline.sources import SourceConfig
 from pipeline.trial import Trial
 
@@ -67,6 +70,18 @@ def screen_and_publish(
             table = quarantine_table(frame, pseudonymise(frame["patient_id"], key))
             write_parquet(table, staging / "quarantine" / f"{name}.parquet")
             outputs[f"quarantine/{name}.parquet"] = table.num_rows
+        settings = ValidationSettings(as_of=data.as_of, previous_rows=prepared.previous_rows)
+        outputs |= write_audit(
+            staging,
+            prepared.summary,
+            prepared.results,
+            {name: settings.parameters(name) for name in prepared.accounts},
+            data.as_of,
+        )
+        extracts = {name: account.as_manifest() for name, account in prepared.accounts.items()}
+        outputs |= write_review_outputs(
+            staging, tables, trial, previous_report_dir(target), as_of=data.as_of, extracts=extracts
+        )
         manifest = build_manifest(
             trial,
             data.as_of,
@@ -87,5 +102,15 @@ def run_screening(
     """The whole run; nothing is published unless every step succeeds."""
     key = load_key()
     raws = read_exports(Path(exports), source)
-    prepared = prepare_extracts(raws, source, as_of)
+    target = report_dir_for(Path(out_root), trial, as_of)
+    prepared = prepare_extracts(raws, source, as_of, previous_row_counts(target))
     return screen_and_publish(trial, prepared, source, Path(out_root), key)
+
+
+def previous_row_counts(target: Path) -> dict[str, int]:
+    """Rows read per extract in the previous report of this trial, for the volume checks."""
+    previous = previous_report_dir(target)
+    if previous is None:
+        return {}
+    manifest = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
+    return {name: int(e["rows_read"]) for name, e in manifest.get("extracts", {}).items()}

@@ -77,7 +77,9 @@ def plant_defects(
 
     rows = _pick(labs["CODE_LOINC"] == "1751-7", PER_KIND, rng, taken)
     labs.loc[rows, "RESULTAT"] = "900"
-    planted.add("labs", rows, "implausible_value", "plausibility.labs.value.range", "quarantined")
+    planted.add(
+        "labs", rows, "implausible_value", "plausibility.labs.value.range.albumin", "quarantined"
+    )
 
     # The only recent haemoglobin of eligible-Hb patients: free text, or implausible.
     recent_cut = as_of - pd.Timedelta(days=26)
@@ -88,7 +90,7 @@ def plant_defects(
     )
     for value, kind, rule in (
         ("non fait", "free_text_only_evidence", "conformance.labs.value_raw.numeric"),
-        ("250", "implausible_only_evidence", "plausibility.labs.value.range"),
+        ("250", "implausible_only_evidence", "plausibility.labs.value.range.haemoglobin"),
     ):
         rows = _pick(recent_hb, PER_KIND, rng, taken)
         labs.loc[rows, "RESULTAT"] = value

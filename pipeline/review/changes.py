@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-CANDIDATE = "candidate"
+CANDIDATE, NOT_ELIGIBLE = "candidate", "not_eligible"
 NEW_CANDIDATE, LEFT_CANDIDATES, STATUS_CHANGED = (
     "new_candidate",
     "left_candidates",
@@ -67,29 +67,31 @@ def read_previous(report_dir: Path) -> pd.DataFrame:
 def compute_changes(
     current: pd.DataFrame, previous: pd.DataFrame | None, previous_as_of: object = None
 ) -> pa.Table:
-    """One row per patient (frames from `statuses`) whose place in the lists changed, sorted by change then pseudonym.
+    """One row per patient whose place in the lists changed (frames from `statuses`).
 
     new_candidate: candidate now, not before (or not screened before); left_candidates:
     candidate before, not now (reason: the criteria now not_met / unknown); status_changed:
     any other change of overall status, except patients only ever not_eligible or absent.
+    Sorted by change, then pseudonym.
     """
     if previous is None:
         return CHANGES_SCHEMA.empty_table()
     both = current.merge(previous, on="pseudonym", how="outer", suffixes=("", "_previous"))
-    now = both["overall_status"]
-    before = both["overall_status_previous"]
-    differs = now.fillna("") != before.fillna("")
-    quiet = now.fillna("not_eligible").eq("not_eligible") & before.fillna("not_eligible").eq(
-        "not_eligible"
+    now, before = both["overall_status"], both["overall_status_previous"]
+    never_listed = now.fillna(NOT_ELIGIBLE).eq(NOT_ELIGIBLE) & before.fillna(NOT_ELIGIBLE).eq(
+        NOT_ELIGIBLE
     )
+    keep = now.fillna("") != before.fillna("")
+    keep &= ~never_listed
     was, is_ = before.eq(CANDIDATE).fillna(False), now.eq(CANDIDATE).fillna(False)
+    joined, left = is_ & ~was, was & ~is_
     change = pd.Series(STATUS_CHANGED, index=both.index, dtype="str")
-    change[is_ & ~was] = NEW_CANDIDATE
-    change[was & ~is_] = LEFT_CANDIDATES
+    change[joined] = NEW_CANDIDATE
+    change[left] = LEFT_CANDIDATES
+    # Leaving or moving: what blocks now. Joining: what blocked before (now resolved).
     reason = both["reason"].where(now.notna(), "not in this run")
-    resolved = "resolved: " + both["reason_previous"]
-    reason = reason.where(~(is_ & ~was), resolved.where(before.notna(), "first screened"))
-    reason = reason.where(reason != "resolved: ", "")
+    resolved = ("resolved: " + both["reason_previous"]).where(before.notna(), "first screened")
+    reason = reason.where(~joined, resolved).replace("resolved: ", "")
     out = pd.DataFrame(
         {
             "pseudonym": both["pseudonym"],
@@ -99,7 +101,7 @@ def compute_changes(
             "reason": reason,
             "previous_as_of": previous_as_of,
         }
-    )[(differs & ~quiet).to_numpy()]
+    )[keep.to_numpy()]
     rank = out["change"].map({name: i for i, name in enumerate(CHANGE_ORDER)})
     out = out.assign(_rank=rank).sort_values(["_rank", "pseudonym"], kind="stable")
     return pa.Table.from_pandas(

@@ -19,7 +19,11 @@ def neutralise_formula(values: pd.Series) -> pd.Series:
     """
     if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
         return values
-    risky = values.str.match(_PATTERN).fillna(False).astype(bool)
+    try:
+        matched = values.str.match(_PATTERN)
+    except AttributeError:  # an object column holding no text at all (dates, say)
+        return values
+    risky = matched.fillna(False).astype(bool)
     if not risky.any():
         return values
     return values.where(~risky, "'" + values.astype(str))

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from pipeline.conform import REASON, RULE_ID
+from pipeline.prepare import REASON, RULE_ID
 from pipeline.contract import EXTRACTS
 from pipeline.labs.values import normalise_labs
 from pipeline.rules.context import ScreeningData

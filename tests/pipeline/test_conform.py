@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.conform import REASON, RULE_ID, conform_column, conform_extract
+from pipeline.conform import conform_column, conform_extract
 from pipeline.contract import EXTRACTS
 from pipeline.io.files import ROW_NUMBER, RawExtract
+from pipeline.quality.suites import CONFORMS
 from pipeline.sources import ExtractSource, parse_source_config
 
 
@@ -157,55 +158,26 @@ def test_text_is_stripped():
 
 
 # Whole extracts
-def test_required_missing_value_gets_a_completeness_rule_id():
-    src = source("treatments", columns={"DATE_ADM": "administered_on"}, **FRENCH)
-    row = {"record_id": "T1", "patient_id": "P1", "atc_code": "V10XX04", "administered_on": ""}
-    frame = conform_extract(raw("treatments", [row]), EXTRACTS["treatments"], src)
-    assert frame.loc[0, RULE_ID] == "completeness.treatments.administered_on.not_null"
-    assert "'DATE_ADM'" in frame.loc[0, REASON]
-
-
-def test_missing_optional_birth_date_is_not_a_quarantine_reason():
-    frame = conform_extract(
-        raw("patients", [{"patient_id": "P1", "birth_date": "", "sex": "M"}]),
-        EXTRACTS["patients"],
-        source("patients"),
-    )
-    assert pd.isna(frame.loc[0, RULE_ID])
-    assert pd.isna(frame.loc[0, "birth_date"])
-
-
-def test_invalid_value_gets_a_conformance_rule_id_naming_the_hospital_column():
-    src = source("patients", columns={"DDN": "birth_date"}, **FRENCH)
-    frame = conform_extract(
-        raw("patients", [{"patient_id": "P1", "birth_date": "31/02/2026", "sex": "M"}]),
-        EXTRACTS["patients"],
-        src,
-    )
-    assert frame.loc[0, RULE_ID] == "conformance.patients.birth_date.date"
-    assert "'DDN'" in frame.loc[0, REASON]
-    assert "31/02/2026" not in frame.loc[0, REASON]
-
-
-def test_first_failing_rule_is_kept():
-    frame = conform_extract(
-        raw("patients", [{"patient_id": "", "birth_date": "bad", "sex": "X"}]),
-        EXTRACTS["patients"],
-        source("patients"),
-    )
-    assert frame.loc[0, RULE_ID] == "completeness.patients.patient_id.not_null"
-
-
-def test_good_rows_have_no_rule_and_keep_their_row_number():
+def test_extract_keeps_row_numbers_as_index_and_flags_unparsed_values():
     rows = [
         {"patient_id": "P1", "birth_date": "1960-01-01", "sex": "M"},
         {"patient_id": "P2", "birth_date": "1960-13-01", "sex": "F"},
     ]
     frame = conform_extract(raw("patients", rows), EXTRACTS["patients"], source("patients"))
-    assert pd.isna(frame.loc[0, RULE_ID])
-    assert frame.loc[1, RULE_ID] == "conformance.patients.birth_date.date"
+    assert list(frame.index) == [1, 2]
     assert list(frame[ROW_NUMBER]) == [1, 2]
     assert frame["birth_date"].dtype.kind == "M"
+    assert frame["birth_date" + CONFORMS].tolist() == [True, False]
+
+
+def test_missing_optional_value_conforms():
+    frame = conform_extract(
+        raw("patients", [{"patient_id": "P1", "birth_date": "", "sex": "M"}]),
+        EXTRACTS["patients"],
+        source("patients"),
+    )
+    assert bool(frame["birth_date" + CONFORMS].iloc[0])
+    assert pd.isna(frame["birth_date"].iloc[0])
 
 
 def test_identifying_columns_are_dropped():
@@ -216,16 +188,6 @@ def test_identifying_columns_are_dropped():
     )
     assert "family_name" not in frame.columns
     assert "given_name" not in frame.columns
-
-
-@pytest.mark.parametrize("value", ["", "   "])
-def test_blank_required_code_is_incomplete(value):
-    frame = conform_extract(
-        raw("patients", [{"patient_id": "P1", "birth_date": "1960-01-01", "sex": value}]),
-        EXTRACTS["patients"],
-        source("patients"),
-    )
-    assert frame.loc[0, RULE_ID] == "completeness.patients.sex.not_null"
 
 
 def test_two_digit_year_is_rejected_when_the_format_has_four():

@@ -12,11 +12,12 @@ from pipeline.labs.values import normalise_labs, normalise_unit_text, parse_lab_
 HB, NEUT, PLT, HCG = "718-7", "751-8", "777-3", "21198-7"
 
 
-def one(loinc: str, raw: str, unit: str | None) -> pd.Series:
+def one(loinc: str, raw: str, unit: str | None, decimal: str = ".") -> pd.Series:
     frame = normalise_labs(
         pd.Series([loinc], dtype="str"),
         pd.Series([raw], dtype="str"),
         pd.Series([unit], dtype="str"),
+        decimal,
     )
     return frame.iloc[0]
 
@@ -68,9 +69,19 @@ def test_unit_spellings_normalise_to_one_key(unit, key):
     assert normalise_unit_text(pd.Series([unit], dtype="str")).iloc[0] == key
 
 
-def test_comma_decimal_value_is_read():
-    row = one(NEUT, "1,5", "10^9/L")
+def test_comma_decimal_value_is_read_when_declared():
+    row = one(NEUT, "1,5", "10^9/L", decimal=",")
     assert row["value"] == pytest.approx(1500.0)
+
+
+def test_comma_is_not_a_decimal_mark_unless_declared():
+    row = one(NEUT, "1,500", "/mm3")
+    assert bool(row["unparseable"])
+    assert math.isnan(row["value"])
+
+
+def test_point_is_rejected_when_the_comma_is_declared():
+    assert bool(one(NEUT, "1.5", "G/L", decimal=",")["unparseable"])
 
 
 def test_unknown_unit_is_flagged_and_never_converted():
@@ -119,7 +130,7 @@ def test_unknown_loinc_has_no_analyte_and_no_unit_flag():
         ("≥3", ">=", 3.0),
         ("=4", "=", 4.0),
         ("4", "=", 4.0),
-        (" 4,5 ", "=", 4.5),
+        (" 4.5 ", "=", 4.5),
     ],
 )
 def test_qualifier_parsed_into_operator_and_number(raw, operator, number):

@@ -62,7 +62,7 @@ def test_haemoglobin_above_8(check, ago, value, unit, expected):
     [
         ("1500", "/mm3", "met"),
         ("1.5", "G/L", "met"),
-        ("1,5", "10^9/L", "met"),
+        ("1.5", "10^9/L", "met"),
         ("1.5", "10^3/µL", "met"),
         ("1499", "/mm3", "not_met"),
         ("1.499", "G/L", "not_met"),

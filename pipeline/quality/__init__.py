@@ -1,0 +1,1 @@
+"""Data quality with Great Expectations: suites, validation, quarantine and audit outputs."""

@@ -1,0 +1,68 @@
+"""Audit outputs in the report directory: `dq/summary.parquet` and the Data Docs site.
+
+Neither holds a patient value or id: the summary has counts per extract and rule, the Data
+Docs are rendered from results whose unexpected values were never collected and whose row
+lists were stripped.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from pipeline.publish import write_parquet
+from pipeline.quality.gx_runner import build_data_docs
+from pipeline.quality.suites import load_suites, resolve
+
+SUMMARY_SCHEMA = pa.schema(
+    [
+        ("extract", pa.string()),
+        ("rule_id", pa.string()),
+        ("expectation_type", pa.string()),
+        ("column", pa.string()),
+        ("dimension", pa.string()),
+        ("handling", pa.string()),
+        ("success", pa.bool_()),
+        ("element_count", pa.int64()),
+        ("unexpected_count", pa.int64()),
+        ("unexpected_percent", pa.float64()),
+        ("observed_value", pa.float64()),
+    ]
+)
+
+
+def summary_table(summary: list[dict[str, Any]]) -> pa.Table:
+    frame = pd.DataFrame(summary, columns=SUMMARY_SCHEMA.names)
+    frame = frame.sort_values(["extract", "rule_id"], kind="stable")
+    return pa.Table.from_pandas(frame, schema=SUMMARY_SCHEMA, preserve_index=False)
+
+
+def write_audit(
+    staging: Path,
+    summary: list[dict[str, Any]],
+    results: dict[str, dict[str, Any]],
+    parameters: dict[str, dict[str, Any]],
+    as_of: pd.Timestamp,
+) -> dict[str, int]:
+    """Write dq/summary.parquet and dq/docs/; return output row counts for the manifest."""
+    table = summary_table(summary)
+    write_parquet(table, staging / "dq" / "summary.parquet")
+    suites = {name: resolve(suite, parameters[name]) for name, suite in load_suites().items()}
+    build_data_docs(suites, _stable(results), staging / "dq" / "docs", as_of)
+    return {"dq/summary.parquet": table.num_rows}
+
+
+def _stable(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Results without run-specific noise (timings), so a rerun renders the same pages."""
+    cleaned = {}
+    for name, result in results.items():
+        copy = json.loads(json.dumps(result))
+        meta = copy.get("meta", {})
+        for key in ("validation_time", "run_id", "checkpoint_id", "batch_markers"):
+            meta.pop(key, None)
+        cleaned[name] = copy
+    return cleaned

@@ -1,0 +1,195 @@
+"""Running Great Expectations on in-memory frames, quietly, and reading results without values.
+
+One ephemeral context per process (nothing is written but the Data Docs we ask for). The frame's
+index is the row number in the export, so GX's unexpected index list names rows, not values;
+results use COMPLETE with `exclude_unexpected_values`, and the index lists are stripped before
+anything is stored or rendered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import ScreeningError
+
+ROW_RESULT_FORMAT = {
+    "result_format": "COMPLETE",
+    "exclude_unexpected_values": True,
+    "return_unexpected_index_query": False,
+}
+_STRIPPED = (
+    "unexpected_index_list",
+    "partial_unexpected_index_list",
+    "unexpected_list",
+    "partial_unexpected_list",
+    "partial_unexpected_counts",
+    "unexpected_index_query",
+)
+
+
+def _quiet() -> None:
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+
+
+def make_context() -> Any:
+    """An ephemeral GX context: no progress bars, no analytics, no files."""
+    _quiet()
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    return gx.get_context(
+        mode="ephemeral",
+        project_config=DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+            progress_bars=ProgressBarsConfig(globally=False),
+            analytics_enabled=False,
+        ),
+    )
+
+
+@dataclass
+class SuiteOutcome:
+    """What one suite said about one extract: failing rows per rule, and a value-free result."""
+
+    failing_rows: dict[str, np.ndarray]
+    summary: list[dict[str, Any]]
+    result_json: dict[str, Any]
+
+
+def validate_frame(context: Any, frame: pd.DataFrame, suite: dict[str, Any]) -> SuiteOutcome:
+    """Validate `frame` (indexed by row number) against a resolved suite dict."""
+    import great_expectations as gx
+
+    name = suite["name"]
+    gx_suite = gx.ExpectationSuite(**suite)
+    source = context.data_sources.add_or_update_pandas(f"screening-{name}")
+    asset = source.add_dataframe_asset(name)
+    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
+        batch_parameters={"dataframe": frame}
+    )
+    result = batch.validate(gx_suite, result_format=ROW_RESULT_FORMAT)
+    failing: dict[str, np.ndarray] = {}
+    summary = []
+    for item in result.results:
+        config = item.expectation_config
+        meta = config.meta or {}
+        rule_id = meta.get("rule_id", config.type)
+        raised = (item.exception_info or {}).get("raised_exception", False) or any(
+            isinstance(v, dict) and v.get("raised_exception")
+            for v in (item.exception_info or {}).values()
+        )
+        if raised:
+            # The message may quote data: name the rule only.
+            raise ScreeningError(f"{name}: expectation {rule_id} could not be evaluated")
+        rows = item.result.get("unexpected_index_list") or []
+        if rows and isinstance(rows[0], dict):  # named index form: [{"row_number": [...]}]
+            rows = next(iter(rows[0].values()))
+        if not item.success and meta.get("handling") == "quarantine":
+            failing[rule_id] = np.asarray(rows, dtype="int64")
+        for key in _STRIPPED:
+            item.result.pop(key, None)
+        kwargs = config.kwargs or {}
+        summary.append(
+            {
+                "extract": name,
+                "rule_id": rule_id,
+                "expectation_type": config.type,
+                "column": str(kwargs.get("column") or kwargs.get("column_A") or ""),
+                "dimension": meta.get("dimension", ""),
+                "handling": meta.get("handling", ""),
+                "success": bool(item.success),
+                "element_count": int(item.result.get("element_count") or 0),
+                "unexpected_count": int(item.result.get("unexpected_count") or 0),
+                "unexpected_percent": float(item.result.get("unexpected_percent") or 0.0),
+                "observed_value": _observed(item.result.get("observed_value")),
+            }
+        )
+    return SuiteOutcome(failing, summary, result.to_json_dict())
+
+
+def _observed(value: Any) -> float | None:
+    """Only table-level observed values (row counts) are kept: never a column value."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def build_data_docs(
+    suites: dict[str, dict[str, Any]],
+    results: dict[str, dict[str, Any]],
+    target: Path,
+    as_of: pd.Timestamp,
+) -> Path:
+    """Render every suite and this run's results as a static Data Docs site under `target`."""
+    import great_expectations as gx
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResultSchema,
+    )
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    context = make_context()
+    context.add_data_docs_site(
+        site_name="dq",
+        site_config={
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(target),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    for suite in suites.values():
+        context.suites.add(gx.ExpectationSuite(**suite))
+    run_time = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.timezone.utc)
+    run_id = RunIdentifier(run_name=f"screening-{as_of.date().isoformat()}", run_time=run_time)
+    schema = ExpectationSuiteValidationResultSchema()
+    for name, result_json in results.items():
+        context.validation_results_store.store_validation_results(
+            suite_validation_result=schema.load(result_json),
+            suite_validation_result_identifier=ValidationResultIdentifier(
+                expectation_suite_identifier=ExpectationSuiteIdentifier(name=name),
+                run_id=run_id,
+                batch_identifier=name,
+            ),
+        )
+    context.build_data_docs(site_names=["dq"])
+    _make_reproducible(target)
+    return target / "index.html"
+
+
+_RENDER_TIME = re.compile(r"\?d=\d{8}T\d{6}\.\d+Z")
+_RANDOM_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+
+def _make_reproducible(target: Path) -> None:
+    """A rerun renders the same bytes: drop GX's render-time cache buster on asset URLs and
+    renumber the random (version 4) element ids of its collapsible blocks in page order."""
+    for page in target.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        cleaned = _RENDER_TIME.sub("", text)
+        numbering: dict[str, str] = {}
+
+        def stable(match: re.Match[str], numbering: dict[str, str] = numbering) -> str:
+            return numbering.setdefault(
+                match.group(0), f"00000000-0000-4000-8000-{len(numbering):012d}"
+            )
+
+        cleaned = _RANDOM_ID.sub(stable, cleaned)
+        if cleaned != text:
+            page.write_text(cleaned, encoding="utf-8")

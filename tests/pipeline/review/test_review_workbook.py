@@ -1,0 +1,115 @@
+"""candidates.xlsx read back with openpyxl: same rows as the Parquet, no live formula."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.review.safe_cells import FORMULA_STARTS
+from pipeline.review.workbook import (
+    DETAIL_COLUMNS,
+    DETAIL_SHEET,
+    PATIENT_COLUMNS,
+    STATUS_SHEETS,
+    write_workbook,
+)
+from tests.pipeline.review.crafted import TINY, crafted_tables, pseudonym
+
+HOSTILE = '=HYPERLINK("http://evil.example","x")'
+
+
+def sheet_frame(workbook, title: str) -> pd.DataFrame:
+    rows = list(workbook[title].iter_rows(values_only=True))
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+def assert_no_formula(workbook) -> None:
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate)
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(FORMULA_STARTS), (
+                        sheet.title,
+                        cell.coordinate,
+                        cell.value,
+                    )
+
+
+@pytest.fixture(scope="module")
+def real_workbook(small_reports):
+    report = small_reports[1]
+    return report, load_workbook(report / "candidates.xlsx")
+
+
+def test_one_sheet_per_status_with_the_parquet_rows(real_workbook):
+    report, workbook = real_workbook
+    assert workbook.sheetnames == [*STATUS_SHEETS.values(), DETAIL_SHEET]
+    candidates = pd.read_parquet(report / "candidates.parquet")
+    for status, title in STATUS_SHEETS.items():
+        sheet = sheet_frame(workbook, title)
+        expected = candidates[candidates["overall_status"] == status]
+        assert list(sheet.columns) == list(PATIENT_COLUMNS.values())
+        assert sheet["Pseudonym"].tolist() == expected["pseudonym"].tolist(), status
+        assert (sheet["Overall status"] == status).all()
+        assert sheet["Unknown"].tolist() == expected["n_unknown"].tolist()
+    assert sum(len(sheet_frame(workbook, t)) for t in STATUS_SHEETS.values()) == len(candidates)
+
+
+def test_criteria_detail_lists_the_open_criteria_of_listed_patients(real_workbook):
+    report, workbook = real_workbook
+    detail = sheet_frame(workbook, DETAIL_SHEET)
+    assert list(detail.columns) == list(DETAIL_COLUMNS.values())
+    criteria = pd.read_parquet(report / "criteria.parquet")
+    candidates = pd.read_parquet(report / "candidates.parquet")
+    listed = candidates.loc[candidates["overall_status"] != "not_eligible", "pseudonym"]
+    expected = criteria[
+        criteria["pseudonym"].isin(listed) & criteria["status"].isin(["unknown", "to_confirm"])
+    ]
+    assert len(detail) == len(expected) > 0
+    assert detail["Pseudonym"].tolist() == expected["pseudonym"].tolist()
+    assert detail["Criterion"].tolist() == expected["criterion_id"].tolist()
+    to_confirm = detail[detail["Status"] == "to_confirm"]
+    assert to_confirm["Remains to confirm"].str.len().gt(0).all()
+
+
+def test_layout_frozen_header_filter_and_pseudonyms_only(real_workbook, small_hospital):
+    workbook = real_workbook[1]
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "B2"
+        assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:")
+    raw_ids = set(pd.read_parquet(small_hospital.truth)["patient_id"])
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            assert not raw_ids.intersection(v for v in row if isinstance(v, str))
+    assert_no_formula(workbook)
+
+
+def test_hostile_text_is_written_as_text(tmp_path):
+    tables = crafted_tables(
+        {pseudonym("a"): ["met", "unknown", "to_confirm"], pseudonym("b"): ["met"] * 3},
+        reasons={pseudonym("a"): HOSTILE, pseudonym("b"): "@SUM(A1)"},
+    )
+    path = tmp_path / "candidates.xlsx"
+    write_workbook(path, tables, TINY, pd.Timestamp("2026-11-24"))
+    workbook = load_workbook(path)
+    assert_no_formula(workbook)
+    reasons = sheet_frame(workbook, DETAIL_SHEET)["Reason"].tolist()
+    assert "'" + HOSTILE in reasons
+    values = sheet_frame(workbook, DETAIL_SHEET)["Recorded value"]
+    assert (values == "9,5 g/dL").all()
+
+
+def test_file_carries_no_wall_clock_time(tmp_path):
+    tables = crafted_tables({pseudonym("a"): ["met"] * 3})
+    path = tmp_path / "candidates.xlsx"
+    write_workbook(path, tables, TINY, pd.Timestamp("2026-11-24"))
+    with zipfile.ZipFile(path) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(2026, 11, 24, 0, 0, 0)}
+        core = archive.read("docProps/core.xml").decode()
+    assert core.count("2026-11-24T00:00:00Z") == 2  # created and modified
+    properties = load_workbook(path).properties
+    assert properties.created == properties.modified == pd.Timestamp("2026-11-24").to_pydatetime()

@@ -1,0 +1,186 @@
+"""Validation of one extract with the real Great Expectations suites: first rule, reasons,
+reconciliation, batch-level stops."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipeline.contract import EXTRACTS
+from pipeline.errors import BatchValidationError
+from pipeline.io.files import ROW_NUMBER, RawExtract
+from pipeline.prepare import ValidationSettings, patients_reference, validate_extract
+from pipeline.quality.gx_runner import make_context
+from pipeline.quality.suites import load_suites
+from pipeline.sources import parse_source_config
+
+AS_OF = pd.Timestamp("2026-11-24")
+FRENCH = {"date_format": "%d/%m/%Y", "decimal": ",", "true_values": ["O"], "false_values": ["N"]}
+
+
+@pytest.fixture(scope="module")
+def context():
+    return make_context()
+
+
+@pytest.fixture(scope="module")
+def suites():
+    return load_suites()
+
+
+def source(name: str, **spec):
+    extracts = {n: {} for n in EXTRACTS}
+    extracts[name] = spec
+    return parse_source_config({"extracts": extracts}, "test.yaml")
+
+
+def raw(name: str, rows: list[dict]) -> RawExtract:
+    columns = [c.name for c in EXTRACTS[name].columns if not c.identifying]
+    frame = pd.DataFrame({c: pd.Series([row.get(c) for row in rows], dtype="str") for c in columns})
+    frame.insert(0, ROW_NUMBER, pd.RangeIndex(1, len(rows) + 1, dtype="int64"))
+    return RawExtract(name, frame, f"{name}.csv", len(rows))
+
+
+def validate(name, rows, context, suites, src=None, previous=None, patients=None):
+    settings = ValidationSettings(as_of=AS_OF, previous_rows=previous or {})
+    return validate_extract(
+        raw(name, rows), src or source(name), settings, suites[name], context, patients
+    )
+
+
+PATIENT = {"patient_id": "P1", "birth_date": "1960-01-01", "sex": "M"}
+
+
+def test_required_missing_value_gets_a_completeness_rule_naming_the_hospital_column(
+    context, suites
+):
+    src = source("treatments", columns={"DATE_ADM": "administered_on"}, **FRENCH)
+    patients = patients_reference(validate("patients", [PATIENT], context, suites).accepted)
+    row = {"record_id": "T1", "patient_id": "P1", "atc_code": "V10XX04", "administered_on": ""}
+    result = validate("treatments", [row], context, suites, src, patients=patients)
+    quarantined = result.quarantine.iloc[0]
+    assert quarantined["rule_id"] == "completeness.treatments.administered_on.not_null"
+    assert "'DATE_ADM'" in quarantined["reason"]
+
+
+def test_invalid_date_gets_a_conformance_rule_and_never_quotes_the_value(context, suites):
+    src = source("patients", columns={"DDN": "birth_date"}, **FRENCH)
+    result = validate("patients", [{**PATIENT, "birth_date": "31/02/2026"}], context, suites, src)
+    quarantined = result.quarantine.iloc[0]
+    assert quarantined["rule_id"] == "conformance.patients.birth_date.date"
+    assert "'DDN'" in quarantined["reason"]
+    assert "31/02/2026" not in quarantined["reason"]
+
+
+def test_missing_optional_birth_date_is_accepted(context, suites):
+    result = validate("patients", [{**PATIENT, "birth_date": ""}], context, suites)
+    assert result.quarantine.empty
+    assert len(result.accepted) == 1
+
+
+def test_first_failing_rule_in_suite_order_is_kept(context, suites):
+    result = validate(
+        "patients", [{"patient_id": "", "birth_date": "bad", "sex": "X"}], context, suites
+    )
+    assert result.quarantine.iloc[0]["rule_id"] == "conformance.patients.birth_date.date"
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_blank_required_code_is_incomplete(context, suites, value):
+    result = validate("patients", [{**PATIENT, "sex": value}], context, suites)
+    assert result.quarantine.iloc[0]["rule_id"] == "completeness.patients.sex.not_null"
+
+
+def test_duplicate_ids_quarantined_exact_duplicates_removed_and_counts_reconcile(context, suites):
+    rows = [PATIENT, PATIENT, {**PATIENT, "sex": "F"}, {**PATIENT, "patient_id": "P2"}]
+    result = validate("patients", rows, context, suites)
+    account = result.account
+    assert account.duplicates_removed == 1
+    assert account.rows_quarantined == 2  # P1 twice with different content
+    assert account.rows_accepted == 1
+    assert set(result.quarantine["rule_id"]) == {"uniqueness.patients.patient_id"}
+    assert account.rows_read == 4
+
+
+def test_orphan_and_record_before_birth_are_quarantined(context, suites):
+    patients = patients_reference(validate("patients", [PATIENT], context, suites).accepted)
+    rows = [
+        {
+            "record_id": "T1",
+            "patient_id": "P9",
+            "atc_code": "V10XX04",
+            "administered_on": "2024-01-01",
+        },
+        {
+            "record_id": "T2",
+            "patient_id": "P1",
+            "atc_code": "V10XX04",
+            "administered_on": "1950-01-01",
+        },
+        {
+            "record_id": "T3",
+            "patient_id": "P1",
+            "atc_code": "V10XX04",
+            "administered_on": "2024-01-01",
+        },
+    ]
+    result = validate("treatments", rows, context, suites, patients=patients)
+    rules = result.quarantine.set_index("row_number")["rule_id"].to_dict()
+    assert rules == {
+        1: "relational.treatments.patient_id.exists",
+        2: "plausibility.treatments.administered_on.after_birth",
+    }
+    assert len(result.accepted) == 1
+
+
+def test_same_day_administrations_are_quarantined(context, suites):
+    patients = patients_reference(validate("patients", [PATIENT], context, suites).accepted)
+    row = {"patient_id": "P1", "atc_code": "V10XX04", "administered_on": "2024-01-01"}
+    result = validate(
+        "treatments",
+        [{**row, "record_id": "T1"}, {**row, "record_id": "T2"}],
+        context,
+        suites,
+        patients=patients,
+    )
+    assert set(result.quarantine["rule_id"]) == {"uniqueness.treatments.same_day"}
+
+
+def test_volume_drop_beyond_the_fatal_share_stops_the_run(context, suites):
+    with pytest.raises(BatchValidationError, match="volume.patients.drop_fatal"):
+        validate("patients", [PATIENT], context, suites, previous={"patients": 10})
+
+
+def test_volume_drop_within_warning_share_is_reported_not_fatal(context, suites):
+    rows = [{**PATIENT, "patient_id": f"P{i}"} for i in range(7)]
+    result = validate("patients", rows, context, suites, previous={"patients": 10})
+    summary = {s["rule_id"]: s for s in result.summary}
+    assert summary["volume.patients.drop_warning"]["success"] is False
+    assert summary["volume.patients.drop_fatal"]["success"] is True
+    assert result.quarantine.empty
+
+
+def test_lab_plausibility_is_per_analyte_in_canonical_units(context, suites):
+    patients = patients_reference(validate("patients", [PATIENT], context, suites).accepted)
+    base = {"patient_id": "P1", "loinc_code": "718-7", "collected_at": "2026-11-20 08:00"}
+    rows = [
+        {**base, "record_id": "L1", "value_raw": "250", "unit": "g/L"},  # 25 g/dL: plausible
+        {**base, "record_id": "L2", "value_raw": "260", "unit": "g/dL"},  # implausible
+    ]
+    result = validate("labs", rows, context, suites, patients=patients)
+    assert result.quarantine.set_index("row_number")["rule_id"].to_dict() == {
+        2: "plausibility.labs.value.range.haemoglobin"
+    }
+
+
+def test_future_date_beyond_tolerance_is_quarantined_but_near_future_is_kept(context, suites):
+    patients = patients_reference(validate("patients", [PATIENT], context, suites).accepted)
+    base = {"patient_id": "P1", "loinc_code": "718-7", "value_raw": "12", "unit": "g/dL"}
+    rows = [
+        {**base, "record_id": "L1", "collected_at": "2026-12-25 23:59"},  # as-of + 31 days
+        {**base, "record_id": "L2", "collected_at": "2026-12-26 00:00"},  # as-of + 32 days
+    ]
+    result = validate("labs", rows, context, suites, patients=patients)
+    assert result.quarantine.set_index("row_number")["rule_id"].to_dict() == {
+        2: "plausibility.labs.collected_at.not_future"
+    }
