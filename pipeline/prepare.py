@@ -215,17 +215,14 @@ def validate_extract(
     reasons = _reasons(resolved, source.extracts[name])
     bad = rule_of.notna().to_numpy()
     quarantine = frame[bad].assign(rule_id=rule_of[bad], reason=rule_of[bad].map(reasons))
-    keep = [
-        c
-        for c in frame.columns
-        if not c.endswith(CONFORMS) and not c.startswith("patient_") or c == "patient_id"
-    ]
-    accepted = frame.loc[~bad, [c for c in keep if c not in ("patient_id__known",)]]
+    derived = [c for c in frame.columns if c.endswith(CONFORMS) or c.startswith("patient_")]
+    accepted = frame.loc[~bad].drop(columns=[c for c in derived if c != "patient_id"])
     account.rows_quarantined = int(bad.sum())
     account.rows_accepted = len(accepted)
     account.rules = {str(k): int(v) for k, v in rule_of[bad].value_counts().items()}
     account.reconcile()
-    summary = outcome.summary + [
+    summary = [
+        *outcome.summary,
         {
             "extract": name,
             "rule_id": f"uniqueness.{name}.exact_duplicate",
@@ -238,7 +235,7 @@ def validate_extract(
             "unexpected_count": account.duplicates_removed,
             "unexpected_percent": 100.0 * account.duplicates_removed / max(account.rows_read, 1),
             "observed_value": None,
-        }
+        },
     ]
     return ValidatedExtract(name, accepted, quarantine, account, summary, outcome.result_json)
 

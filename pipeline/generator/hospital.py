@@ -7,12 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 import pyarrow as pa
 
 from pipeline.generator.assign import assign_variants
-from pipeline.generator.defects import PlantedDefects, apply_to_truth, plant_defects
 from pipeline.generator.build import Synth
+from pipeline.generator.defects import PlantedDefects, apply_to_truth, plant_defects
 from pipeline.generator.truth import expected_statuses
 from pipeline.generator.write import shuffled_with_ids, to_text_table, write_csv
 from pipeline.publish import write_parquet

@@ -156,7 +156,7 @@ def build_data_docs(
     )
     for suite in suites.values():
         context.suites.add(gx.ExpectationSuite(**suite))
-    run_time = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.timezone.utc)
+    run_time = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.UTC)
     run_id = RunIdentifier(run_name=f"screening-{as_of.date().isoformat()}", run_time=run_time)
     schema = ExpectationSuiteValidationResultSchema()
     for name, result_json in results.items():

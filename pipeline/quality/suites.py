@@ -139,7 +139,7 @@ def _uniqueness(extract: Extract) -> list[dict[str, Any]]:
                 f"uniqueness.{extract.name}.{extract.record_id}",
                 "uniqueness",
                 "quarantine",
-                f"{extract.record_id} repeated with different content: which row is right is unknown",
+                f"{extract.record_id} repeated with different content: which row is right?",
                 column=extract.record_id,
             )
         )

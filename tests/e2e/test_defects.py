@@ -52,7 +52,7 @@ def test_duplicates_removed_once_and_reconciliation_holds(defective):
 
 def test_nothing_else_is_quarantined(defective):
     """Only planted rows, and the records of the patient quarantined as implausible."""
-    hospital, report, planted = defective
+    _, report, planted = defective
     removed = planted[planted["kind"] == "implausible_birth_date"]
     assert len(removed) == 1
     for name in planted["extract"].unique():
@@ -69,7 +69,7 @@ def test_screening_of_unaffected_patients_agrees_with_truth(defective):
 
 
 def test_lost_evidence_is_unknown_with_a_reason(defective):
-    hospital, report, planted = defective
+    hospital, report, _ = defective
     truth = pd.read_parquet(hospital.truth)
     criteria = pd.read_parquet(report / "criteria.parquet")
     reid = pd.read_parquet(report / "reidentification.parquet")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from pipeline.conform import conform_column, conform_extract
 from pipeline.contract import EXTRACTS

@@ -147,7 +147,7 @@ def test_same_day_administrations_are_quarantined(context, suites):
 
 
 def test_volume_drop_beyond_the_fatal_share_stops_the_run(context, suites):
-    with pytest.raises(BatchValidationError, match="volume.patients.drop_fatal"):
+    with pytest.raises(BatchValidationError, match=r"volume\.patients\.drop_fatal"):
         validate("patients", [PATIENT], context, suites, previous={"patients": 10})
 
 
