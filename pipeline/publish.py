@@ -39,6 +39,38 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def new_staging(target: Path) -> Path:
+    """A fresh, owner-only temporary sibling of `target` (same filesystem: renames are atomic)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{target.name}.staging-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(mode=0o700)
+    return staging
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Replace `target` by the complete `staging` folder; the old report survives a failure."""
+    previous = target.parent / f".{target.name}.previous-{uuid.uuid4().hex[:8]}"
+    try:
+        if target.exists():
+            os.rename(target, previous)
+        os.rename(staging, target)
+    except BaseException:
+        if previous.exists() and not target.exists():
+            os.rename(previous, target)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+@contextmanager
+def report_umask() -> Iterator[None]:
+    """Files the pipeline writes get no group or world access (set before, not chmod after)."""
+    old = os.umask(REPORT_UMASK)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
 @contextmanager
 def staged_directory(target: Path) -> Iterator[Path]:
     """Yield a temporary sibling of `target`; on success swap it in, on failure remove it.
@@ -46,21 +78,11 @@ def staged_directory(target: Path) -> Iterator[Path]:
     The target is either the previous complete report or the new complete one; a failed run
     leaves the previous report untouched.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".{target.name}.staging-{uuid.uuid4().hex[:8]}"
-    previous = target.parent / f".{target.name}.previous-{uuid.uuid4().hex[:8]}"
-    old_umask = os.umask(REPORT_UMASK)
-    try:
-        staging.mkdir(mode=0o700)
-        yield staging
-        if target.exists():
-            os.rename(target, previous)
-        os.rename(staging, target)
-        shutil.rmtree(previous, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if previous.exists() and not target.exists():
-            os.rename(previous, target)
-        raise
-    finally:
-        os.umask(old_umask)
+    with report_umask():
+        staging = new_staging(target)
+        try:
+            yield staging
+            swap_in(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise

@@ -47,6 +47,49 @@ def report_dir_for(out_root: Path, trial: Trial, as_of: pd.Timestamp) -> Path:
     return Path(out_root) / trial.id / as_of.date().isoformat()
 
 
+def build_report(
+    trial: Trial, prepared: PreparedExtracts, source: SourceConfig, staging: Path, key: bytes
+) -> dict[str, int]:
+    """Screen prepared data and write every report file into `staging`; counts per status."""
+    data = prepared.data
+    criteria, overall = screen(trial, data)
+    ids = pd.Series(data.index, index=data.index)
+    pseudonyms = pseudonymise(ids, key)
+    tables = build_reports(trial, criteria, overall, pseudonyms, data.as_of)
+    target = staging.parent / data.as_of.date().isoformat()
+    outputs: dict[str, int] = {}
+    for name, table in tables.items():
+        write_parquet(table, staging / f"{name}.parquet")
+        outputs[f"{name}.parquet"] = table.num_rows
+    for name, frame in prepared.quarantine.items():
+        table = quarantine_table(frame, pseudonymise(frame["patient_id"], key))
+        write_parquet(table, staging / "quarantine" / f"{name}.parquet")
+        outputs[f"quarantine/{name}.parquet"] = table.num_rows
+    settings = ValidationSettings(as_of=data.as_of, previous_rows=prepared.previous_rows)
+    outputs |= write_audit(
+        staging,
+        prepared.summary,
+        prepared.results,
+        {name: settings.parameters(name) for name in prepared.accounts},
+        data.as_of,
+    )
+    extracts = {name: account.as_manifest() for name, account in prepared.accounts.items()}
+    outputs |= write_review_outputs(
+        staging, tables, trial, previous_report_dir(target), as_of=data.as_of, extracts=extracts
+    )
+    manifest = build_manifest(
+        trial,
+        data.as_of,
+        prepared.accounts,
+        hash_inputs(prepared.accounts),
+        outputs,
+        source.hospital,
+    )
+    write_json(manifest, staging / "manifest.json")
+    counts = overall["overall_status"].value_counts().to_dict()
+    return {str(k): int(v) for k, v in counts.items()}
+
+
 def screen_and_publish(
     trial: Trial,
     prepared: PreparedExtracts,
@@ -55,45 +98,11 @@ def screen_and_publish(
     key: bytes,
 ) -> RunResult:
     """Screen prepared data and publish the report directory atomically."""
-    data = prepared.data
-    criteria, overall = screen(trial, data)
-    ids = pd.Series(data.index, index=data.index)
-    pseudonyms = pseudonymise(ids, key)
-    tables = build_reports(trial, criteria, overall, pseudonyms, data.as_of)
-    target = report_dir_for(out_root, trial, data.as_of)
+    target = report_dir_for(out_root, trial, prepared.data.as_of)
     with staged_directory(target) as staging:
-        outputs: dict[str, int] = {}
-        for name, table in tables.items():
-            write_parquet(table, staging / f"{name}.parquet")
-            outputs[f"{name}.parquet"] = table.num_rows
-        for name, frame in prepared.quarantine.items():
-            table = quarantine_table(frame, pseudonymise(frame["patient_id"], key))
-            write_parquet(table, staging / "quarantine" / f"{name}.parquet")
-            outputs[f"quarantine/{name}.parquet"] = table.num_rows
-        settings = ValidationSettings(as_of=data.as_of, previous_rows=prepared.previous_rows)
-        outputs |= write_audit(
-            staging,
-            prepared.summary,
-            prepared.results,
-            {name: settings.parameters(name) for name in prepared.accounts},
-            data.as_of,
-        )
-        extracts = {name: account.as_manifest() for name, account in prepared.accounts.items()}
-        outputs |= write_review_outputs(
-            staging, tables, trial, previous_report_dir(target), as_of=data.as_of, extracts=extracts
-        )
-        manifest = build_manifest(
-            trial,
-            data.as_of,
-            prepared.accounts,
-            hash_inputs(prepared.accounts),
-            outputs,
-            source.hospital,
-        )
-        write_json(manifest, staging / "manifest.json")
-    counts = overall["overall_status"].value_counts().to_dict()
+        counts = build_report(trial, prepared, source, staging, key)
     log.info("published %s: %s", target, counts)
-    return RunResult(target, len(overall), {str(k): int(v) for k, v in counts.items()})
+    return RunResult(target, len(prepared.data.index), counts)
 
 
 def run_screening(
