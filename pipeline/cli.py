@@ -32,7 +32,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from pipeline.generator.hospital import generate_hospital
 
     result = generate_hospital(
-        Path(args.out), args.patients, args.seed, args.as_of, defects=args.defects
+        Path(args.out),
+        args.patients,
+        args.seed,
+        args.as_of,
+        defects=args.defects,
+        canary=args.canary,
     )
     if args.break_kind:
         from pipeline.generator.breakage import break_extract
@@ -133,6 +138,16 @@ def cmd_load_warehouse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reidentify(args: argparse.Namespace) -> int:
+    from pipeline.reidentify import reidentify
+
+    statuses = tuple(s.strip() for s in args.statuses.split(","))
+    result = reidentify(Path(args.report), Path(args.out), Path(args.audit_log), statuses)
+    print(f"re-identified list ({result.patients} patients, owner-only): {result.path}")
+    print(f"access recorded in {args.audit_log}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="screening", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -146,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--defects",
         action="store_true",
         help="plant row-level defects, listed with their expected handling in DIR/defects.parquet",
+    )
+    gen.add_argument(
+        "--canary",
+        action="store_true",
+        help="plant patients with unique greppable ids, names and values (leak tests)",
     )
     gen.add_argument(
         "--break",
@@ -194,6 +214,14 @@ def build_parser() -> argparse.ArgumentParser:
     doc.set_defaults(func=cmd_contract_doc)
     suites = sub.add_parser("suites", help="write the expectation suites to expectations/")
     suites.set_defaults(func=cmd_suites)
+    reid = sub.add_parser(
+        "reidentify", help="named candidate list for the recruitment team (needs the site key)"
+    )
+    reid.add_argument("--report", required=True, help="a report directory REPORTS/<trial>/<as-of>")
+    reid.add_argument("--out", required=True, help="CSV to write (owner-only)")
+    reid.add_argument("--audit-log", default="var/audit/reidentification.log")
+    reid.add_argument("--statuses", default="candidate,needs_review")
+    reid.set_defaults(func=cmd_reidentify)
     return parser
 
 

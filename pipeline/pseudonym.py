@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import hmac
-import os
 
 import pandas as pd
 
-from pipeline.errors import ConfigError
+from pipeline.keys import KEY_VARIABLE, load_key
 
-KEY_VARIABLE = "SCREENING_PSEUDONYM_KEY"
-MIN_KEY_BYTES = 16
+__all__ = ["KEY_VARIABLE", "load_key", "pseudonymise"]
+
 PREFIX = "P-"
 HEX_CHARS = 20  # 80 bits: no collision expected below billions of patients
-
-
-def load_key(environ: dict[str, str] | None = None) -> bytes:
-    """The site secret from the environment; refuse to run without a real one."""
-    value = (environ if environ is not None else os.environ).get(KEY_VARIABLE, "")
-    if not value:
-        raise ConfigError(
-            f"no pseudonymisation key: set {KEY_VARIABLE} to the site secret "
-            f"(at least {MIN_KEY_BYTES} characters); reports are never written without one"
-        )
-    key = value.encode("utf-8")
-    if len(key) < MIN_KEY_BYTES:
-        raise ConfigError(f"{KEY_VARIABLE} is too short: use at least {MIN_KEY_BYTES} characters")
-    return key
 
 
 def pseudonymise(patient_ids: pd.Series, key: bytes) -> pd.Series:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -15,7 +16,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-REPORT_UMASK = 0o077
+# Reports: owner read/write, group (the recruitment team) read, others nothing.
+REPORT_UMASK = 0o027
+# Raw extracts, work folders and the re-identification table: owner only.
+OWNER_ONLY_UMASK = 0o077
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
@@ -43,7 +47,7 @@ def new_staging(target: Path) -> Path:
     """A fresh, owner-only temporary sibling of `target` (same filesystem: renames are atomic)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f".{target.name}.staging-{uuid.uuid4().hex[:8]}"
-    staging.mkdir(mode=0o700)
+    staging.mkdir(mode=0o750)
     return staging
 
 
@@ -62,13 +66,19 @@ def swap_in(staging: Path, target: Path) -> None:
 
 
 @contextmanager
-def report_umask() -> Iterator[None]:
-    """Files the pipeline writes get no group or world access (set before, not chmod after)."""
-    old = os.umask(REPORT_UMASK)
+def report_umask(mask: int = REPORT_UMASK) -> Iterator[None]:
+    """Modes are set by the umask at creation, never by chmod afterwards: no moment exists
+    when a file is more open than intended. Reports get no group-write and no world access."""
+    old = os.umask(mask)
     try:
         yield
     finally:
         os.umask(old)
+
+
+def owner_only() -> contextlib.AbstractContextManager[None]:
+    """For raw extracts, work folders and the re-identification table."""
+    return report_umask(OWNER_ONLY_UMASK)
 
 
 @contextmanager

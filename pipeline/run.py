@@ -5,6 +5,7 @@ The CLI and the Airflow DAG call the same functions; the DAG only splits them in
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pipeline.io.files import RawExtract, read_extract_file
 from pipeline.manifest import build_manifest, hash_inputs
 from pipeline.prepare import PreparedExtracts, ValidationSettings, prepare_extracts
 from pipeline.pseudonym import load_key, pseudonymise
-from pipeline.publish import staged_directory, write_json, write_parquet
+from pipeline.publish import owner_only, staged_directory, write_json, write_parquet
 from pipeline.quality.audit import write_audit
 from pipeline.reports import build_reports, quarantine_table
 from pipeline.review import previous_report_dir, write_review_outputs
@@ -59,7 +60,8 @@ def build_report(
     target = staging.parent / data.as_of.date().isoformat()
     outputs: dict[str, int] = {}
     for name, table in tables.items():
-        write_parquet(table, staging / f"{name}.parquet")
+        with owner_only() if name == "reidentification" else contextlib.nullcontext():
+            write_parquet(table, staging / f"{name}.parquet")
         outputs[f"{name}.parquet"] = table.num_rows
     for name, frame in prepared.quarantine.items():
         table = quarantine_table(frame, pseudonymise(frame["patient_id"], key))

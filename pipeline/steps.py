@@ -28,7 +28,7 @@ from pipeline.prepare import (
     validate_extract,
 )
 from pipeline.pseudonym import load_key
-from pipeline.publish import new_staging, report_umask, sha256_file, swap_in
+from pipeline.publish import new_staging, owner_only, report_umask, sha256_file, swap_in
 from pipeline.quality.gx_runner import make_context
 from pipeline.quality.suites import load_suites
 from pipeline.run import build_report, previous_row_counts
@@ -39,7 +39,7 @@ from pipeline.trial import load_trial
 def work_dir(work_root: str, trial_id: str, as_of: str) -> Path:
     """This run's private work folder."""
     folder = Path(work_root) / trial_id / as_of
-    with report_umask():
+    with owner_only():
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
 
@@ -49,13 +49,13 @@ def _report_target(reports_root: str, trial_id: str, as_of: str) -> Path:
 
 
 def _write_frame(frame: pd.DataFrame, path: Path) -> None:
-    with report_umask():
+    with owner_only():
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(path, index=True)
 
 
 def _write_json(data: dict[str, Any], path: Path) -> None:
-    with report_umask():
+    with owner_only():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, sort_keys=True, default=str), encoding="utf-8")
 

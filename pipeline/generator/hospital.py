@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from pipeline.generator.assign import assign_variants
 from pipeline.generator.build import Synth
+from pipeline.generator.canary import plant_canaries
 from pipeline.generator.defects import PlantedDefects, apply_to_truth, plant_defects
 from pipeline.generator.truth import expected_statuses
 from pipeline.generator.write import shuffled_with_ids, to_text_table, write_csv
@@ -68,11 +69,13 @@ def generate_hospital(
     as_of: str,
     background_labs: float = 30.0,
     defects: bool = False,
+    canary: bool = False,
 ) -> GeneratedHospital:
     """Write DIR/exports/<as-of>/*.csv, DIR/truth.parquet and DIR/defects.parquet.
 
     The same arguments give the same bytes. With `defects`, row-level defects are planted and
-    listed with the rule that must catch each one; the truth accounts for their effect.
+    listed with the rule that must catch each one; the truth accounts for their effect. With
+    `canary`, a few patients carry unique, greppable ids, names, birth dates and values.
     """
     rng = np.random.default_rng(seed)
     variants = assign_variants(patients, rng)
@@ -104,12 +107,17 @@ def generate_hospital(
 
     truth = expected_statuses(variants, synth.pid)
     planted = PlantedDefects()
-    if defects:
+    if defects or canary:
         editable = {name: table.to_pandas() for name, table in texts.items()}
-        hb_variant = pd.Series(synth.v["haemoglobin"], index=synth.pid)
-        planted = plant_defects(editable, hb_variant, rng, pd.Timestamp(as_of))
+        if defects:
+            hb_variant = pd.Series(synth.v["haemoglobin"], index=synth.pid)
+            planted = plant_defects(editable, hb_variant, rng, pd.Timestamp(as_of))
+            truth = apply_to_truth(truth, planted)
+        if canary:
+            adult = pd.Series(synth.v["age"] == "ok", index=synth.pid)
+            renamed = plant_canaries(editable, adult, rng)
+            truth["patient_id"] = truth["patient_id"].replace(renamed)
         texts = {n: pa.Table.from_pandas(f, preserve_index=False) for n, f in editable.items()}
-        truth = apply_to_truth(truth, planted)
     _plant_variant_rows(texts["labs"], planted)
 
     folder = Path(out) / "exports" / as_of
