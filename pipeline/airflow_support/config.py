@@ -1,0 +1,99 @@
+"""Settings of the screening DAGs, read from the environment with demo defaults.
+
+Read at task run time (not only at parse time), so a worker's environment decides where data
+lives. Every default points under the checkout's `var/demo/`, which is what `make demo` fills.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEMO_DIR = PROJECT_ROOT / "var" / "demo"
+TIMEZONE = "Europe/Paris"
+SCHEDULE = "0 2 * * *"
+DAG_ID_PREFIX = "screening_"
+DEFAULT_CONN_ID = "hospital_warehouse"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where a run reads and writes, and which warehouse connection a SQL source uses."""
+
+    source_path: str
+    landing_root: str
+    reports_root: str
+    work_root: str
+    conn_id: str
+
+
+def settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from SCREENING_* variables; unset or empty means the demo default."""
+    env = os.environ if environ is None else environ
+
+    def get(name: str, default: Path | str) -> str:
+        return env.get(name) or str(default)
+
+    reports = get("SCREENING_REPORTS_DIR", DEMO_DIR / "reports")
+    return Settings(
+        source_path=get("SCREENING_SOURCE", PROJECT_ROOT / "sources" / "synthetic-chu.yaml"),
+        landing_root=get("SCREENING_LANDING_DIR", DEMO_DIR / "hospital" / "exports"),
+        reports_root=reports,
+        # Next to the reports by default: publishing renames within one file system.
+        work_root=get("SCREENING_WORK_DIR", Path(reports) / ".work"),
+        conn_id=get("SCREENING_WAREHOUSE_CONN_ID", DEFAULT_CONN_ID),
+    )
+
+
+def extract_retry_delay(environ: Mapping[str, str] | None = None) -> timedelta:
+    """First wait before retrying an extraction (late files, a busy warehouse); doubles after.
+
+    SCREENING_EXTRACT_RETRY_DELAY_SECONDS (default 300) exists so tests can retry in seconds.
+    """
+    env = os.environ if environ is None else environ
+    return timedelta(seconds=float(env.get("SCREENING_EXTRACT_RETRY_DELAY_SECONDS") or 300))
+
+
+def trials_dir(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(env.get("SCREENING_TRIALS_DIR") or PROJECT_ROOT / "trials")
+
+
+def discover_trials(folder: Path | None = None) -> dict[str, Path]:
+    """Trial id -> trial file for every trials/*.yaml (only the YAML is read, no pandas)."""
+    found: dict[str, Path] = {}
+    for path in sorted((folder or trials_dir()).glob("*.yaml")):
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        trial_id = data.get("id") if isinstance(data, dict) else None
+        found[str(trial_id or path.stem)] = path
+    return found
+
+
+def dag_id(trial_id: str) -> str:
+    return f"{DAG_ID_PREFIX}{trial_id}"
+
+
+def source_kind(source_path: str) -> str:
+    """`files` or `sql`, read cheaply from the source config (the full check runs in tasks)."""
+    data: Any = yaml.safe_load(Path(source_path).read_text(encoding="utf-8"))
+    return str(data.get("kind", "files")) if isinstance(data, dict) else "files"
+
+
+def as_of_from_context(context: Mapping[str, Any]) -> str:
+    """The run's as-of date: its logical date in Europe/Paris, as YYYY-MM-DD.
+
+    A manually triggered run may have no logical date (the key is then absent from the
+    context); its `run_after` stands in. The scheduled 02:00 Paris run of 24 November screens
+    as of 24 November, whatever the UTC date of its logical date.
+    """
+    import pendulum
+
+    moment = context.get("logical_date") or context["dag_run"].run_after
+    return pendulum.instance(moment).in_timezone(TIMEZONE).date().isoformat()

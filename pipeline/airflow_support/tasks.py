@@ -1,0 +1,89 @@
+"""Task bodies of the screening DAG: read settings and the run's as-of date, call a step.
+
+Each returns exactly what `pipeline.steps` returns (paths, counts, hashes), which is all that
+goes to XCom: never a patient value. Airflow is imported only inside functions that need it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pipeline.airflow_support.config import as_of_from_context, settings, source_kind
+
+
+def warehouse_uri(conn_id: str) -> str:
+    """The warehouse URI of an Airflow connection (e.g. from AIRFLOW_CONN_HOSPITAL_WAREHOUSE).
+
+    `get_uri()` says `postgres://`; pipeline.io.sql turns it into a psycopg URL.
+    """
+    from airflow.sdk import Connection
+
+    return Connection.get(conn_id).get_uri()
+
+
+def extract(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dict:
+    """Stage one extract (landing file or SQL pull) for this run's as-of date."""
+    from pipeline import steps
+
+    s = settings()
+    uri = warehouse_uri(s.conn_id) if source_kind(s.source_path) == "sql" else None
+    return steps.extract(
+        extract_name,
+        source_path=s.source_path,
+        as_of=as_of_from_context(context),
+        work_root=s.work_root,
+        trial_id=trial_id,
+        landing_root=s.landing_root,
+        connection_uri=uri,
+    )
+
+
+def validate(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dict:
+    """Type and check one staged extract; rows that fail are set aside with a reason."""
+    from pipeline import steps
+
+    s = settings()
+    return steps.validate(
+        extract_name,
+        source_path=s.source_path,
+        as_of=as_of_from_context(context),
+        work_root=s.work_root,
+        trial_id=trial_id,
+        reports_root=s.reports_root,
+    )
+
+
+def screen(trial_path: str, context: Mapping[str, Any]) -> dict:
+    """Screen every patient and build the complete report in a staging folder."""
+    from pipeline import steps
+
+    s = settings()
+    return steps.screen(
+        trial_path=trial_path,
+        source_path=s.source_path,
+        as_of=as_of_from_context(context),
+        work_root=s.work_root,
+        reports_root=s.reports_root,
+    )
+
+
+def publish(staging: str, trial_id: str, context: Mapping[str, Any]) -> dict:
+    """Swap the staged report into REPORTS/<trial>/<as-of>/ at once."""
+    from pipeline import steps
+
+    return steps.publish(
+        staging=staging,
+        trial_id=trial_id,
+        as_of=as_of_from_context(context),
+        reports_root=settings().reports_root,
+    )
+
+
+def clean_work(trial_id: str, context: Mapping[str, Any]) -> None:
+    """After publishing, drop the run's work folder: staged raw extracts hold patient data."""
+    from pipeline import steps
+
+    steps.clean_work(
+        work_root=settings().work_root, trial_id=trial_id, as_of=as_of_from_context(context)
+    )

@@ -1,0 +1,110 @@
+"""Failure callbacks and settings: patient-free summaries, optional notifier (no Airflow needed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from types import SimpleNamespace
+
+import pendulum
+import pytest
+
+from pipeline.airflow_support import callbacks
+from pipeline.airflow_support.config import as_of_from_context, discover_trials, settings
+from pipeline.errors import InputFileError
+
+TI = SimpleNamespace(dag_id="screening_x", run_id="manual__1", task_id="extract", map_index=2)
+
+
+def test_a_screening_error_keeps_its_message():
+    error = InputFileError("/landing/2026-11-24/biologie.csv", "file not found")
+    summary = callbacks.failure_summary({"ti": TI, "exception": error, "run_id": "r1"})
+    assert summary == {
+        "dag_id": "screening_x",
+        "run_id": "r1",
+        "task_id": "extract",
+        "map_index": "2",
+        "reason": None,
+        "exception_type": "InputFileError",
+        "message": "/landing/2026-11-24/biologie.csv: file not found",
+    }
+
+
+def test_other_exceptions_keep_only_their_type():
+    error = ValueError("could not convert 'IPP100922684' to float")
+    summary = callbacks.failure_summary({"ti": TI, "exception": error})
+    assert summary["exception_type"] == "ValueError"
+    assert summary["message"] is None
+    assert "IPP" not in json.dumps(summary)
+
+
+def test_the_dag_callback_logs_and_notifies(monkeypatch, tmp_path, caplog):
+    probe = tmp_path / "n.jsonl"
+    monkeypatch.setenv("SCREENING_FAILURE_NOTIFIER", "tests.dags.notifier_probe:record")
+    monkeypatch.setenv("NOTIFIER_PROBE_FILE", str(probe))
+    with caplog.at_level(logging.ERROR, logger="pipeline.airflow_support.failure"):
+        callbacks.on_dag_failure({"ti": TI, "run_id": "r1", "reason": "task_failure"})
+    assert "dag_id=screening_x run_id=r1 task_id=extract" in caplog.text
+    assert json.loads(probe.read_text())["reason"] == "task_failure"
+
+
+def test_a_broken_notifier_is_logged_not_raised(monkeypatch, caplog):
+    monkeypatch.setenv("SCREENING_FAILURE_NOTIFIER", "tests.dags.notifier_probe:explode")
+    with caplog.at_level(logging.ERROR, logger="pipeline.airflow_support.failure"):
+        callbacks.on_dag_failure({"ti": TI})
+    assert "notifier" in caplog.text
+
+
+def test_no_notifier_by_default(monkeypatch):
+    monkeypatch.delenv("SCREENING_FAILURE_NOTIFIER", raising=False)
+    assert callbacks.load_notifier() is None
+    with pytest.raises(ValueError, match="module:function"):
+        callbacks.load_notifier("just_a_module")
+
+
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        # The 02:00 Paris run of 24 November: logical date 01:00 UTC.
+        ({"logical_date": pendulum.datetime(2026, 11, 24, 1, 0, tz="UTC")}, "2026-11-24"),
+        # 23:30 UTC on the 23rd is already the 24th in Paris.
+        ({"logical_date": pendulum.datetime(2026, 11, 23, 23, 30, tz="UTC")}, "2026-11-24"),
+        # Summer time: 22:30 UTC on 30 June is 00:30 on 1 July in Paris.
+        ({"logical_date": dt.datetime(2026, 6, 30, 22, 30, tzinfo=dt.UTC)}, "2026-07-01"),
+        # A manual run without a logical date: the key is absent, run_after stands in.
+        (
+            {"dag_run": SimpleNamespace(run_after=pendulum.datetime(2026, 11, 24, 9, tz="UTC"))},
+            "2026-11-24",
+        ),
+        (
+            {
+                "logical_date": None,
+                "dag_run": SimpleNamespace(run_after=pendulum.datetime(2026, 1, 2, tz="UTC")),
+            },
+            "2026-01-02",
+        ),
+    ],
+)
+def test_as_of_is_the_logical_date_in_paris(context, expected):
+    assert as_of_from_context(context) == expected
+
+
+def test_settings_default_to_the_demo_and_follow_the_environment(tmp_path):
+    demo = settings({})
+    assert demo.source_path.endswith("sources/synthetic-chu.yaml")
+    assert demo.landing_root.endswith("var/demo/hospital/exports")
+    assert demo.work_root == demo.reports_root + "/.work"
+    assert demo.conn_id == "hospital_warehouse"
+    env = {"SCREENING_REPORTS_DIR": str(tmp_path), "SCREENING_WAREHOUSE_CONN_ID": "dwh_prod"}
+    custom = settings(env)
+    assert custom.reports_root == str(tmp_path)
+    assert custom.work_root == str(tmp_path / ".work")
+    assert custom.conn_id == "dwh_prod"
+
+
+def test_trials_are_discovered_by_id(tmp_path):
+    (tmp_path / "b.yaml").write_text("id: beta\ntitle: B\n")
+    (tmp_path / "a.yaml").write_text("title: no id, the file name stands in\n")
+    (tmp_path / "notes.txt").write_text("ignored")
+    assert discover_trials(tmp_path) == {"a": tmp_path / "a.yaml", "beta": tmp_path / "b.yaml"}

@@ -1,0 +1,115 @@
+"""DAG files: no import errors, one DAG per trial, retries where they help, cheap to parse."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+
+from pipeline.airflow_support.config import dag_id, discover_trials
+from pipeline.contract import EXTRACTS
+from tests.dags.airflow_env import DAG_ID, DAGS, REPO, subprocess_env
+
+NO_RETRY = ("validate_patients", "validate", "screen", "publish", "clean_work")
+
+
+@pytest.fixture(scope="module")
+def bag():
+    from airflow.models import DagBag
+
+    return DagBag(dag_folder=str(DAGS))
+
+
+def test_no_import_errors(bag):
+    assert bag.import_errors == {}
+
+
+def test_one_dag_per_trial_file(bag):
+    trials = discover_trials(REPO / "trials")
+    assert trials, "trials/ has trial files"
+    assert set(bag.dag_ids) == {dag_id(t) for t in trials}
+    assert DAG_ID in bag.dag_ids
+
+
+def test_dags_are_scheduled_nightly_in_paris_without_catchup(bag):
+    for dag in bag.dags.values():
+        assert dag.catchup is False
+        assert dag.timetable.expression == "0 2 * * *"
+        assert str(dag.timetable.timezone) == "Europe/Paris"
+        assert dag.start_date is not None
+        assert dag.max_active_runs == 1
+
+
+def test_every_dag_has_tags_owner_and_a_failure_callback(bag):
+    for dag in bag.dags.values():
+        assert "screening" in dag.tags
+        assert dag.on_failure_callback is not None
+        for t in dag.tasks:
+            assert t.owner and t.owner != "airflow", t.task_id
+
+
+def test_extraction_retries_with_exponential_backoff(bag):
+    for dag in bag.dags.values():
+        extract = dag.get_task("extract")
+        assert extract.retries > 0
+        assert extract.retry_exponential_backoff == 2.0
+        assert extract.retry_delay > timedelta(0)
+        assert extract.max_retry_delay is not None
+        assert extract.op_kwargs_expand_input.value["extract_name"] == list(EXTRACTS)
+
+
+def test_validation_screening_and_publishing_never_retry(bag):
+    for dag in bag.dags.values():
+        for task_id in NO_RETRY:
+            assert dag.get_task(task_id).retries == 0, task_id
+        assert dag.get_task("validate").op_kwargs_expand_input.value["extract_name"] == [
+            n for n in EXTRACTS if n != "patients"
+        ]
+
+
+def test_order_patients_validated_before_the_others(bag):
+    dag = bag.dags[DAG_ID]
+    assert dag.get_task("validate_patients").upstream_task_ids == {"extract"}
+    assert dag.get_task("validate").upstream_task_ids == {"validate_patients"}
+    assert dag.get_task("screen").upstream_task_ids == {"validate"}
+    assert dag.get_task("publish").upstream_task_ids == {"screen"}
+    assert dag.get_task("clean_work").upstream_task_ids == {"publish"}
+
+
+def test_publish_emits_the_report_asset(bag):
+    for trial_id, dag in ((d.dag_id.removeprefix("screening_"), d) for d in bag.dags.values()):
+        outlets = dag.get_task("publish").outlets
+        assert [o.uri for o in outlets] == [f"screening://reports/{trial_id}"]
+
+
+@pytest.mark.parametrize("path", sorted(DAGS.glob("*.py")), ids=lambda p: p.name)
+def test_each_dag_file_parses_in_under_a_second(path):
+    from airflow.models import DagBag
+
+    started = time.perf_counter()
+    bag = DagBag(dag_folder=str(path))
+    elapsed = time.perf_counter() - started
+    assert bag.import_errors == {}
+    assert elapsed < 1.0, f"{path.name} took {elapsed:.2f} s to parse"
+
+
+def test_parsing_imports_neither_pandas_nor_the_steps():
+    code = (
+        "import sys\n"
+        "from airflow.models import DagBag\n"
+        f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
+        "assert bag.import_errors == {}, bag.import_errors\n"
+        "print(sorted(m for m in ('pandas', 'pyarrow', 'pipeline.steps') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -1,0 +1,191 @@
+"""The DAG end to end with `dag.test()`: same report as the CLI, reruns identical, failures visible.
+
+Tasks run in this process, so the SCREENING_* settings are set with monkeypatch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pendulum
+import pytest
+
+from pipeline.run import run_screening
+from pipeline.sources import load_source_config
+from pipeline.trial import find_trial, load_trial
+from tests.conftest import AS_OF
+from tests.dags.airflow_env import DAG_ID, REPO, TRIAL
+from tests.pg_service import scratch_database
+
+LOGICAL_DATE = pendulum.datetime(2026, 11, 24, 2, 0, tz="Europe/Paris")
+REPORT_TABLES = ("candidates", "criteria", "attrition")
+FILES_SOURCE = REPO / "sources" / "synthetic-chu.yaml"
+WAREHOUSE_SOURCE = REPO / "sources" / "synthetic-chu-warehouse.yaml"
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Relative path -> SHA-256 of every file under a folder (hidden staging folders included)."""
+    if not folder.exists():
+        return {}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def cli_report(exports: Path, out: Path) -> Path:
+    trial = load_trial(find_trial(TRIAL))
+    source = load_source_config(FILES_SOURCE)
+    return run_screening(trial, exports, source, pd.Timestamp(AS_OF), out).report_dir
+
+
+def assert_same_report(dag_report: Path, cli: Path) -> None:
+    for name in REPORT_TABLES:
+        a, b = dag_report / f"{name}.parquet", cli / f"{name}.parquet"
+        pd.testing.assert_frame_equal(pd.read_parquet(a), pd.read_parquet(b), obj=name)
+        assert a.read_bytes() == b.read_bytes(), name
+
+
+def task_states(run) -> dict[tuple[str, int], tuple[str, int]]:
+    return {
+        (ti.task_id, ti.map_index): (str(ti.state), ti.try_number)
+        for ti in run.get_task_instances()
+    }
+
+
+@dataclass
+class Runs:
+    states: list[str]
+    report: Path
+    snapshots: list[dict[str, str]]
+    work: Path
+    xcom: list[tuple[str, int, str, str]]
+
+
+@pytest.fixture(scope="module")
+def twice(screening_dag, small_hospital, airflow_db, tmp_path_factory) -> Runs:
+    """Run the DAG twice for the same logical date on the small hospital's landing folder."""
+    tmp = tmp_path_factory.mktemp("dag_twice")
+    landing = tmp / "landing"
+    shutil.copytree(small_hospital.exports, landing / AS_OF)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SCREENING_LANDING_DIR", str(landing))
+        mp.setenv("SCREENING_REPORTS_DIR", str(tmp / "reports"))
+        mp.setenv("SCREENING_WORK_DIR", str(tmp / "work"))
+        mp.setenv("SCREENING_SOURCE", str(FILES_SOURCE))
+        mp.delenv("SCREENING_FAILURE_NOTIFIER", raising=False)
+        report = tmp / "reports" / TRIAL / AS_OF
+        states, snapshots = [], []
+        for _ in range(2):
+            run = screening_dag.test(logical_date=LOGICAL_DATE)
+            states.append(str(run.state))
+            snapshots.append(snapshot(report))
+    with sqlite3.connect(airflow_db) as db:
+        xcom = db.execute(
+            "SELECT task_id, map_index, key, value FROM xcom WHERE dag_id = ?", (DAG_ID,)
+        ).fetchall()
+    decoded = [(t, m, k, v.decode() if isinstance(v, bytes) else str(v)) for t, m, k, v in xcom]
+    return Runs(states, report, snapshots, tmp / "work", decoded)
+
+
+def test_the_dag_run_succeeds_and_publishes_the_cli_report(twice, small_hospital, tmp_path):
+    assert twice.states == ["success", "success"]
+    cli = cli_report(small_hospital.exports, tmp_path / "cli")
+    assert_same_report(twice.report, cli)
+    dag_manifest = json.loads((twice.report / "manifest.json").read_text())
+    cli_manifest = json.loads((cli / "manifest.json").read_text())
+    assert dag_manifest["as_of"] == cli_manifest["as_of"] == AS_OF
+    assert dag_manifest["trial"] == cli_manifest["trial"]
+    assert dag_manifest["extracts"] == cli_manifest["extracts"]
+    assert dag_manifest["inputs"] == cli_manifest["inputs"]
+
+
+def test_rerunning_the_same_date_gives_byte_identical_reports(twice):
+    first, second = twice.snapshots
+    assert first, "a report was published"
+    assert first == second
+
+
+def test_nothing_is_left_behind(twice):
+    siblings = [p.name for p in twice.report.parent.iterdir()]
+    assert siblings == [AS_OF], "no staging or previous folders left"
+    assert not (twice.work / TRIAL / AS_OF).exists(), "raw extracts removed after publishing"
+
+
+def test_xcom_carries_no_patient_data(twice, small_hospital):
+    assert twice.xcom, "the steps' results went to XCom"
+    truth = pd.read_parquet(small_hospital.truth)
+    patient_ids = set(truth["patient_id"].astype(str))
+    assert all(re.fullmatch(r"IPP\d+", pid) for pid in patient_ids)
+    for task_id, map_index, key, value in twice.xcom:
+        assert key == "return_value", (task_id, key)
+        assert not re.search(r"IPP\d", value), (task_id, map_index)
+        assert not any(pid in value for pid in patient_ids), (task_id, map_index)
+        assert len(value) < 2000, (task_id, map_index, "small dicts only")
+    tasks = {t for t, _m, _k, _v in twice.xcom}
+    assert {"extract", "validate_patients", "validate", "screen", "publish"} <= tasks
+
+
+def test_a_missing_file_fails_the_run_and_keeps_the_previous_report(
+    screening_dag, run_env, small_hospital, tmp_path, monkeypatch
+):
+    probe = tmp_path / "notified.jsonl"
+    monkeypatch.setenv("SCREENING_FAILURE_NOTIFIER", "tests.dags.notifier_probe:record")
+    monkeypatch.setenv("NOTIFIER_PROBE_FILE", str(probe))
+    previous = cli_report(small_hospital.exports, run_env["reports"])
+    before = snapshot(run_env["reports"])
+    (run_env["landing"] / AS_OF / "biologie.csv").unlink()
+
+    run = screening_dag.test(logical_date=LOGICAL_DATE)
+
+    assert str(run.state) == "failed"
+    states = task_states(run)
+    labs = list(load_source_config(FILES_SOURCE).extracts).index("labs")
+    assert states[("extract", labs)] == ("failed", 4), "tried once, then retried 3 times"
+    assert states[("publish", -1)][0] == "upstream_failed"
+    assert snapshot(run_env["reports"]) == before, "previous report intact, nothing new"
+    assert previous.is_dir()
+    summaries = [json.loads(line) for line in probe.read_text().splitlines()]
+    assert len(summaries) == 1
+    assert summaries[0]["dag_id"] == DAG_ID
+    assert summaries[0]["run_id"] == run.run_id
+    assert summaries[0]["task_id"] == "extract"
+
+
+def test_an_unreachable_warehouse_fails_the_run_and_publishes_nothing(
+    screening_dag, run_env, monkeypatch
+):
+    monkeypatch.setenv("SCREENING_SOURCE", str(WAREHOUSE_SOURCE))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_HOSPITAL_WAREHOUSE", "postgresql://screening:secretpw@127.0.0.1:1/dwh"
+    )
+    run = screening_dag.test(logical_date=LOGICAL_DATE)
+    assert str(run.state) == "failed"
+    states = task_states(run)
+    assert {s for (t, _m), (s, _n) in states.items() if t == "extract"} == {"failed"}
+    assert states[("publish", -1)][0] == "upstream_failed"
+    assert snapshot(run_env["reports"]) == {}
+
+
+def test_the_sql_source_publishes_the_same_report(
+    screening_dag, run_env, small_hospital, tmp_path, monkeypatch
+):
+    from pipeline.warehouse import libpq_url, load_warehouse
+
+    with scratch_database() as url:
+        load_warehouse(small_hospital.exports, url, load_source_config(FILES_SOURCE))
+        # The form an Airflow connection URI takes; the pull turns it into a psycopg URL.
+        monkeypatch.setenv("AIRFLOW_CONN_HOSPITAL_WAREHOUSE", libpq_url(url))
+        monkeypatch.setenv("SCREENING_SOURCE", str(WAREHOUSE_SOURCE))
+        run = screening_dag.test(logical_date=LOGICAL_DATE)
+    assert str(run.state) == "success"
+    cli = cli_report(small_hospital.exports, tmp_path / "cli")
+    assert_same_report(run_env["reports"] / TRIAL / AS_OF, cli)

@@ -1,0 +1,159 @@
+"""The DAG under a real `airflow standalone` (scheduler, dag-processor, API server, triggerer).
+
+Triggered through the REST API v2 with a logical date, polled to success, report compared with
+the CLI's; then the whole process group is stopped and must be gone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import AS_OF
+from tests.dags.airflow_env import DAG_ID, TRIAL, airflow_bin, subprocess_env
+from tests.dags.test_dag_run import assert_same_report, cli_report
+
+HEALTH_TIMEOUT = 180
+RUN_TIMEOUT = 240
+PASSWORD = "test-admin-pw"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(base: str, method: str, path: str, token: str | None = None, body: Any = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read() or b"null")
+
+
+def wait_for(what: str, timeout: float, check, log: Path, process: subprocess.Popen) -> Any:
+    """Poll `check` until truthy; fail with the log's tail on timeout or if standalone exits."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            result = check()
+        except (urllib.error.URLError, ConnectionError, TimeoutError, KeyError) as exc:
+            result, last = None, exc
+        if result:
+            return result
+        time.sleep(1)
+    tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+    why = "standalone exited" if process.poll() is not None else f"timed out after {timeout} s"
+    pytest.fail(f"{why} waiting for {what} (last: {last!r})\n{tail}")
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop_group(pgid: int) -> None:
+    """SIGTERM the whole group (standalone and its four children), SIGKILL what remains."""
+    if not group_alive(pgid):
+        return
+    os.killpg(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if group_alive(pgid):
+        os.killpg(pgid, signal.SIGKILL)
+        time.sleep(1)
+
+
+@pytest.mark.slow
+def test_scheduled_by_a_real_scheduler(small_hospital, tmp_path):
+    home = tmp_path / "airflow"
+    home.mkdir()
+    passwords = home / "passwords.json"
+    passwords.write_text(json.dumps({"admin": PASSWORD}))
+    landing = tmp_path / "landing"
+    shutil.copytree(small_hospital.exports, landing / AS_OF)
+    reports = tmp_path / "reports"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = subprocess_env(
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__API__PORT=str(port),
+        AIRFLOW__API__HOST="127.0.0.1",
+        AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{base}/execution/",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="admin:admin",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(passwords),
+        AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="5",
+        AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="5",
+        AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
+        AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
+        SCREENING_LANDING_DIR=str(landing),
+        SCREENING_REPORTS_DIR=str(reports),
+        SCREENING_WORK_DIR=str(tmp_path / "work"),
+    )
+    log = home / "standalone.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [airflow_bin(), "standalone"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped as a whole below
+        )
+    pgid = process.pid
+    try:
+
+        def healthy() -> bool:
+            health = call(base, "GET", "/api/v2/monitor/health")
+            parts = ("metadatabase", "scheduler", "dag_processor")
+            return all(health[p]["status"] == "healthy" for p in parts)
+
+        wait_for("health", HEALTH_TIMEOUT, healthy, log, process)
+        token = call(base, "POST", "/auth/token", body={"username": "admin", "password": PASSWORD})
+        token = token["access_token"]
+        dag_path = f"/api/v2/dags/{DAG_ID}"
+        wait_for("the DAG", 60, lambda: call(base, "GET", dag_path, token), log, process)
+        call(base, "PATCH", f"/api/v2/dags/{DAG_ID}", token, {"is_paused": False})
+        run = call(
+            base,
+            "POST",
+            f"/api/v2/dags/{DAG_ID}/dagRuns",
+            token,
+            {"logical_date": "2026-11-24T01:00:00Z", "conf": {}},
+        )
+        run_path = f"/api/v2/dags/{DAG_ID}/dagRuns/{urllib.parse.quote(run['dag_run_id'], safe='')}"
+
+        def finished() -> str | None:
+            state = call(base, "GET", run_path, token)["state"]
+            return state if state in ("success", "failed") else None
+
+        assert wait_for("the run", RUN_TIMEOUT, finished, log, process) == "success"
+        report = reports / TRIAL / AS_OF
+        assert (report / "manifest.json").is_file()
+        assert_same_report(report, cli_report(small_hospital.exports, tmp_path / "cli"))
+    finally:
+        stop_group(pgid)
+        process.wait(timeout=30)
+    assert not group_alive(pgid), "every standalone process stopped"
+    ps = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=True)
+    assert str(home) not in ps.stdout
+    assert f"--port {port}" not in ps.stdout

@@ -1,0 +1,198 @@
+"""SQL pulls: bound as-of parameter, streamed, same all-text frames and same reports as files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+
+import pandas as pd
+import pytest
+
+from pipeline.contract import EXTRACTS
+from pipeline.errors import ConfigError, InputFileError
+from pipeline.io.sql import (
+    DEFAULT_SQL_DIR,
+    as_text,
+    query_path,
+    read_extract_sql,
+    read_extracts_sql,
+    sqlalchemy_url,
+)
+from pipeline.prepare import prepare_extracts
+from pipeline.pseudonym import load_key
+from pipeline.run import run_screening, screen_and_publish
+from pipeline.sources import load_source_config, parse_source_config
+from pipeline.trial import find_trial, load_trial
+from pipeline.warehouse import load_warehouse
+from tests.conftest import AS_OF, repo_root
+from tests.pg_service import scratch_database
+
+FILES = load_source_config(repo_root() / "sources" / "synthetic-chu.yaml")
+WAREHOUSE = load_source_config(repo_root() / "sources" / "synthetic-chu-warehouse.yaml")
+REPORT_TABLES = ("candidates", "criteria", "attrition")
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        (
+            "postgres://u:p%40ss@h:5433/db?sslmode=require",
+            "postgresql+psycopg://u:p%40ss@h:5433/db?sslmode=require",
+        ),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg2://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_airflow_uris_become_psycopg_urls(uri, expected):
+    assert sqlalchemy_url(uri) == expected
+
+
+def test_values_render_in_the_warehouse_dialect():
+    import decimal
+
+    assert as_text(None) == ""
+    assert as_text("<0,5") == "<0,5"
+    assert as_text(dt.date(2026, 1, 2)) == "2026-01-02"
+    assert as_text(dt.datetime(2026, 1, 2, 3, 4, 5)) == "2026-01-02 03:04:05"
+    assert as_text(True) == "true"
+    assert as_text(decimal.Decimal("1.50")) == "1.50"
+    assert as_text(12.5) == "12.5"
+
+
+def test_the_warehouse_source_names_a_query_file_per_extract():
+    assert WAREHOUSE.kind == "sql"
+    for name in EXTRACTS:
+        path = query_path(WAREHOUSE.extracts[name])
+        assert path == DEFAULT_SQL_DIR / f"{name}.sql"
+
+
+@pytest.mark.parametrize("name", list(EXTRACTS))
+def test_queries_bind_the_as_of_date_and_never_format_it(name):
+    text = (DEFAULT_SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    code = "\n".join(line.split("--")[0] for line in text.splitlines())
+    assert not re.search(r"\{|%\(|%s", code), "no Python formatting in queries"
+    # Patients are not cut at the as-of date (see patients.sql); every other extract is.
+    assert (":as_of" in code) == (name != "patients")
+    assert "ORDER BY" in code, "a deterministic order gives stable row numbers"
+
+
+def test_query_files_outside_the_sql_folder_are_refused(tmp_path):
+    spec = {name: {"query": f"{name}.sql"} for name in EXTRACTS}
+    spec["labs"] = {"query": "../pipeline/cli.py"}
+    source = parse_source_config({"kind": "sql", "extracts": spec}, "x.yaml")
+    with pytest.raises(ConfigError, match="outside"):
+        query_path(source.extracts["labs"])
+    spec["labs"] = {"query": "nope.sql"}
+    source = parse_source_config({"kind": "sql", "extracts": spec}, "x.yaml")
+    with pytest.raises(ConfigError, match="not found"):
+        query_path(source.extracts["labs"])
+
+
+def test_a_files_source_is_not_pulled():
+    with pytest.raises(ConfigError, match="not a sql source"):
+        read_extracts_sql("postgresql://x@127.0.0.1:1/x", FILES, AS_OF)
+
+
+def test_an_unreachable_warehouse_stops_the_pull_quickly():
+    started = time.monotonic()
+    with pytest.raises(InputFileError, match="connecting to the warehouse failed") as info:
+        read_extract_sql("postgres://u:secretpw@127.0.0.1:1/db", WAREHOUSE, "labs", AS_OF)
+    assert "secretpw" not in str(info.value)
+    assert time.monotonic() - started < 30
+
+
+@pytest.fixture(scope="module")
+def warehouse(small_hospital):
+    """The small hospital loaded into a scratch database (schema dwh, as the queries expect)."""
+    with scratch_database() as url:
+        load_warehouse(small_hospital.exports, url, FILES)
+        yield url
+
+
+def test_pulls_are_all_text_in_contract_columns_with_independent_counts(warehouse):
+    raws = read_extracts_sql(warehouse, WAREHOUSE, AS_OF)
+    for name, raw in raws.items():
+        wanted = ["row_number", *(c.name for c in EXTRACTS[name].columns if not c.identifying)]
+        assert list(raw.frame.columns) == wanted, name
+        assert raw.ignored_columns == [], name
+        assert raw.rows_read == len(raw.frame) > 0, name
+        assert raw.path == f"sql:{name}.sql"
+        for column in wanted[1:]:
+            assert pd.api.types.is_string_dtype(raw.frame[column]), (name, column)
+
+
+def test_chunked_streaming_gives_the_same_frame(warehouse):
+    whole = read_extract_sql(warehouse, WAREHOUSE, "labs", AS_OF).frame
+    chunked = read_extract_sql(warehouse, WAREHOUSE, "labs", AS_OF, chunk_rows=97).frame
+    pd.testing.assert_frame_equal(whole, chunked)
+
+
+def test_the_as_of_date_is_a_bound_parameter_that_cuts_at_source(warehouse):
+    now = read_extract_sql(warehouse, WAREHOUSE, "labs", AS_OF)
+    earlier = read_extract_sql(warehouse, WAREHOUSE, "labs", dt.date(2026, 1, 1))
+    assert 0 < earlier.rows_read < now.rows_read
+    with pytest.raises(ValueError):
+        read_extract_sql(warehouse, WAREHOUSE, "labs", "2026-01-01' OR '1'='1")
+
+
+def test_a_failing_query_reports_its_type_never_the_value(warehouse, tmp_path):
+    for name in EXTRACTS:
+        (tmp_path / f"{name}.sql").write_text((DEFAULT_SQL_DIR / f"{name}.sql").read_text())
+    (tmp_path / "patients.sql").write_text("SELECT CAST(ipp AS integer) AS ipp FROM dwh.patient")
+    with pytest.raises(InputFileError, match=r"query failed \(InvalidTextRepresentation") as info:
+        read_extract_sql(warehouse, WAREHOUSE, "patients", AS_OF, folder=tmp_path)
+    assert "IPP" not in str(info.value)
+
+
+def test_sql_and_files_give_identical_reports(warehouse, small_hospital, tmp_path):
+    trial = load_trial(find_trial("lutathera-retreatment"))
+    as_of = pd.Timestamp(AS_OF)
+    from_files = run_screening(trial, small_hospital.exports, FILES, as_of, tmp_path / "files")
+    raws = read_extracts_sql(warehouse, WAREHOUSE, AS_OF)
+    prepared = prepare_extracts(raws, WAREHOUSE, as_of)
+    from_sql = screen_and_publish(trial, prepared, WAREHOUSE, tmp_path / "sql", load_key())
+
+    assert from_sql.counts == from_files.counts
+    for name in REPORT_TABLES:
+        a = from_files.report_dir / f"{name}.parquet"
+        b = from_sql.report_dir / f"{name}.parquet"
+        pd.testing.assert_frame_equal(pd.read_parquet(a), pd.read_parquet(b))
+        assert a.read_bytes() == b.read_bytes(), name
+    manifests = [
+        json.loads((r.report_dir / "manifest.json").read_text()) for r in (from_files, from_sql)
+    ]
+    for key in ("as_of", "trial", "contract_version", "source", "outputs"):
+        assert manifests[0][key] == manifests[1][key], key
+    # Inputs differ legitimately: files vs queries, and the SQL pull is cut at the as-of date.
+    assert manifests[1]["inputs"]["labs"]["file"] == "sql:labs.sql"
+
+
+def test_the_same_rows_are_set_aside(warehouse, small_hospital, tmp_path):
+    """Quarantine and re-identification agree too, except for row numbers.
+
+    A row number is the row's position in what was read: the SQL pull is cut at the as-of date,
+    so positions after a cut row shift. (Data-quality summaries count rows read: they differ.)
+    """
+    trial = load_trial(find_trial("lutathera-retreatment"))
+    as_of = pd.Timestamp(AS_OF)
+    a = run_screening(trial, small_hospital.exports, FILES, as_of, tmp_path / "f").report_dir
+    prepared = prepare_extracts(read_extracts_sql(warehouse, WAREHOUSE, AS_OF), WAREHOUSE, as_of)
+    b = screen_and_publish(trial, prepared, WAREHOUSE, tmp_path / "s", load_key()).report_dir
+    assert (a / "reidentification.parquet").read_bytes() == (
+        b / "reidentification.parquet"
+    ).read_bytes()
+    names = sorted(p.name for p in (a / "quarantine").glob("*.parquet"))
+    assert names == sorted(p.name for p in (b / "quarantine").glob("*.parquet"))
+    for name in names:
+        left, right = (
+            pd.read_parquet(d / "quarantine" / name)
+            .drop(columns="row_number")
+            .sort_values(["pseudonym", "rule_id"])
+            .reset_index(drop=True)
+            for d in (a, b)
+        )
+        pd.testing.assert_frame_equal(left, right, obj=name)
