@@ -1,7 +1,9 @@
 """The DAG under a real `airflow standalone` (scheduler, dag-processor, API server, triggerer).
 
 Triggered through the REST API v2 with a logical date, polled to success, report compared with
-the CLI's; then the whole process group is stopped and must be gone.
+the CLI's; then the whole process group is stopped and must be gone. The hospital carries canary
+patients (unique ids, names, birth dates, values): afterwards every file the run wrote, the
+Airflow home with its SQLite database and task logs included, is searched for them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pytest
 from tests.conftest import AS_OF
 from tests.dags.airflow_env import DAG_ID, TRIAL, airflow_bin, subprocess_env
 from tests.dags.test_dag_run import assert_same_report, cli_report
+from tests.privacy.leaks import canary_needles, find_leaks
 
 HEALTH_TIMEOUT = 180
 RUN_TIMEOUT = 240
@@ -84,8 +87,17 @@ def stop_group(pgid: int) -> None:
         time.sleep(1)
 
 
+@pytest.fixture(scope="module")
+def canary_hospital(tmp_path_factory):
+    from pipeline.generator.hospital import generate_hospital
+
+    folder = tmp_path_factory.mktemp("canary-hospital")
+    return generate_hospital(folder, 300, 17, AS_OF, background_labs=6, canary=True)
+
+
 @pytest.mark.slow
-def test_scheduled_by_a_real_scheduler(small_hospital, tmp_path):
+def test_scheduled_by_a_real_scheduler(canary_hospital, tmp_path):
+    small_hospital = canary_hospital
     home = tmp_path / "airflow"
     home.mkdir()
     passwords = home / "passwords.json"
@@ -157,3 +169,11 @@ def test_scheduled_by_a_real_scheduler(small_hospital, tmp_path):
     ps = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=True)
     assert str(home) not in ps.stdout
     assert f"--port {port}" not in ps.stdout
+
+    # The canary search: Airflow home (metadata DB, task logs, standalone output), reports,
+    # and whatever is left of the work folder (the DAG's last task removes it).
+    assert (home / "airflow.db").is_file() and any((home / "logs").rglob("*.log"))
+    assert not (tmp_path / "work" / TRIAL / AS_OF).exists()
+    roots = [home, reports] + ([tmp_path / "work"] if (tmp_path / "work").exists() else [])
+    leaks = find_leaks(roots, canary_needles(), allowed={"reidentification.parquet"})
+    assert leaks == []
