@@ -24,7 +24,9 @@ AIRFLOW_ENV = env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/var/p
 	SCREENING_REPORTS_DIR=$(CURDIR)/$(DEMO_DIR)/reports \
 	SCREENING_WORK_DIR=$(CURDIR)/$(DEMO_DIR)/work \
 	SCREENING_PSEUDONYM_KEY="$${SCREENING_PSEUDONYM_KEY:-$$(cat $(DEMO_DIR)/demo-pseudonym.key)}"
-BENCH_SIZES ?= 10000,100000,1000000
+# 1,000,000 patients is the target size, but its peak memory is over this machine's budget
+# today (docs/performance.md): run it explicitly with BENCH_SIZES=10000,100000,1000000.
+BENCH_SIZES ?= 10000,100000
 
 .PHONY: help install browser demo demo-data test lint format bench airflow clean
 

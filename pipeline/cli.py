@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.bench import add_arguments as add_bench_arguments
+from pipeline.bench import cmd_bench
 from pipeline.errors import ScreeningError
 from pipeline.generator.breakage import BREAK_KINDS
 from pipeline.pseudonym import KEY_VARIABLE
@@ -209,6 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--source", default=str(DEFAULT_SOURCE), help="file source config of the exports"
     )
     warehouse.set_defaults(func=cmd_load_warehouse)
+
+    bench = sub.add_parser("bench", help="time the whole pipeline on synthetic hospitals")
+    add_bench_arguments(bench)
+    bench.set_defaults(func=cmd_bench)
 
     doc = sub.add_parser("contract-doc", help="print the export contract as Markdown")
     doc.set_defaults(func=cmd_contract_doc)

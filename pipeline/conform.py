@@ -26,14 +26,22 @@ def _text(series: pd.Series) -> pd.Series:
 def _parse_dates(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(text):
         return text.astype("datetime64[us]")
-    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    # Each distinct text is parsed once: extracts repeat dates (and minutes) many times.
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype=text.dtype)
+    result = pd.Series(pd.NaT, index=distinct.index, dtype="datetime64[us]")
     for fmt in formats:
-        todo = result.isna() & text.notna()
+        todo = result.isna() & distinct.notna()
         if not todo.any():
             break
-        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        parsed = pd.to_datetime(distinct[todo], format=fmt, errors="coerce")
         result[todo] = parsed.astype("datetime64[us]")
-    return result
+    values = result.to_numpy()
+    spread = (
+        values[np.where(codes < 0, 0, codes)] if len(values) else np.zeros(len(codes), "M8[us]")
+    )
+    spread[codes < 0] = np.datetime64("NaT")
+    return pd.Series(spread, index=text.index, dtype="datetime64[us]")
 
 
 def _parse_float(text: pd.Series, decimal: str) -> pd.Series:

@@ -9,6 +9,7 @@ kept. `ExtractAccount.reconcile` checks that against the row count taken without
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,7 +117,10 @@ def drop_exact_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Remove rows identical to an earlier row in every contract column; keep the first."""
     columns = [c for c in frame.columns if c != ROW_NUMBER]
     duplicated = frame.duplicated(subset=columns, keep="first")
-    return frame[~duplicated], int(duplicated.sum())
+    removed = int(duplicated.sum())
+    if removed == 0:
+        return frame, 0  # no copy of a clean extract
+    return frame[~duplicated], removed
 
 
 def patients_reference(patients: pd.DataFrame) -> pd.DataFrame:
@@ -148,13 +152,72 @@ def validation_frame(
         frame = frame.assign(value_number=pd.to_numeric(text, errors="coerce"))
     if patients is not None:
         ids = frame["patient_id"]
-        death = ids.map(patients["death_date"])
+        if patients.index.is_unique and not patients.index.hasnans:
+            # One hash lookup per row for the three columns (ids hashed once, not thrice).
+            at = patients.index.get_indexer(ids)
+            known = at >= 0
+            birth = _take_dates(patients["birth_date"], at, known)
+            death = _take_dates(patients["death_date"], at, known)
+        else:
+            known = ids.isin(patients.index).to_numpy()
+            birth = ids.map(patients["birth_date"]).astype("datetime64[us]").to_numpy()
+            death = ids.map(patients["death_date"]).astype("datetime64[us]").to_numpy()
         frame = frame.assign(
-            patient_id__known=ids.isin(patients.index),
-            patient_birth_date=ids.map(patients["birth_date"]).astype("datetime64[us]"),
-            patient_death_day_end=(death + pd.Timedelta(days=1)).astype("datetime64[us]"),
+            patient_id__known=known,
+            patient_birth_date=birth,
+            patient_death_day_end=(
+                pd.Series(death, index=frame.index) + pd.Timedelta(days=1)
+            ).astype("datetime64[us]"),
         )
     return frame
+
+
+_NS_MIN, _NS_MAX = pd.Timestamp.min, pd.Timestamp.max
+_COLUMN_KEYS = ("column", "column_A", "column_B")
+
+
+def suite_columns(suite: dict[str, Any], frame: pd.DataFrame) -> list[str]:
+    """The frame's columns the suite reads (in frame order): Great Expectations copies the
+    whole frame for every row condition, so the columns it never reads are left out."""
+    wanted: set[str] = set()
+    conditions = []
+    for expectation in suite["expectations"]:
+        kwargs = expectation["kwargs"]
+        wanted.update(str(kwargs[key]) for key in _COLUMN_KEYS if key in kwargs)
+        wanted.update(str(c) for c in kwargs.get("column_list", []))
+        if kwargs.get("row_condition"):
+            conditions.append(str(kwargs["row_condition"]))
+    for column in frame.columns:
+        if any(re.search(rf"(?<![\w.]){re.escape(column)}(?!\w)", c) for c in conditions):
+            wanted.add(column)
+    return [c for c in frame.columns if c in wanted]
+
+
+def nanosecond_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its datetime columns as datetime64[ns] where every value fits.
+
+    Great Expectations compares datetime64[ns] columns with bounds vectorised, but any other
+    resolution one value at a time in Python (minutes at tens of millions of rows). The
+    values are the same instants; a column with a date outside the ns range keeps its unit.
+    """
+    casts = {}
+    for column in frame.columns:
+        series = frame[column]
+        if not pd.api.types.is_datetime64_dtype(series) or series.dtype == "datetime64[ns]":
+            continue
+        low, high = series.min(), series.max()
+        if pd.isna(low) or (low >= _NS_MIN and high <= _NS_MAX):
+            casts[column] = "datetime64[ns]"
+    return frame.astype(casts) if casts else frame
+
+
+def _take_dates(dates: pd.Series, at: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """`dates` at positions `at` as datetime64[us]; NaT where the position is unknown (-1)."""
+    values = dates.astype("datetime64[us]").to_numpy()
+    out = values[np.where(known, at, 0)] if len(values) else np.full(len(at), np.datetime64("NaT"))
+    out = out.astype("datetime64[us]")
+    out[~known] = np.datetime64("NaT")
+    return out
 
 
 def first_failing_rule(
@@ -202,7 +265,9 @@ def validate_extract(
     )
     frame = validation_frame(name, typed, source.extracts[name].decimal, patients)
     resolved = resolve(suite, settings.parameters(name))
-    outcome = validate_frame(context, frame, resolved)
+    outcome = validate_frame(
+        context, nanosecond_dates(frame[suite_columns(resolved, frame)]), resolved
+    )
     stops = [s for s in outcome.summary if s["handling"] == "stop" and not s["success"]]
     if stops:
         first = stops[0]
@@ -270,7 +335,8 @@ def assemble(validated: dict[str, ValidatedExtract], as_of: pd.Timestamp) -> Pre
         if date is not None:
             later = (accepted[date] >= cut).to_numpy()
             item.account.rows_after_as_of = int(later.sum())
-            accepted = accepted[~later]
+            if item.account.rows_after_as_of:
+                accepted = accepted[~later]
         extracts[name] = accepted.reset_index(drop=True)
     lesions = extracts["imaging_lesions"]
     extracts["imaging_lesions"] = lesions[

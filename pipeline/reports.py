@@ -71,16 +71,28 @@ def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
 
 
-def _criteria_lists(criteria: pd.DataFrame, order: pd.Index, status: int) -> pa.Array:
-    """Per patient (in `order`), the ids of criteria with `status`, in protocol order."""
-    hits = criteria[criteria["status"] == status]
-    position = pd.Series(np.arange(len(order)), index=order)
-    where = position.reindex(hits["pseudonym"]).to_numpy()
-    sort = np.lexsort((hits["criterion_order"].to_numpy(), where))
-    values = hits["criterion_id"].to_numpy()[sort]
-    counts = np.bincount(where, minlength=len(order))
+def _criteria_lists(
+    criteria: pd.DataFrame, where: np.ndarray, n_patients: int, status: int
+) -> pa.Array:
+    """Per patient (by position `where` of each criteria row), the ids of criteria with
+    `status`, in protocol order."""
+    hit = criteria["status"].to_numpy() == status
+    rows = where[hit]
+    sort = np.lexsort((criteria["criterion_order"].to_numpy()[hit], rows))
+    values = criteria["criterion_id"].to_numpy()[hit][sort]
+    counts = np.bincount(rows, minlength=n_patients)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype("int32")
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=pa.string()))
+
+
+def _positions(patient_ids: pd.Series, order: pd.Index) -> np.ndarray:
+    """Position in `order` of each row's patient: ids are hashed once per distinct patient."""
+    codes, uniques = pd.factorize(patient_ids, use_na_sentinel=True)
+    at = order.get_indexer(uniques)
+    where = at[codes]
+    if (codes < 0).any() or (where < 0).any():
+        raise ValueError("criteria rows for a patient without an overall status")
+    return where
 
 
 def build_reports(
@@ -90,23 +102,31 @@ def build_reports(
     pseudonyms: pd.Series,
     as_of: pd.Timestamp,
 ) -> dict[str, pa.Table]:
-    """candidates, criteria, attrition and reidentification tables, sorted by pseudonym."""
-    criteria = criteria.assign(pseudonym=criteria["patient_id"].map(pseudonyms))
-    criteria = criteria.sort_values(["pseudonym", "criterion_order"], kind="stable")
+    """candidates, criteria, attrition and reidentification tables, sorted by pseudonym.
+
+    Sorting and counting work on integer positions: patients are sorted by pseudonym once,
+    and each criteria row carries its patient's position (no string sort of the long table).
+    """
     overall = overall.assign(pseudonym=pseudonyms.reindex(overall.index).to_numpy())
     overall = overall.sort_values("pseudonym", kind="stable")
     order = pd.Index(overall["pseudonym"])
+    where = _positions(criteria["patient_id"], overall.index)
+    sort = np.lexsort((criteria["criterion_order"].to_numpy(), where))
+    criteria = criteria.iloc[sort]
+    where = where[sort]
+    criteria = criteria.assign(pseudonym=order.to_numpy()[where])
 
-    counts = pd.crosstab(criteria["pseudonym"], criteria["status"]).reindex(
-        index=order, columns=range(len(STATUS_NAMES)), fill_value=0
-    )
+    codes = criteria["status"].to_numpy().astype("int64")
+    counts = np.bincount(
+        where * len(STATUS_NAMES) + codes, minlength=len(order) * len(STATUS_NAMES)
+    ).reshape(len(order), len(STATUS_NAMES))
     candidates = pd.DataFrame(
         {
             "pseudonym": order,
             "trial_id": trial.id,
             "as_of": as_of.date(),
             "overall_status": overall["overall_status"].to_numpy(),
-            **{f"n_{name}": counts[code].to_numpy() for code, name in enumerate(STATUS_NAMES)},
+            **{f"n_{name}": counts[:, code] for code, name in enumerate(STATUS_NAMES)},
         }
     )
     candidates_table = _table(
@@ -118,7 +138,7 @@ def build_reports(
         ("to_confirm_criteria", TO_CONFIRM),
     ):
         candidates_table = candidates_table.append_column(
-            CANDIDATES_SCHEMA.field(column), _criteria_lists(criteria, order, status)
+            CANDIDATES_SCHEMA.field(column), _criteria_lists(criteria, where, len(order), status)
         )
 
     criteria_out = criteria.assign(
@@ -137,8 +157,18 @@ def build_reports(
 def attrition(trial: Trial, criteria: pd.DataFrame) -> pd.DataFrame:
     """Per criterion in protocol order: status counts, patients still in, failing only this."""
     n_criteria = len(trial.criteria)
-    wide = criteria.pivot(index="patient_id", columns="criterion_order", values="status")
-    wide = wide.reindex(columns=range(1, n_criteria + 1)).to_numpy()
+    patient, _ = pd.factorize(criteria["patient_id"], use_na_sentinel=True)
+    column = criteria["criterion_order"].to_numpy().astype("int64") - 1
+    if len(patient) and (patient < 0).any():
+        raise ValueError("criteria row without a patient")
+    # Patient x criterion status, -1 where a patient has no row for a criterion.
+    n_patients = int(patient.max()) + 1 if len(patient) else 0
+    inside = (column >= 0) & (column < n_criteria)
+    cells = patient[inside] * n_criteria + column[inside]
+    if len(cells) and np.bincount(cells).max() > 1:
+        raise ValueError("Index contains duplicate entries, cannot reshape")
+    wide = np.full((n_patients, n_criteria), -1, dtype="int64")
+    wide[patient[inside], column[inside]] = criteria["status"].to_numpy()[inside]
     failed = wide == NOT_MET
     failed_so_far = np.logical_or.accumulate(failed, axis=1)
     only_this = failed & (failed.sum(axis=1) == 1)[:, None]

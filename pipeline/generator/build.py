@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.generator.variants import GROUPS, HCG_VARIANTS, PROFILES
 
@@ -68,20 +70,40 @@ class Records:
     blocks: list[dict[str, object]] = field(default_factory=list)
 
     def add(self, **columns: object) -> None:
-        lengths = {len(v) for v in columns.values() if isinstance(v, (np.ndarray, pd.Series))}
+        arrays = (np.ndarray, pd.Series, pa.Array)
+        lengths = {len(v) for v in columns.values() if isinstance(v, arrays)}
         n = lengths.pop() if lengths else 0
         if n == 0:
             return
         self.blocks.append(
-            {
-                k: (v if isinstance(v, (np.ndarray, pd.Series)) else np.full(n, v))
-                for k, v in columns.items()
-            }
+            {k: (v if isinstance(v, arrays) else np.full(n, v)) for k, v in columns.items()}
         )
 
     def frame(self) -> pd.DataFrame:
-        parts = [pd.DataFrame({k: np.asarray(v) for k, v in b.items()}) for b in self.blocks]
+        parts = [pd.DataFrame({k: _column(v) for k, v in b.items()}) for b in self.blocks]
         return pd.concat(parts, ignore_index=True)
+
+
+def _column(values: object) -> object:
+    """A block column for pandas: Arrow text stays Arrow (no Python strings at 50M rows)."""
+    if isinstance(values, pa.Array):
+        return pd.Series(pd.arrays.ArrowStringArray(values.cast(pa.large_string())), dtype="str")
+    return np.asarray(values)
+
+
+def _int_text(values: np.ndarray) -> pa.Array:
+    """Integers as text, as `values.astype(str)` writes them."""
+    return pc.cast(pa.array(values.astype("int64")), pa.string())
+
+
+def _decimal_text(values: np.ndarray) -> pa.Array:
+    """Floats with a comma decimal mark, as `np.char.replace(values.astype(str), ".", ",")`
+    writes them (shortest round-trip digits; `45.0`, never `45`). Values are plain decimals
+    (no exponent) in the generator's ranges."""
+    text = pc.cast(pa.array(values.astype("float64")), pa.string())
+    whole = pc.invert(pc.match_substring(text, "."))
+    text = pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text)
+    return pc.replace_substring(text, ".", ",")
 
 
 class Synth:
@@ -104,6 +126,7 @@ class Synth:
         self.background_labs = background_labs
         ids = rng.choice(900_000_000, size=self.n, replace=False) + 100_000_000
         self.pid = np.char.add("IPP", ids.astype(str))
+        self.pid_text = pa.array(self.pid)
 
     # -- helpers -----------------------------------------------------------------------------
     def days_ago(self, low: int, high: int, size: int) -> np.ndarray:
@@ -482,18 +505,20 @@ class Synth:
         specs = np.asarray(list(BACKGROUND_ANALYTES.values()), dtype=object)
         low = np.array([s[1] for s in specs], dtype=float)[which]
         high = np.array([s[2] for s in specs], dtype=float)[which]
-        units = np.array([s[0] for s in specs])[which]
+        units = pa.array([s[0] for s in specs]).take(pa.array(which))
         decimals = np.array([s[3] for s in specs])[which]
         values = rng.uniform(low, high)
-        text = np.where(
-            decimals == 0,
-            np.round(values).astype(int).astype(str),
-            np.char.replace(np.round(values, 1).astype(str), ".", ","),
+        # Text built with Arrow: numpy unicode arrays of 50M rows would take tens of GB.
+        text = pc.if_else(
+            pa.array(decimals == 0),
+            _int_text(np.round(values).astype(int)),
+            _decimal_text(np.round(values, 1)),
         )
+        del values, low, high
         dates = self.A - rng.integers(-5, 1000, total) * DAY  # a few after the as-of date
         rec.add(
-            IPP=self.pid[owner],
-            CODE_LOINC=codes[which],
+            IPP=self.pid_text.take(pa.array(owner)),
+            CODE_LOINC=pa.array(codes).take(pa.array(which)),
             RESULTAT=text,
             UNITE=units,
             DATE_PRELEVEMENT=self.with_time(dates),
@@ -507,9 +532,9 @@ class Synth:
             owner = np.repeat(np.arange(self.n), rng.poisson(2, self.n))
             k = len(owner)
             rec.add(
-                IPP=self.pid[owner],
+                IPP=self.pid_text.take(pa.array(owner)),
                 CODE_LOINC=loinc,
-                RESULTAT=np.char.replace(np.round(rng.uniform(lo, hi, k), 1).astype(str), ".", ","),
+                RESULTAT=_decimal_text(np.round(rng.uniform(lo, hi, k), 1)),
                 UNITE=unit,
                 DATE_PRELEVEMENT=self.with_time(self.A - rng.integers(30, 900, k) * DAY),
             )

@@ -98,7 +98,7 @@ def generate_hospital(
 
     texts: dict[str, pa.Table] = {}
     for name, (_file, id_column, prefix, _encoding, kinds) in LAYOUT.items():
-        frame = frames[name]
+        frame = frames.pop(name)  # free each extract once it is text
         if id_column is not None and id_column not in frame:
             frame = shuffled_with_ids(frame, id_column, prefix, rng).drop(columns="_origin")
         elif name == "patients":

@@ -22,6 +22,8 @@ def _as_text(series: pd.Series, kind: str) -> pa.Array:
     elif kind == "decimal":
         rounded = pc.round(pa.array(series.to_numpy(dtype="float64"), from_pandas=True), 2)
         text = pc.replace_substring(pc.cast(rounded, pa.string()), ".", ",")
+    elif pd.api.types.is_string_dtype(series) and series.dtype != object:
+        text = pa.array(series.array, from_pandas=True).cast(pa.string())  # already text
     else:
         text = pa.array(
             series.astype("str").to_numpy(dtype=object), type=pa.string(), from_pandas=True
@@ -53,6 +55,7 @@ def shuffled_with_ids(
     order = rng.permutation(len(frame))
     out = frame.iloc[order].reset_index(names="_origin")
     width = max(len(str(len(out))), 6)
-    ids = np.char.add(prefix, np.char.zfill(np.arange(1, len(out) + 1).astype(str), width))
-    out.insert(0, id_column, ids)
+    numbers = pc.cast(pa.array(np.arange(1, len(out) + 1)), pa.string())
+    ids = pc.binary_join_element_wise(prefix, pc.utf8_lpad(numbers, width, "0"), "")
+    out.insert(0, id_column, pd.Series(pd.arrays.ArrowStringArray(ids), dtype="str"))
     return out

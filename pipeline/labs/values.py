@@ -6,6 +6,8 @@ coerced to its bound: a threshold is met only if every value in the interval mee
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -60,6 +62,22 @@ def parse_lab_values(raw: pd.Series, decimal: str = ".") -> pd.DataFrame:
     )
 
 
+def _per_unique(values: pd.Series, function: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """`function` applied to the distinct values only, spread back to every row.
+
+    Lab extracts repeat a few thousand distinct texts over tens of millions of rows: the
+    string work is done once per distinct text. Missing values stay missing.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    done = function(pd.Series(uniques, dtype=values.dtype))
+    result = done.take(np.where(codes < 0, 0, codes)) if len(done) else done.reindex([0] * 0)
+    result = pd.Series(result.to_numpy(), index=values.index, dtype=done.dtype)
+    missing = codes < 0
+    if missing.any():
+        result[missing] = function(pd.Series([pd.NA], dtype=values.dtype)).iloc[0]
+    return result
+
+
 def normalise_labs(
     loinc: pd.Series, value_raw: pd.Series, unit: pd.Series, decimal: str = "."
 ) -> pd.DataFrame:
@@ -69,17 +87,26 @@ def normalise_labs(
     (a catalogue analyte with a unit not listed for it).
     """
     catalogue = load_catalogue()
-    analyte = loinc.astype("str").str.strip().map(analyte_by_loinc()).astype("str")
-    parsed = parse_lab_values(value_raw, decimal)
-    unit_key = normalise_unit_text(unit.fillna(""))
-    factor = pd.Series(np.nan, index=loinc.index, dtype="float64")
-    canonical_unit = pd.Series(pd.NA, index=loinc.index, dtype="str")
-    for name, spec in catalogue.items():
-        rows = analyte == name
-        if not rows.any():
+    codes = analyte_by_loinc()
+    analyte = _per_unique(loinc, lambda u: u.astype("str").str.strip().map(codes).astype("str"))
+    operator = _per_unique(value_raw, lambda u: parse_lab_values(u, decimal)["operator"])
+    number = _per_unique(value_raw, lambda u: parse_lab_values(u, decimal)["number"])
+    parsed = pd.DataFrame({"operator": operator, "number": number}, index=loinc.index)
+    unit_key = _per_unique(unit.fillna(""), normalise_unit_text)
+    # One factor per (analyte, unit) pair that occurs, instead of a pass per analyte.
+    a_codes, a_names = pd.factorize(analyte, use_na_sentinel=True)
+    u_codes, u_keys = pd.factorize(unit_key, use_na_sentinel=True)
+    table = np.full((len(a_names) + 1, len(u_keys) + 1), np.nan)
+    canonical = np.full(len(a_names) + 1, None, dtype=object)
+    for i, name in enumerate(a_names):
+        spec = catalogue.get(name)
+        if spec is None:
             continue
-        factor[rows] = unit_key[rows].map(spec.factors).astype("float64")
-        canonical_unit[rows] = spec.unit
+        canonical[i] = spec.unit
+        table[i, : len(u_keys)] = pd.Series(u_keys).map(spec.factors).astype("float64")
+    factor = pd.Series(table[a_codes, u_codes], index=loinc.index, dtype="float64")
+    canonical_unit = pd.Series(canonical[a_codes], index=loinc.index).astype("str")
+    canonical_unit = canonical_unit.where(pd.Series(canonical[a_codes]).notna().to_numpy())
     value = (parsed["number"] * factor).round(9)
     op = parsed["operator"]
     lower = value.where(op.isin(["=", ">", ">="]), -np.inf).where(value.notna())

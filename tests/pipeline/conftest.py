@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from pipeline.prepare import REASON, RULE_ID
 from pipeline.contract import EXTRACTS
 from pipeline.labs.values import normalise_labs
+from pipeline.prepare import REASON, RULE_ID
 from pipeline.rules.context import ScreeningData
 from pipeline.status import STATUS_NAMES
 from pipeline.trial import Criterion, find_trial, load_trial

@@ -1,0 +1,92 @@
+"""The bench code path on a tiny hospital: results shape, stage sums, truth check, cache."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from pipeline.bench import STAGES, cache_dir, generator_hash, parse_sizes, render_table, run_bench
+from pipeline.cli import build_parser
+
+KEYS = {
+    "patients",
+    "lab_rows",
+    "total_s",
+    "read_floor_s",
+    "peak_rss_mb",
+    "stages",
+    "rows_per_s",
+    "ratio_to_read_floor",
+    "machine",
+    "command",
+    "truth",
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_bench(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bench")
+    lines: list[str] = []
+    results = run_bench(
+        [300],
+        seed=5,
+        cache_root=root / "cache",
+        output=root / "results.json",
+        command="test",
+        echo=lines.append,
+    )
+    return root, results, lines
+
+
+def test_results_file_has_one_object_per_size(tiny_bench):
+    root, results, _ = tiny_bench
+    written = json.loads((root / "results.json").read_text())
+    assert written == results
+    (result,) = written
+    assert set(result) >= KEYS
+    assert result["patients"] == 300
+    assert result["lab_rows"] > 300 * 40
+    assert set(result["stages"]) == set(STAGES)
+    assert result["peak_rss_mb"] > 50
+    assert result["read_floor_s"] > 0
+    assert result["ratio_to_read_floor"] == pytest.approx(
+        result["total_s"] / result["read_floor_s"], rel=0.01
+    )
+    assert {"cpu_count", "cpu_model", "memory_gb"} <= set(result["machine"])
+
+
+def test_stages_sum_to_the_total(tiny_bench):
+    result = tiny_bench[1][0]
+    assert sum(result["stages"].values()) == pytest.approx(result["total_s"], rel=0.02, abs=0.05)
+    assert result["stages"]["validate"] > 0 and result["stages"]["screen"] > 0
+
+
+def test_small_sizes_agree_with_the_truth(tiny_bench):
+    truth = tiny_bench[1][0]["truth"]
+    assert truth["compared"] == 300 * 19
+    assert truth["mismatches"] == 0
+    assert truth["agreement"] == 1.0
+
+
+def test_hospital_is_cached_by_size_seed_and_generator_code(tiny_bench):
+    root, results, lines = tiny_bench
+    folder = cache_dir(root / "cache", 300, 5)
+    assert folder.name == f"300-5-{generator_hash()}"
+    assert (folder / "bench.json").is_file()
+    assert results[0]["generated_now"]
+    assert "300" in render_table(results) and any("300" in line for line in lines)
+    again = run_bench(
+        [300], seed=5, cache_root=root / "cache", output=root / "again.json", echo=lambda _: None
+    )
+    assert not again[0]["generated_now"]
+    assert not (folder / "bench-reports").exists()  # the run's reports are cleaned up
+
+
+def test_command_line_options():
+    args = build_parser().parse_args(["bench", "--sizes", "10000,100_000"])
+    assert args.sizes == [10_000, 100_000]
+    assert parse_sizes("300") == [300]
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_sizes("0")
