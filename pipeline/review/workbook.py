@@ -10,17 +10,22 @@ dates and zip entry times).
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from openpyxl import Workbook
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.xml.functions import tostring
 
 from pipeline.review.safe_cells import neutralise_formula
@@ -33,6 +38,9 @@ STATUS_SHEETS = {
     "not_eligible": "Not eligible",
 }
 DETAIL_SHEET = "Criteria detail"
+NOTES_SHEET = "Notes"
+# Excel shows at most 1,048,576 rows per sheet, header included: never write more, say so.
+EXCEL_MAX_DATA_ROWS = 1_048_575
 DETAIL_STATUSES = ("candidate", "needs_review")
 OPEN_CRITERION_STATUSES = ("unknown", "to_confirm")
 
@@ -65,12 +73,23 @@ WIDTHS = {"Pseudonym": 25, "Criterion text": 60, "Reason": 40}
 
 
 def _joined(lists: pa.ChunkedArray, mapping: Mapping[str, str] | None = None) -> pd.Series:
-    """A list column as '; '-joined text (optionally mapping each element first)."""
-    flat = lists.to_pandas().explode()
+    """A list column as '; '-joined text (optionally mapping each element first).
+
+    Elements that are missing (or that the mapping does not know) are left out; a missing
+    or empty list gives ''. Vectorised with Arrow: no per-row Python.
+    """
+    array = lists.combine_chunks() if isinstance(lists, pa.ChunkedArray) else lists
+    flat = pc.list_flatten(array)
+    parents = pc.list_parent_indices(array)
     if mapping is not None:
-        flat = flat.map(mapping)
-    joined = flat.dropna().astype("str").groupby(level=0).agg("; ".join)
-    return joined.reindex(range(len(lists)), fill_value="").astype("str")
+        keys = pa.array(list(mapping), pa.string())
+        flat = pa.array(list(mapping.values()), pa.string()).take(pc.index_in(flat, keys))
+    keep = pc.is_valid(flat)
+    flat, parents = flat.filter(keep), parents.filter(keep)
+    counts = np.bincount(parents.to_numpy(), minlength=len(array))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype("int32"))
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, flat.cast(pa.string())), "; ")
+    return pd.Series(joined.to_numpy(zero_copy_only=False), dtype="str")
 
 
 def patient_frame(candidates: pa.Table, trial: Trial) -> pd.DataFrame:
@@ -122,7 +141,15 @@ def _cells(frame: pd.DataFrame) -> list[pd.Series]:
     return out
 
 
-def _write_sheet(workbook: Workbook, title: str, frame: pd.DataFrame, headers: list[str]) -> None:
+def _write_sheet(
+    workbook: Workbook, title: str, frame: pd.DataFrame, headers: list[str]
+) -> bytes | None:
+    """Add a sheet; returns the XML of rows openpyxl did not write (None: it wrote them all).
+
+    openpyxl writes the header (and, on a sheet with dates, the rows up to the first date so
+    that it registers the date style); the remaining rows are rendered by `_rows_xml` exactly
+    as openpyxl would render them, column by column, instead of cell by cell.
+    """
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "B2"
     for index, header in enumerate(headers):
@@ -131,16 +158,140 @@ def _write_sheet(workbook: Workbook, title: str, frame: pd.DataFrame, headers: l
     last = f"{_letter(len(headers) - 1)}{len(frame) + 1}"
     sheet.auto_filter.ref = f"A1:{last}"
     sheet.append(headers)
-    for row in zip(*_cells(frame), strict=True):
+    kinds = [_kind(frame[name]) for name in frame.columns]
+    cells = _cells(frame)
+    if None in kinds:  # a column this writer does not render: openpyxl writes every row
+        for row in zip(*cells, strict=True):
+            sheet.append(row)
+        return None
+    dates = [c.notna().to_numpy() for c, k in zip(cells, kinds, strict=True) if k == "date"]
+    with_date = np.flatnonzero(np.logical_or.reduce(dates)) if dates else np.array([], int)
+    by_openpyxl = int(with_date[0]) + 1 if len(with_date) else 0
+    for row in zip(*(c.iloc[:by_openpyxl] for c in cells), strict=True):
         sheet.append(row)
+    rest = [c.iloc[by_openpyxl:] for c in cells]
+    return _rows_xml(rest, kinds, first_row=by_openpyxl + 2)
+
+
+def _kind(column: pd.Series) -> str | None:
+    """How a column's cells are written: int, float, text, date, or None (not handled)."""
+    if pd.api.types.is_bool_dtype(column):
+        return None
+    if pd.api.types.is_integer_dtype(column):
+        return "int"
+    if pd.api.types.is_float_dtype(column):
+        return "float"
+    inferred = pd.api.types.infer_dtype(column, skipna=True)
+    if pd.api.types.is_string_dtype(column) and inferred in ("string", "empty"):
+        return "text"
+    if column.dtype == object and inferred == "date":
+        return "date"
+    return None
+
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def _large(value: object) -> object:
+    return pa.scalar(value, pa.large_string()) if isinstance(value, str) else value
+
+
+def _join(*parts: object) -> pa.Array:
+    """Concatenate strings element-wise (literal strings repeat on every row)."""
+    return pc.binary_join_element_wise(*(_large(p) for p in parts), _large(""))
+
+
+def _text_cells(values: pd.Series, ref: pa.Array) -> pa.Array:
+    """`<c>` elements of text cells as openpyxl writes them (missing: no element)."""
+    text = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    if pc.any(pc.match_substring_regex(text, ILLEGAL_CHARACTERS_RE.pattern)).as_py():
+        raise IllegalCharacterError("a cell holds a character Excel files cannot hold")
+    if pc.any(pc.greater(pc.utf8_length(text), 32767)).as_py():
+        raise ValueError("a cell holds more than 32,767 characters")
+    escaped = pc.replace_substring(text, "&", "&amp;")
+    escaped = pc.replace_substring(escaped, "<", "&lt;")
+    escaped = pc.replace_substring(escaped, ">", "&gt;")
+    stripped = pc.utf8_trim_whitespace(text)
+    preserve = pc.and_(pc.not_equal(stripped, ""), pc.not_equal(stripped, text))
+    opening = pc.if_else(preserve, _large('<t xml:space="preserve">'), _large("<t>"))
+    full = _join('<c r="', ref, '" t="inlineStr"><is>', opening, escaped, "</t></is></c>", "")
+    empty = _join('<c r="', ref, '" t="inlineStr" />')
+    error = _join('<c r="', ref, '" t="e"><v>', escaped, "</v></c>")
+    cells = pc.if_else(pc.equal(text, ""), empty, full)
+    return pc.if_else(pc.is_in(text, pa.array(ERROR_CODES, pa.large_string())), error, cells)
+
+
+def _number_cells(values: pd.Series, ref: pa.Array, kind: str, style: str) -> pa.Array:
+    """`<c>` elements of numbers (and dates, as Excel serials) as openpyxl writes them."""
+    if kind == "date":
+        present = values.notna().to_numpy()
+        days = np.zeros(len(values), dtype="int64")
+        stamps = pd.to_datetime(values[present]).to_numpy().astype("datetime64[D]")
+        days[present] = (stamps - np.datetime64(_EXCEL_EPOCH, "D")).astype("int64")
+        days[(days > 0) & (days <= 60)] -= 1  # Excel's 1900 leap year, as openpyxl does
+        numbers = days.astype("float64")
+    else:
+        present = values.notna().to_numpy()
+        numbers = np.asarray(values.to_numpy(dtype=object, na_value=None)[present].tolist())
+    finite = np.ones(len(values), dtype=bool)
+    text = np.full(len(values), "", dtype=object)
+    if kind == "int":
+        text[present] = [str(int(v)) for v in numbers] if present.any() else []
+    else:
+        chosen = numbers if kind != "date" else numbers[present]
+        formatted = np.char.mod("%.16g", np.asarray(chosen, dtype="float64"))
+        finite[present] = np.isfinite(np.asarray(chosen, dtype="float64"))
+        text[present] = formatted
+    value = pa.array(text, type=pa.large_string())
+    attributes = f'" s="{style}" t="n">' if kind == "date" else '" t="n">'
+    cells = _join('<c r="', ref, attributes, "<v>", value, "</v></c>")
+    blank = _join('<c r="', ref, attributes, "<v /></c>")
+    cells = pc.if_else(pa.array(finite), cells, blank)
+    return pc.if_else(pa.array(present), cells, _large(""))
+
+
+def _rows_xml(
+    columns: list[pd.Series], kinds: list[str], first_row: int, date_style: str = "1"
+) -> bytes:
+    """`<row>` elements for rows `first_row`.. (1-based), as openpyxl's write-only sheet."""
+    n = len(columns[0]) if columns else 0
+    if n == 0:
+        return b""
+    numbers = pa.array(np.arange(first_row, first_row + n).astype(str), pa.large_string())
+    parts: list[pa.Array] = []
+    for index, (values, kind) in enumerate(zip(columns, kinds, strict=True)):
+        ref = _join(_letter(index), numbers)
+        if kind == "text":
+            cells = _text_cells(values, ref)
+        else:
+            cells = _number_cells(values, ref, kind, date_style)
+        parts.append(pc.fill_null(cells, _large("")))
+    rows = _join(_join('<row r="', numbers, '">', ""), *parts, "</row>", "")
+    return _concatenated(rows)
+
+
+def _concatenated(strings: pa.Array) -> bytes:
+    """Every string of a null-free large_string array, back to back (its data buffer)."""
+    strings = pa.concat_arrays([strings]) if isinstance(strings, pa.ChunkedArray) else strings
+    offsets = np.frombuffer(strings.buffers()[1], dtype="int64")
+    start = int(offsets[strings.offset])
+    end = int(offsets[strings.offset + len(strings)])
+    return strings.buffers()[2].to_pybytes()[start:end]
+
+
+_DATE_STYLE = re.compile(rb'<c r="[A-Z]+\d+" s="(\d+)" t="n">')
 
 
 def _letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
-def _fixed_zip(raw: bytes, core_xml: bytes, when: datetime) -> bytes:
-    """Rewrite the xlsx zip with fixed entry times and our document properties."""
+def _fixed_zip(
+    raw: bytes, core_xml: bytes, when: datetime, rows: Mapping[str, bytes] | None = None
+) -> bytes:
+    """Rewrite the xlsx zip with fixed entry times and our document properties; `rows`
+    (entry name -> row XML) are appended to those sheets' data."""
+    rows = rows or {}
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(raw)) as source,
@@ -148,11 +299,30 @@ def _fixed_zip(raw: bytes, core_xml: bytes, when: datetime) -> bytes:
     ):
         for info in source.infolist():
             data = core_xml if info.filename == "docProps/core.xml" else source.read(info)
+            if rows.get(info.filename):
+                data = _append_rows(data, rows[info.filename])
             entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
             target.writestr(entry, data)
     return out.getvalue()
+
+
+def _append_rows(sheet_xml: bytes, rows: bytes) -> bytes:
+    """Insert rows rendered by `_rows_xml` at the end of a sheet's data."""
+    head, tail = sheet_xml.rsplit(b"</sheetData>", 1)
+    match = _DATE_STYLE.search(head)
+    if match is not None and match.group(1) != b"1":
+        rows = rows.replace(b' s="1" t="n">', b' s="' + match.group(1) + b'" t="n">')
+    return head + rows + b"</sheetData>" + tail
+
+
+def _capped(frame: pd.DataFrame, title: str, cut: list[tuple[str, int, int]]) -> pd.DataFrame:
+    """The rows a sheet can hold; an overflow is recorded for the Notes sheet, never hidden."""
+    if len(frame) <= EXCEL_MAX_DATA_ROWS:
+        return frame
+    cut.append((title, EXCEL_MAX_DATA_ROWS, len(frame)))
+    return frame.iloc[:EXCEL_MAX_DATA_ROWS]
 
 
 def write_workbook(
@@ -167,13 +337,22 @@ def write_workbook(
     props.title = f"{trial.id} {as_of.date().isoformat()}"
     props.created = props.modified = when
     headers = list(PATIENT_COLUMNS.values())
-    for status in OVERALL_NAMES:
-        subset = patients[patients["overall_status"] == status]
-        _write_sheet(workbook, STATUS_SHEETS[status], subset, headers)
-    detail = detail_frame(tables["criteria"], patients, trial)
-    _write_sheet(workbook, DETAIL_SHEET, detail, list(DETAIL_COLUMNS.values()))
+    rows: dict[str, bytes] = {}
+    cut: list[tuple[str, int, int]] = []
+    for number, status in enumerate(OVERALL_NAMES, start=1):
+        subset = _capped(patients[patients["overall_status"] == status], STATUS_SHEETS[status], cut)
+        xml = _write_sheet(workbook, STATUS_SHEETS[status], subset, headers)
+        rows[f"xl/worksheets/sheet{number}.xml"] = xml or b""
+    detail = _capped(detail_frame(tables["criteria"], patients, trial), DETAIL_SHEET, cut)
+    xml = _write_sheet(workbook, DETAIL_SHEET, detail, list(DETAIL_COLUMNS.values()))
+    rows[f"xl/worksheets/sheet{len(OVERALL_NAMES) + 1}.xml"] = xml or b""
+    if cut:
+        notes = workbook.create_sheet(NOTES_SHEET)
+        notes.append(["sheet", "rows shown", "rows in the report", "complete list in"])
+        for title, shown, total in cut:
+            notes.append([title, shown, total, "candidates.parquet / criteria.parquet"])
     buffer = io.BytesIO()
     workbook.save(buffer)
     props.modified = when  # openpyxl stamps the save time; keep the file reproducible
-    path.write_bytes(_fixed_zip(buffer.getvalue(), tostring(props.to_tree()), when))
+    path.write_bytes(_fixed_zip(buffer.getvalue(), tostring(props.to_tree()), when, rows))
     return len(patients)
