@@ -120,6 +120,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     page = latest_review(Path(args.reports), args.trial)
     print(page)
+    counts = pd.read_parquet(page.parent / "candidates.parquet", columns=["overall_status"])
+    tally = counts["overall_status"].value_counts()
+    print(f"patients screened: {len(counts)}")
+    for status in ("candidate", "needs_review", "not_eligible"):
+        print(f"  {status:<13} {int(tally.get(status, 0)):>8,}")
     if args.open and not open_in_browser(page):
         print("screening: no browser could be started; open the path above", file=sys.stderr)
     return 0

@@ -81,7 +81,12 @@ def test_latest_review_and_the_report_command(small_reports, capsys, monkeypatch
     opened = []
     monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
     assert main(["report", "--trial", trial_id, "--reports", str(root)]) == 0
-    assert capsys.readouterr().out.strip() == str(current / "review.html")
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == str(current / "review.html")
+    candidates = pd.read_parquet(current / "candidates.parquet")
+    assert printed[1] == f"patients screened: {len(candidates)}"
+    wanted = (candidates["overall_status"] == "candidate").sum()
+    assert printed[2].split() == ["candidate", f"{wanted:,}"]
     assert opened == []
     assert main(["report", "--trial", trial_id, "--reports", str(root), "--open"]) == 0
     assert opened == [(current / "review.html").resolve().as_uri()]
