@@ -21,11 +21,12 @@ from pipeline.rules.evidence import empty_evidence, fill_from
 from pipeline.rules.latest_record import parse_absent
 from pipeline.rules.records import (
     latest_per_patient,
+    mark_set_aside,
     patients_with_set_aside_evidence,
     select_records,
 )
 from pipeline.rules.windows import Window, parse_window
-from pipeline.status import MET, NOT_MET, UNKNOWN, from_masks
+from pipeline.status import MET, NOT_MET, from_masks
 
 COMPARATORS = (">", ">=", "<", "<=")
 
@@ -92,9 +93,9 @@ class LatestLabRule:
         set_aside = patients_with_set_aside_evidence(
             data, "labs", where, self.window, "collected_at"
         )
-        without = set_aside.difference(latest.index)
-        evidence.loc[without, "status"] = UNKNOWN
-        evidence.loc[without, "reason"] = "only result was set aside by data quality"
+        mark_set_aside(
+            evidence, set_aside, latest.index, "only result was set aside by data quality"
+        )
         if latest.empty:
             return evidence
         status = compare_interval(

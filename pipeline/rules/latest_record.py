@@ -20,11 +20,12 @@ from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import empty_evidence, fill_from
 from pipeline.rules.records import (
     latest_per_patient,
+    mark_set_aside,
     patients_with_set_aside_evidence,
     select_records,
 )
 from pipeline.rules.windows import Window, parse_window
-from pipeline.status import MET, NOT_MET, STATUS_CODES, UNKNOWN
+from pipeline.status import MET, NOT_MET, STATUS_CODES
 
 ABSENT_STATUSES = ("unknown", "to_confirm", "not_met")
 
@@ -73,9 +74,9 @@ class LatestRecordRule:
         set_aside = patients_with_set_aside_evidence(
             data, self.extract, self.where, self.window, date
         )
-        without = set_aside.difference(latest.index)
-        evidence.loc[without, "status"] = UNKNOWN
-        evidence.loc[without, "reason"] = "only evidence was set aside by data quality"
+        mark_set_aside(
+            evidence, set_aside, latest.index, "only evidence was set aside by data quality"
+        )
         if latest.empty:
             return evidence
         status = conditions_status(latest, self.conditions, self.combine)

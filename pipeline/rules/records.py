@@ -8,6 +8,7 @@ import pandas as pd
 from pipeline.rules.conditions import Condition, filter_rows, possibly_matching
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.windows import Window
+from pipeline.status import UNKNOWN
 
 
 def screened(data: ScreeningData, patient_ids: pd.Series) -> np.ndarray:
@@ -54,3 +55,12 @@ def patients_with_set_aside_evidence(
         dates = frame[date]
         keep &= window.contains(dates, data.as_of) | dates.isna()
     return pd.Index(frame.loc[keep, "patient_id"].unique(), name="patient_id")
+
+
+def mark_set_aside(
+    evidence: pd.DataFrame, set_aside: pd.Index, with_evidence: pd.Index, reason: str
+) -> None:
+    """Unknown, never a silent not_met, for patients whose only evidence was set aside."""
+    without = set_aside.difference(with_evidence)
+    evidence.loc[without, "status"] = UNKNOWN
+    evidence.loc[without, "reason"] = reason

@@ -6,22 +6,16 @@ import pandas as pd
 
 from pipeline.conform import conform_column, conform_extract
 from pipeline.contract import EXTRACTS
-from pipeline.io.files import ROW_NUMBER, RawExtract
+from pipeline.io.files import ROW_NUMBER
 from pipeline.quality.suites import CONFORMS
 from pipeline.sources import ExtractSource, parse_source_config
+from tests.pipeline.frames import raw
 
 
 def source(name: str, **spec) -> ExtractSource:
     extracts = {n: {} for n in EXTRACTS}
     extracts[name] = spec
     return parse_source_config({"extracts": extracts}, "test.yaml").extracts[name]
-
-
-def raw(name: str, rows: list[dict]) -> RawExtract:
-    columns = [c.name for c in EXTRACTS[name].columns if not c.identifying]
-    frame = pd.DataFrame({c: pd.Series([row.get(c) for row in rows], dtype="str") for c in columns})
-    frame.insert(0, ROW_NUMBER, pd.RangeIndex(1, len(rows) + 1, dtype="int64"))
-    return RawExtract(name, frame, f"{name}.csv", len(rows))
 
 
 def column(name: str, col: str):

@@ -8,11 +8,11 @@ import pytest
 
 from pipeline.contract import EXTRACTS
 from pipeline.errors import BatchValidationError
-from pipeline.io.files import ROW_NUMBER, RawExtract
 from pipeline.prepare import ValidationSettings, patients_reference, validate_extract
 from pipeline.quality.gx_runner import make_context
 from pipeline.quality.suites import load_suites
 from pipeline.sources import parse_source_config
+from tests.pipeline.frames import raw
 
 AS_OF = pd.Timestamp("2026-11-24")
 FRENCH = {"date_format": "%d/%m/%Y", "decimal": ",", "true_values": ["O"], "false_values": ["N"]}
@@ -32,13 +32,6 @@ def source(name: str, **spec):
     extracts = {n: {} for n in EXTRACTS}
     extracts[name] = spec
     return parse_source_config({"extracts": extracts}, "test.yaml")
-
-
-def raw(name: str, rows: list[dict]) -> RawExtract:
-    columns = [c.name for c in EXTRACTS[name].columns if not c.identifying]
-    frame = pd.DataFrame({c: pd.Series([row.get(c) for row in rows], dtype="str") for c in columns})
-    frame.insert(0, ROW_NUMBER, pd.RangeIndex(1, len(rows) + 1, dtype="int64"))
-    return RawExtract(name, frame, f"{name}.csv", len(rows))
 
 
 def validate(name, rows, context, suites, src=None, previous=None, patients=None):
