@@ -28,8 +28,13 @@ from tests.dags.airflow_env import DAG_ID, TRIAL, airflow_bin, subprocess_env
 from tests.dags.test_dag_run import assert_same_report, cli_report
 from tests.privacy.leaks import canary_needles, find_leaks
 
-HEALTH_TIMEOUT = 180
-RUN_TIMEOUT = 240
+HEALTH_TIMEOUT = 240
+# Unpausing also creates the scheduled run of the day (02:00 Paris); max_active_runs=1 may run it
+# first, so the triggered run can wait for one whole run before its own.
+RUN_TIMEOUT = 480
+# Not 01:00 UTC: that is the scheduled run's logical date, and two runs cannot share one.
+# 09:00 UTC is still 2026-11-24 in Paris, the as-of date of the landing folder.
+TRIGGER_LOGICAL_DATE = "2026-11-24T09:00:00Z"
 PASSWORD = "test-admin-pw"
 
 
@@ -150,7 +155,7 @@ def test_scheduled_by_a_real_scheduler(canary_hospital, tmp_path):
             "POST",
             f"/api/v2/dags/{DAG_ID}/dagRuns",
             token,
-            {"logical_date": "2026-11-24T01:00:00Z", "conf": {}},
+            {"logical_date": TRIGGER_LOGICAL_DATE, "conf": {}},
         )
         run_path = f"/api/v2/dags/{DAG_ID}/dagRuns/{urllib.parse.quote(run['dag_run_id'], safe='')}"
 
