@@ -52,6 +52,12 @@ def _parse_float(text: pd.Series, decimal: str) -> pd.Series:
     return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
+def number_from_text(values: pd.Series) -> pd.Series:
+    """Numbers in free-text columns (assessment values), where either decimal mark occurs."""
+    text = values.astype("str").str.replace(",", ".", regex=False)
+    return pd.to_numeric(text, errors="coerce")
+
+
 def _parse_bool(text: pd.Series, source: ExtractSource) -> pd.Series:
     lowered = text.str.lower()
     trues = {v.lower() for v in source.true_values}

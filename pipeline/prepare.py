@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.conform import conform_extract
+from pipeline.conform import conform_extract, number_from_text
 from pipeline.contract import EXTRACTS, Extract
 from pipeline.errors import BatchValidationError, ScreeningError
 from pipeline.io.files import ROW_NUMBER, RawExtract
@@ -148,8 +148,7 @@ def validation_frame(
             **{"value_raw" + CONFORMS: ~(labs["analyte"].notna() & labs["unparseable"]).to_numpy()},
         )
     if name == "assessments":
-        text = frame["value"].astype("str").str.replace(",", ".", regex=False)
-        frame = frame.assign(value_number=pd.to_numeric(text, errors="coerce"))
+        frame = frame.assign(value_number=number_from_text(frame["value"]))
     if patients is not None:
         ids = frame["patient_id"]
         if patients.index.is_unique and not patients.index.hasnans:

@@ -44,8 +44,9 @@ def read_exports(folder: Path, source: SourceConfig) -> dict[str, RawExtract]:
     }
 
 
-def report_dir_for(out_root: Path, trial: Trial, as_of: pd.Timestamp) -> Path:
-    return Path(out_root) / trial.id / as_of.date().isoformat()
+def report_dir_for(out_root: Path | str, trial_id: str, as_of: str) -> Path:
+    """REPORTS/<trial>/<as-of YYYY-MM-DD>: where a run publishes."""
+    return Path(out_root) / trial_id / as_of
 
 
 def build_report(
@@ -100,7 +101,7 @@ def screen_and_publish(
     key: bytes,
 ) -> RunResult:
     """Screen prepared data and publish the report directory atomically."""
-    target = report_dir_for(out_root, trial, prepared.data.as_of)
+    target = report_dir_for(out_root, trial.id, prepared.data.as_of.date().isoformat())
     with staged_directory(target) as staging:
         counts = build_report(trial, prepared, source, staging, key)
     log.info("published %s: %s", target, counts)
@@ -113,7 +114,7 @@ def run_screening(
     """The whole run; nothing is published unless every step succeeds."""
     key = load_key()
     raws = read_exports(Path(exports), source)
-    target = report_dir_for(Path(out_root), trial, as_of)
+    target = report_dir_for(out_root, trial.id, as_of.date().isoformat())
     prepared = prepare_extracts(raws, source, as_of, previous_row_counts(target))
     return screen_and_publish(trial, prepared, source, Path(out_root), key)
 

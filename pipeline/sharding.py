@@ -8,8 +8,9 @@ gives the report of the unsharded run: the candidates, criteria and re-identific
 are concatenated and sorted by pseudonym (criteria by pseudonym and protocol order, as
 `build_reports` sorts them), and attrition is recomputed on the merged criteria.
 
-The DAG maps `screen_shard` over shard numbers (each writes partial Parquet tables into its
-own folder) and then calls `merge_shards` on the folders.
+`screen_shard` writes one shard's partial Parquet tables into its own folder and
+`merge_shards` combines the folders, so a DAG can map screening over shard numbers; the
+screening DAG does not do so yet (it screens all patients in one task).
 """
 
 from __future__ import annotations

@@ -11,11 +11,6 @@ STATUS_CODES = {name: code for code, name in enumerate(STATUS_NAMES)}
 OVERALL_NAMES = ("candidate", "needs_review", "not_eligible")
 
 
-def status_series(index: pd.Index, code: int) -> pd.Series:
-    """A status column with one code for every patient of `index`."""
-    return pd.Series(np.full(len(index), code, dtype="int8"), index=index)
-
-
 def combine_all(statuses: list[pd.Series]) -> pd.Series:
     """Kleene AND: not_met wins, then unknown, else met."""
     stacked = np.vstack([s.to_numpy() for s in statuses])

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
 from pipeline.contract import EXTRACTS
 from pipeline.io.files import RawExtract, read_extract_file
@@ -31,7 +30,7 @@ from pipeline.pseudonym import load_key
 from pipeline.publish import new_staging, owner_only, report_umask, sha256_file, swap_in
 from pipeline.quality.gx_runner import make_context
 from pipeline.quality.suites import load_suites
-from pipeline.run import build_report, previous_row_counts
+from pipeline.run import build_report, previous_row_counts, report_dir_for
 from pipeline.sources import load_source_config
 from pipeline.trial import load_trial
 
@@ -42,10 +41,6 @@ def work_dir(work_root: str, trial_id: str, as_of: str) -> Path:
     with owner_only():
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
-
-
-def _report_target(reports_root: str, trial_id: str, as_of: str) -> Path:
-    return Path(reports_root) / trial_id / as_of
 
 
 def _write_frame(frame: pd.DataFrame, path: Path) -> None:
@@ -115,7 +110,7 @@ def validate(
     """Validate one staged extract with its suite; `patients` must be validated first."""
     source = load_source_config(source_path)
     folder = work_dir(work_root, trial_id, as_of)
-    previous = previous_row_counts(_report_target(reports_root, trial_id, as_of))
+    previous = previous_row_counts(report_dir_for(reports_root, trial_id, as_of))
     settings = ValidationSettings(as_of=pd.Timestamp(as_of), previous_rows=previous)
     patients = None
     if extract_name != "patients":
@@ -174,7 +169,7 @@ def screen(
     loaded = {name: _validated(folder, name) for name in EXTRACTS}
     prepared = assemble({name: item for name, (item, _) in loaded.items()}, pd.Timestamp(as_of))
     prepared.previous_rows = loaded["patients"][1]
-    target = _report_target(reports_root, trial.id, as_of)
+    target = report_dir_for(reports_root, trial.id, as_of)
     with report_umask():
         staging = new_staging(target)
         try:
@@ -187,7 +182,7 @@ def screen(
 
 def publish(*, staging: str, trial_id: str, as_of: str, reports_root: str) -> dict[str, Any]:
     """Swap the staged report in at once; then drop the run's work folder (raw extracts)."""
-    target = _report_target(reports_root, trial_id, as_of)
+    target = report_dir_for(reports_root, trial_id, as_of)
     swap_in(Path(staging), target)
     manifest = sha256_file(target / "manifest.json")
     return {"report_dir": str(target), "manifest_sha256": manifest}
@@ -196,6 +191,3 @@ def publish(*, staging: str, trial_id: str, as_of: str, reports_root: str) -> di
 def clean_work(*, work_root: str, trial_id: str, as_of: str) -> None:
     """Remove a run's work folder (raw and validated extracts hold patient data)."""
     shutil.rmtree(Path(work_root) / trial_id / as_of, ignore_errors=True)
-
-
-_ = pa  # pyarrow is the Parquet engine behind to_parquet/read_parquet

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.conform import number_from_text
 from pipeline.errors import ConfigError
 from pipeline.status import combine_all, combine_any, from_masks
 
@@ -54,8 +55,7 @@ def _column(frame: pd.DataFrame, condition: Condition) -> pd.Series:
         raise ConfigError(f"condition on unknown column '{condition.column}'")
     series = frame[condition.column]
     if condition.numeric:
-        text = series.astype("str").str.replace(",", ".", regex=False)
-        series = pd.to_numeric(text, errors="coerce")
+        series = number_from_text(series)
     return series
 
 

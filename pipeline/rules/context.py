@@ -24,8 +24,3 @@ class ScreeningData:
     @property
     def index(self) -> pd.Index:
         return self.patients.index
-
-    @property
-    def end_of_as_of(self) -> pd.Timestamp:
-        """First instant after the as-of day: records strictly before it count."""
-        return self.as_of + pd.Timedelta(days=1)

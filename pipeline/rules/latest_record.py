@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.conform import number_from_text
 from pipeline.contract import EXTRACTS
 from pipeline.errors import ConfigError
 from pipeline.rules.conditions import Condition, conditions_status, parse_conditions
@@ -87,10 +88,7 @@ class LatestRecordRule:
             "latest record lacks a value the conditions need",
         )
         value_column = self.conditions[0].column
-        numeric = pd.to_numeric(
-            latest[value_column].astype("str").str.replace(",", ".", regex=False),
-            errors="coerce",
-        )
+        numeric = number_from_text(latest[value_column])
         fill_from(evidence, latest, date_column=date, raw_column=value_column)
         evidence.loc[latest.index, "value"] = numeric
         return evidence

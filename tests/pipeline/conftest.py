@@ -14,8 +14,7 @@ import pandas as pd
 import pytest
 
 from pipeline.contract import EXTRACTS
-from pipeline.labs.values import normalise_labs
-from pipeline.prepare import REASON, RULE_ID
+from pipeline.prepare import REASON, RULE_ID, validation_frame
 from pipeline.rules.context import ScreeningData
 from pipeline.status import STATUS_NAMES
 from pipeline.trial import Criterion, find_trial, load_trial
@@ -65,12 +64,8 @@ def typed_frame(name: str, rows: list[dict[str, Any]] | None = None) -> pd.DataF
 
 
 def add_lab_values(frame: pd.DataFrame) -> pd.DataFrame:
-    """The columns `pipeline.prepare._add_lab_values` adds to accepted lab rows."""
-    labs = normalise_labs(frame["loinc_code"], frame["value_raw"], frame["unit"])
-    labs = labs.drop(columns=["unparseable", "unknown_unit"])
-    unit_text = frame["unit"].fillna("").astype("str")
-    raw_with_unit = (frame["value_raw"].astype("str") + " " + unit_text).str.strip()
-    return pd.concat([frame, labs, raw_with_unit.rename("raw_with_unit")], axis=1)
+    """The lab columns validation derives (analyte, canonical value, bounds...), as in a run."""
+    return validation_frame("labs", frame, ".", None)
 
 
 def build_data(
