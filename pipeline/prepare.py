@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,10 +21,11 @@ import pandas as pd
 from pipeline.conform import conform_extract, number_from_text
 from pipeline.contract import EXTRACTS, Extract
 from pipeline.errors import BatchValidationError, ScreeningError
-from pipeline.io.files import ROW_NUMBER, RawExtract
+from pipeline.io.files import RawExtract
 from pipeline.labs.values import normalise_labs
-from pipeline.quality.gx_runner import make_context, validate_frame
+from pipeline.quality.gx_runner import SuiteOutcome, make_context, merge_outcomes, validate_frame
 from pipeline.quality.suites import CONFORMS, load_suites, resolve
+from pipeline.quality.whole_extract import DuplicateWitnesses, split_suite, whole_extract_pass
 from pipeline.rules.context import ScreeningData
 from pipeline.sources import ExtractSource, SourceConfig
 
@@ -113,16 +116,6 @@ class PreparedExtracts:
     previous_rows: dict[str, int] = field(default_factory=dict)
 
 
-def drop_exact_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Remove rows identical to an earlier row in every contract column; keep the first."""
-    columns = [c for c in frame.columns if c != ROW_NUMBER]
-    duplicated = frame.duplicated(subset=columns, keep="first")
-    removed = int(duplicated.sum())
-    if removed == 0:
-        return frame, 0  # no copy of a clean extract
-    return frame[~duplicated], removed
-
-
 def patients_reference(patients: pd.DataFrame) -> pd.DataFrame:
     """Accepted patients' birth and death dates, for relational and date plausibility checks."""
     return patients.set_index("patient_id")[["birth_date", "death_date"]]
@@ -192,6 +185,17 @@ def suite_columns(suite: dict[str, Any], frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c in wanted]
 
 
+def split_by_condition(suite: dict[str, Any]) -> list[dict[str, Any]]:
+    """The suite as two: expectations without a row condition, and those with one.
+
+    Great Expectations copies the frame it was given for every row condition; given only the
+    few columns the conditional expectations read, that copy is a fraction of the batch.
+    """
+    plain = [e for e in suite["expectations"] if not e["kwargs"].get("row_condition")]
+    conditional = [e for e in suite["expectations"] if e["kwargs"].get("row_condition")]
+    return [{**suite, "expectations": part} for part in (plain, conditional) if part]
+
+
 def nanosecond_dates(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its datetime columns as datetime64[ns] where every value fits.
 
@@ -246,6 +250,18 @@ def _reasons(suite: dict[str, Any], source: ExtractSource) -> dict[str, str]:
     return reasons
 
 
+AcceptedSink = Callable[[pd.DataFrame], None]
+RowFilter = Callable[[pd.DataFrame], pd.DataFrame]
+
+
+def lab_rows_of(analytes: frozenset[str] | None) -> dict[str, RowFilter]:
+    """Filters that keep only the accepted lab rows of `analytes` (None: keep every row)."""
+    if analytes is None:
+        return {}
+    wanted = sorted(analytes)
+    return {"labs": lambda frame: frame[frame["analyte"].isin(wanted).to_numpy()]}
+
+
 def validate_extract(
     raw: RawExtract,
     source: SourceConfig,
@@ -253,20 +269,93 @@ def validate_extract(
     suite: dict[str, Any],
     context: Any,
     patients: pd.DataFrame | None = None,
+    *,
+    batch_rows: int | None = None,
+    accepted_sink: AcceptedSink | None = None,
+    keep_accepted: RowFilter | None = None,
 ) -> ValidatedExtract:
-    """Validate one extract; stop the run on a batch-level failure."""
+    """Validate one extract in two passes over its batches; stop the run on a batch-level
+    failure.
+
+    Memory follows the batch, not the file: the first pass keeps only row hashes and the
+    columns of the whole-extract rules (see `pipeline.quality.whole_extract`); the second
+    types, validates and splits each batch. Accepted rows go to `accepted_sink` when one is
+    given (a Parquet writer), else they are gathered in `ValidatedExtract.accepted`, cut by
+    `keep_accepted` when given (rows the screening will read; the counts include every row).
+    """
     name = raw.name
     extract: Extract = EXTRACTS[name]
+    spec = source.extracts[name]
     account = ExtractAccount(name, raw.path, raw.rows_read, ignored_columns=raw.ignored_columns)
-    deduplicated, account.duplicates_removed = drop_exact_duplicates(raw.frame)
-    typed = conform_extract(
-        RawExtract(name, deduplicated, raw.path, raw.rows_read), extract, source.extracts[name]
-    )
-    frame = validation_frame(name, typed, source.extracts[name].decimal, patients)
     resolved = resolve(suite, settings.parameters(name))
-    outcome = validate_frame(
-        context, nanosecond_dates(frame[suite_columns(resolved, frame)]), resolved
+    whole_suite, row_suite = split_suite(resolved)
+    row_suites = split_by_condition(row_suite)
+    keys = whole_extract_pass(raw, extract, spec, whole_suite, context, batch_rows)
+    _stop_on_failures(name, keys.outcome, settings)
+    account.duplicates_removed = len(keys.duplicates)
+    reasons = _reasons(resolved, spec)
+    outcomes = [keys.outcome]
+    accepted_parts: list[pd.DataFrame] = []
+    quarantined: list[pd.DataFrame] = []
+    rules: Counter[str] = Counter()
+    witnesses = DuplicateWitnesses(keys)
+    for batch in raw.batches(batch_rows):
+        witnesses.collect(batch)
+        batch = keys.without_duplicates(batch)
+        if batch.empty:
+            continue
+        typed = conform_extract(RawExtract(name, batch, raw.path, raw.rows_read), extract, spec)
+        frame = validation_frame(name, typed, spec.decimal, patients)
+        failing = keys.failing_rows_in(frame.index)
+        for part in row_suites:
+            outcome = validate_frame(
+                context, nanosecond_dates(frame[suite_columns(part, frame)]), part
+            )
+            outcomes.append(outcome)
+            failing |= outcome.failing_rows
+        rule_of = first_failing_rule(frame.index, resolved, failing)
+        bad = rule_of.notna().to_numpy()
+        if bad.any() or not quarantined:  # the first, even empty, gives the columns
+            quarantined.append(
+                frame[bad].assign(rule_id=rule_of[bad], reason=rule_of[bad].map(reasons))
+            )
+            rules.update(rule_of[bad].value_counts().to_dict())
+        derived = [c for c in frame.columns if c.endswith(CONFORMS) or c.startswith("patient_")]
+        accepted = frame.loc[~bad].drop(columns=[c for c in derived if c != "patient_id"])
+        account.rows_accepted += len(accepted)
+        if extract.date_column is not None:  # counted here: `keep_accepted` may drop rows
+            later = accepted[extract.date_column] >= settings.as_of + pd.Timedelta(days=1)
+            account.rows_after_as_of += int(later.sum())
+        account.rows_quarantined += int(bad.sum())
+        if accepted_sink is not None:
+            accepted_sink(accepted)
+            continue
+        if keep_accepted is not None:
+            accepted = keep_accepted(accepted)
+        if len(accepted) or not accepted_parts:
+            accepted_parts.append(accepted)
+    witnesses.check(name)
+    account.rules = {str(k): int(v) for k, v in rules.items()}
+    account.reconcile()
+    merged = merge_outcomes(resolved, outcomes)
+    summary = [*merged.summary, _duplicates_summary(name, account)]
+    return ValidatedExtract(
+        name,
+        _concat(accepted_parts),
+        _concat(quarantined),
+        account,
+        summary,
+        merged.result_json,
     )
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame()
+    return parts[0] if len(parts) == 1 else pd.concat(parts)
+
+
+def _stop_on_failures(name: str, outcome: SuiteOutcome, settings: ValidationSettings) -> None:
     stops = [s for s in outcome.summary if s["handling"] == "stop" and not s["success"]]
     if stops:
         first = stops[0]
@@ -275,52 +364,53 @@ def validate_extract(
             f"(observed {first['observed_value']:.0f} rows; "
             f"previous export {settings.previous_rows.get(name)}): the run stops"
         )
-    rule_of = first_failing_rule(frame.index, resolved, outcome.failing_rows)
-    reasons = _reasons(resolved, source.extracts[name])
-    bad = rule_of.notna().to_numpy()
-    quarantine = frame[bad].assign(rule_id=rule_of[bad], reason=rule_of[bad].map(reasons))
-    derived = [c for c in frame.columns if c.endswith(CONFORMS) or c.startswith("patient_")]
-    accepted = frame.loc[~bad].drop(columns=[c for c in derived if c != "patient_id"])
-    account.rows_quarantined = int(bad.sum())
-    account.rows_accepted = len(accepted)
-    account.rules = {str(k): int(v) for k, v in rule_of[bad].value_counts().items()}
-    account.reconcile()
-    summary = [
-        *outcome.summary,
-        {
-            "extract": name,
-            "rule_id": f"uniqueness.{name}.exact_duplicate",
-            "expectation_type": "exact_duplicate_rows_removed",
-            "column": "",
-            "dimension": "uniqueness",
-            "handling": "remove",
-            "success": account.duplicates_removed == 0,
-            "element_count": account.rows_read,
-            "unexpected_count": account.duplicates_removed,
-            "unexpected_percent": 100.0 * account.duplicates_removed / max(account.rows_read, 1),
-            "observed_value": None,
-        },
-    ]
-    return ValidatedExtract(name, accepted, quarantine, account, summary, outcome.result_json)
+
+
+def _duplicates_summary(name: str, account: ExtractAccount) -> dict[str, Any]:
+    return {
+        "extract": name,
+        "rule_id": f"uniqueness.{name}.exact_duplicate",
+        "expectation_type": "exact_duplicate_rows_removed",
+        "column": "",
+        "dimension": "uniqueness",
+        "handling": "remove",
+        "success": account.duplicates_removed == 0,
+        "element_count": account.rows_read,
+        "unexpected_count": account.duplicates_removed,
+        "unexpected_percent": 100.0 * account.duplicates_removed / max(account.rows_read, 1),
+        "observed_value": None,
+    }
 
 
 def validate_all(
-    raws: dict[str, RawExtract], source: SourceConfig, settings: ValidationSettings
+    raws: dict[str, RawExtract],
+    source: SourceConfig,
+    settings: ValidationSettings,
+    batch_rows: int | None = None,
+    keep_accepted: dict[str, RowFilter] | None = None,
 ) -> dict[str, ValidatedExtract]:
     """Patients first (their accepted ids anchor every other extract), then the others."""
     suites = load_suites()
     context = make_context()
-    validated = {
-        "patients": validate_extract(
-            raws["patients"], source, settings, suites["patients"], context
+    filters = keep_accepted or {}
+
+    def validate(name: str, reference: pd.DataFrame | None) -> ValidatedExtract:
+        return validate_extract(
+            raws[name],
+            source,
+            settings,
+            suites[name],
+            context,
+            reference,
+            batch_rows=batch_rows,
+            keep_accepted=filters.get(name),
         )
-    }
+
+    validated = {"patients": validate("patients", None)}
     reference = patients_reference(validated["patients"].accepted)
     for name in EXTRACTS:
         if name != "patients":
-            validated[name] = validate_extract(
-                raws[name], source, settings, suites[name], context, reference
-            )
+            validated[name] = validate(name, reference)
     return validated
 
 
@@ -332,9 +422,8 @@ def assemble(validated: dict[str, ValidatedExtract], as_of: pd.Timestamp) -> Pre
         accepted = item.accepted
         date = EXTRACTS[name].date_column
         if date is not None:
-            later = (accepted[date] >= cut).to_numpy()
-            item.account.rows_after_as_of = int(later.sum())
-            if item.account.rows_after_as_of:
+            later = (accepted[date] >= cut).to_numpy()  # counted in validate_extract
+            if later.any():
                 accepted = accepted[~later]
         extracts[name] = accepted.reset_index(drop=True)
     lesions = extracts["imaging_lesions"]
@@ -358,9 +447,13 @@ def prepare_extracts(
     source: SourceConfig,
     as_of: pd.Timestamp,
     previous_rows: dict[str, int] | None = None,
+    batch_rows: int | None = None,
+    lab_analytes: frozenset[str] | None = None,
 ) -> PreparedExtracts:
-    """Validate every extract and assemble the screening data (the in-process path)."""
+    """Validate every extract and assemble the screening data (the in-process path); with
+    `lab_analytes` (see `Trial.lab_analytes_read`) other accepted lab rows are left out."""
     settings = ValidationSettings(as_of=as_of, previous_rows=previous_rows or {})
-    prepared = assemble(validate_all(raws, source, settings), as_of)
+    validated = validate_all(raws, source, settings, batch_rows, lab_rows_of(lab_analytes))
+    prepared = assemble(validated, as_of)
     prepared.previous_rows = dict(settings.previous_rows)
     return prepared

@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline.contract import EXTRACTS
 from pipeline.engine import screen
-from pipeline.io.files import RawExtract, read_extract_file
+from pipeline.io.files import RawExtract, open_extract_file
 from pipeline.manifest import build_manifest, hash_inputs
 from pipeline.prepare import PreparedExtracts, ValidationSettings, prepare_extracts
 from pipeline.pseudonym import load_key, pseudonymise
@@ -37,9 +37,11 @@ class RunResult:
 
 
 def read_exports(folder: Path, source: SourceConfig) -> dict[str, RawExtract]:
-    """Read every extract of the contract from a landing folder."""
+    """Open every extract of the contract in a landing folder: each file's structure is
+    checked now (a broken export stops the run before any work), its rows are streamed
+    batch by batch during validation."""
     return {
-        name: read_extract_file(folder, source.extracts[name], extract)
+        name: open_extract_file(folder, source.extracts[name], extract)
         for name, extract in EXTRACTS.items()
     }
 
@@ -115,7 +117,9 @@ def run_screening(
     key = load_key()
     raws = read_exports(Path(exports), source)
     target = report_dir_for(out_root, trial.id, as_of.date().isoformat())
-    prepared = prepare_extracts(raws, source, as_of, previous_row_counts(target))
+    prepared = prepare_extracts(
+        raws, source, as_of, previous_row_counts(target), lab_analytes=trial.lab_analytes_read()
+    )
     return screen_and_publish(trial, prepared, source, Path(out_root), key)
 
 

@@ -10,9 +10,32 @@ from typing import Any
 import yaml
 
 from pipeline.errors import ConfigError
-from pipeline.rules import Rule, parse_rule
+from pipeline.rules import (
+    AgeRule,
+    ConfirmAtVisitRule,
+    IntervalRule,
+    LatestLabRule,
+    LatestRecordRule,
+    LesionRule,
+    PatientAttributeRule,
+    Rule,
+    TreatmentCoursesRule,
+    parse_rule,
+)
 
 KINDS = ("inclusion", "exclusion")
+# Primitives that read no lab row, unless their `extract` is labs (latest_record, interval).
+_NO_LAB_READS = frozenset(
+    {
+        AgeRule,
+        PatientAttributeRule,
+        LatestRecordRule,
+        TreatmentCoursesRule,
+        IntervalRule,
+        LesionRule,
+        ConfirmAtVisitRule,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +61,22 @@ class Trial:
 
     def criterion_ids(self) -> list[str]:
         return [c.id for c in self.criteria]
+
+    def lab_analytes_read(self) -> frozenset[str] | None:
+        """The analytes whose lab results some criterion can read, so the rest can be left
+        out of the screening data (most lab rows are routine tests no criterion asks for).
+
+        None (keep every lab row) unless every rule is a primitive known to read labs only
+        through `latest_lab`: a rule reading labs any other way may need any row.
+        """
+        analytes: set[str] = set()
+        for criterion in self.criteria:
+            for rule in (criterion.rule, *criterion.applies_when):
+                if isinstance(rule, LatestLabRule):
+                    analytes.add(rule.analyte)
+                elif type(rule) not in _NO_LAB_READS or getattr(rule, "extract", "") == "labs":
+                    return None
+        return frozenset(analytes)
 
 
 def parse_trial(data: dict[str, Any], path: str, sha256: str) -> Trial:

@@ -1,4 +1,10 @@
-"""Reading one extract file (CSV or Parquet) into an all-text frame in contract column names.
+"""Reading one extract file (CSV or Parquet) as text in contract column names, batch by batch.
+
+A file is streamed in batches of about `BLOCK_BYTES` of input, so a huge export never sits in
+memory whole: `open_extract_file` checks the file's structure up front (header, required
+columns, final line break, row count) and returns a `RawExtract` whose batches are read on
+demand, as often as validation needs to pass over them. `read_extract_file` reads the same
+batches into one frame, for small files and tests.
 
 Malformed files raise InputFileError naming the file, line and column; the message never quotes
 the offending content, because it may be patient data.
@@ -7,6 +13,8 @@ the offending content, because it may be patient data.
 from __future__ import annotations
 
 import codecs
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,17 +29,45 @@ from pipeline.io.row_count import count_csv_data_rows, count_parquet_rows
 from pipeline.sources import ExtractSource
 
 ROW_NUMBER = "row_number"
+# Input bytes per CSV batch (Parquet: rows per batch). Big enough that per-batch overheads
+# vanish, small enough that a batch and its validation copies stay well under a gigabyte.
+BLOCK_BYTES = int(os.environ.get("SCREENING_BLOCK_BYTES") or 64 << 20)
+PARQUET_BATCH_ROWS = 1 << 20
+
+BatchSource = Callable[[], Iterator[pd.DataFrame]]
 
 
 @dataclass
 class RawExtract:
-    """An extract as read: text columns named per the contract, plus `row_number` (1-based)."""
+    """An extract as read: text columns named per the contract, plus `row_number` (1-based).
+
+    Either `frame` holds every row, or `batch_source` reads the rows again batch by batch on
+    each call (a streamed file); `batches()` gives the rows the same way in both cases.
+    """
 
     name: str
-    frame: pd.DataFrame
+    frame: pd.DataFrame | None
     path: str
     rows_read: int
     ignored_columns: list[str] = field(default_factory=list)
+    batch_source: BatchSource | None = None
+
+    def batches(self, rows: int | None = None) -> Iterator[pd.DataFrame]:
+        """The rows in order, in batches (`rows` slices an in-memory frame; None: one batch)."""
+        if self.batch_source is not None:
+            yield from self.batch_source()
+            return
+        if self.frame is None:
+            raise ValueError(f"{self.name}: extract has neither rows nor a batch source")
+        step = rows or max(len(self.frame), 1)
+        for start in range(0, max(len(self.frame), 1), step):
+            yield self.frame.iloc[start : start + step]
+
+    def whole(self) -> pd.DataFrame:
+        """Every row in one frame (reads a streamed file whole: small files only)."""
+        if self.frame is not None:
+            return self.frame
+        return pd.concat(list(self.batches()), ignore_index=True)
 
 
 def resolve_in_folder(folder: Path, file_name: str) -> Path:
@@ -69,7 +105,10 @@ def _header(path: Path, source: ExtractSource) -> list[str]:
         raise InputFileError(
             str(path), f"header is not valid {source.encoding} (byte {exc.start + 1})", line=1
         ) from None
-    return [name.strip().strip('"') for name in text.split(source.separator)]
+    header = [name.strip().strip('"') for name in text.split(source.separator)]
+    if len(set(header)) != len(header):
+        raise InputFileError(str(path), "duplicate column names in the header", line=1)
+    return header
 
 
 def _check_complete(path: Path, source: ExtractSource) -> None:
@@ -90,92 +129,20 @@ def _check_complete(path: Path, source: ExtractSource) -> None:
     )
 
 
-def _read_csv(path: Path, source: ExtractSource, use_threads: bool = True) -> pa.Table:
-    header = _header(path, source)
-    _check_complete(path, source)
-    if len(set(header)) != len(header):
-        raise InputFileError(str(path), "duplicate column names in the header", line=1)
-    bad_rows: list[tuple[int | None, int, int]] = []
+@dataclass(frozen=True)
+class _ColumnPlan:
+    """Which of a file's columns are kept, under which contract names."""
 
-    def on_invalid_row(row: pacsv.InvalidRow) -> str:
-        bad_rows.append((row.number, row.expected_columns, row.actual_columns))
-        return "skip"
-
-    encoding = "utf8" if source.encoding.startswith("utf-8") else source.encoding
-    try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                encoding=encoding, column_names=header, skip_rows=1, use_threads=use_threads
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=source.separator,
-                invalid_row_handler=on_invalid_row,
-                ignore_empty_lines=False,  # a blank line is a malformed row, never skipped
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        if "UTF8" in str(exc) or isinstance(exc, UnicodeDecodeError) or "decode" in str(exc):
-            line, byte = _locate_decode_error(path, source.encoding)
-            raise InputFileError(
-                str(path), f"not valid {source.encoding} text (byte {byte} of the line)", line=line
-            ) from None
-        raise InputFileError(str(path), "cannot parse as CSV") from None
-    if bad_rows and use_threads and any(number is None for number, _, _ in bad_rows):
-        return _read_csv(path, source, use_threads=False)  # error path: find the line numbers
-    if bad_rows:
-        number, expected, actual = min(bad_rows, key=lambda r: r[0] or 0)
-        missing = header[actual:expected] if actual < expected else []
-        column = missing[0] if missing else (header[-1] if header else None)
-        what = (
-            f"has {actual} fields, expected {expected}"
-            + (" (truncated?)" if actual < expected else " (extra separator?)")
-            + f"; {len(bad_rows)} malformed line(s) in all"
-        )
-        raise InputFileError(str(path), what, line=number, column=column)
-    return table
+    keep: list[int]
+    names: list[str]
+    wanted: list[str]
+    ignored: list[str]
 
 
-def _read_parquet(path: Path) -> pa.Table:
-    try:
-        table = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputFileError(str(path), f"cannot read as Parquet ({type(exc).__name__})") from None
-    casts = []
-    for _name, column in zip(table.column_names, table.columns, strict=True):
-        if pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
-            casts.append(column)  # typed dates are kept; typing accepts them as they are
-        else:
-            casts.append(column.cast(pa.string()))
-    return pa.table(casts, names=table.column_names)
-
-
-def read_extract_file(folder: Path, source: ExtractSource, extract: Extract) -> RawExtract:
-    """Read one extract file; rename to contract columns; fail clearly on structural damage."""
-    path = resolve_in_folder(folder, source.file)
-    if not path.is_file():
-        raise InputFileError(str(folder / source.file), "file not found")
-    if source.format == "csv":
-        rows_read = count_csv_data_rows(path)
-        table = _read_csv(path, source)
-    elif source.format == "parquet":
-        rows_read = count_parquet_rows(path)
-        table = _read_parquet(path)
-    else:
-        raise InputFileError(str(path), f"unsupported format '{source.format}'")
-    return to_raw_extract(table, source, extract, str(path), rows_read)
-
-
-def to_raw_extract(
-    table: pa.Table, source: ExtractSource, extract: Extract, path: str, rows_read: int
-) -> RawExtract:
-    """Rename a table to contract columns, drop unmapped ones (reported), check required ones."""
-    present = table.column_names
+def _column_plan(
+    present: list[str], source: ExtractSource, extract: Extract, path: str
+) -> _ColumnPlan:
+    """Rename to contract columns, drop unmapped ones (reported), check required ones."""
     renamed = [source.columns.get(name, name) for name in present]
     known = {c.name for c in extract.columns if not c.identifying}
     keep = [i for i, name in enumerate(renamed) if name in known]
@@ -186,14 +153,162 @@ def to_raw_extract(
         raise InputFileError(
             path, f"required column missing: {', '.join(theirs)}", line=1, column=theirs[0]
         )
-    if table.num_rows == 0:
-        raise InputFileError(path, "extract has no data rows", line=2)
-    selected = table.select(keep).rename_columns([renamed[i] for i in keep])
-    frame = selected.to_pandas()
     wanted = [c.name for c in extract.columns if not c.identifying]
-    for column in wanted:
+    return _ColumnPlan(keep, [renamed[i] for i in keep], wanted, ignored)
+
+
+def _to_frame(batch: pa.RecordBatch | pa.Table, plan: _ColumnPlan, first_row: int) -> pd.DataFrame:
+    """One batch as an all-text frame in contract column order, numbered from `first_row`."""
+    selected = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+    frame = selected.select(plan.keep).rename_columns(plan.names).to_pandas()
+    for column in plan.wanted:
         if column not in frame.columns:
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype="str")
-    frame = frame[wanted]
-    frame.insert(0, ROW_NUMBER, pd.RangeIndex(1, len(frame) + 1, dtype="int64"))
-    return RawExtract(extract.name, frame, path, rows_read, ignored)
+    frame = frame[plan.wanted]
+    frame.insert(0, ROW_NUMBER, pd.RangeIndex(first_row, first_row + len(frame), dtype="int64"))
+    return frame
+
+
+def _csv_reader(
+    path: Path,
+    source: ExtractSource,
+    header: list[str],
+    on_invalid_row: Callable[[pacsv.InvalidRow], str],
+) -> pacsv.CSVStreamingReader:
+    encoding = "utf8" if source.encoding.startswith("utf-8") else source.encoding
+    return pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(
+            encoding=encoding,
+            column_names=header,
+            skip_rows=1,
+            # One thread: the streaming reader is as fast, and it knows every line's number.
+            use_threads=False,
+            block_size=BLOCK_BYTES,
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=source.separator,
+            invalid_row_handler=on_invalid_row,
+            ignore_empty_lines=False,  # a blank line is a malformed row, never skipped
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _csv_batches(path: Path, source: ExtractSource, header: list[str]) -> Iterator[pa.RecordBatch]:
+    """The file's record batches; the first malformed line stops the run with its number."""
+    bad_rows: list[tuple[int, int, int]] = []
+
+    def on_invalid_row(row: pacsv.InvalidRow) -> str:
+        bad_rows.append((row.number or 0, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    try:
+        reader = _csv_reader(path, source, header, on_invalid_row)
+        for batch in reader:
+            if bad_rows:
+                for _ in reader:  # error path: count the malformed lines of the whole file
+                    pass
+                _raise_malformed(path, header, bad_rows)
+            yield batch
+        if bad_rows:
+            _raise_malformed(path, header, bad_rows)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        if "UTF8" in str(exc) or isinstance(exc, UnicodeDecodeError) or "decode" in str(exc):
+            line, byte = _locate_decode_error(path, source.encoding)
+            raise InputFileError(
+                str(path), f"not valid {source.encoding} text (byte {byte} of the line)", line=line
+            ) from None
+        raise InputFileError(str(path), "cannot parse as CSV") from None
+
+
+def _raise_malformed(path: Path, header: list[str], bad_rows: list[tuple[int, int, int]]) -> None:
+    number, expected, actual = min(bad_rows, key=lambda r: r[0])
+    missing = header[actual:expected] if actual < expected else []
+    column = missing[0] if missing else (header[-1] if header else None)
+    what = (
+        f"has {actual} fields, expected {expected}"
+        + (" (truncated?)" if actual < expected else " (extra separator?)")
+        + f"; {len(bad_rows)} malformed line(s) in all"
+    )
+    raise InputFileError(str(path), what, line=number, column=column)
+
+
+def _parquet_batches(path: Path) -> Iterator[pa.Table]:
+    """Row batches with values as text; typed dates are kept (typing accepts them as they are)."""
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=PARQUET_BATCH_ROWS):
+            columns = [
+                column
+                if pa.types.is_date(column.type) or pa.types.is_timestamp(column.type)
+                else column.cast(pa.string())
+                for column in batch.columns
+            ]
+            yield pa.table(columns, names=batch.schema.names)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputFileError(str(path), f"cannot read as Parquet ({type(exc).__name__})") from None
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    try:
+        return list(pq.ParquetFile(path).schema_arrow.names)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputFileError(str(path), f"cannot read as Parquet ({type(exc).__name__})") from None
+
+
+def open_extract_file(folder: Path, source: ExtractSource, extract: Extract) -> RawExtract:
+    """Check one extract file's structure and return it streamed (rows are read on demand)."""
+    path = resolve_in_folder(folder, source.file)
+    if not path.is_file():
+        raise InputFileError(str(folder / source.file), "file not found")
+    if source.format == "csv":
+        header = _header(path, source)
+        _check_complete(path, source)
+        rows_read = count_csv_data_rows(path)
+        plan = _column_plan(header, source, extract, str(path))
+
+        def batches() -> Iterator[pa.RecordBatch | pa.Table]:
+            return _csv_batches(path, source, header)
+
+    elif source.format == "parquet":
+        rows_read = count_parquet_rows(path)
+        plan = _column_plan(_parquet_columns(path), source, extract, str(path))
+
+        def batches() -> Iterator[pa.RecordBatch | pa.Table]:
+            return _parquet_batches(path)
+
+    else:
+        raise InputFileError(str(path), f"unsupported format '{source.format}'")
+    if rows_read == 0:
+        raise InputFileError(str(path), "extract has no data rows", line=2)
+
+    def frames() -> Iterator[pd.DataFrame]:
+        first_row = 1
+        for batch in batches():
+            if batch.num_rows:
+                yield _to_frame(batch, plan, first_row)
+                first_row += batch.num_rows
+
+    return RawExtract(extract.name, None, str(path), rows_read, plan.ignored, frames)
+
+
+def read_extract_file(folder: Path, source: ExtractSource, extract: Extract) -> RawExtract:
+    """Read one extract file whole (small files, tests); the same batches as when streamed."""
+    streamed = open_extract_file(folder, source, extract)
+    return RawExtract(
+        streamed.name, streamed.whole(), streamed.path, streamed.rows_read, streamed.ignored_columns
+    )
+
+
+def to_raw_extract(
+    table: pa.Table, source: ExtractSource, extract: Extract, path: str, rows_read: int
+) -> RawExtract:
+    """An in-memory table (a SQL pull) as a raw extract in contract columns."""
+    plan = _column_plan(table.column_names, source, extract, path)
+    if table.num_rows == 0:
+        raise InputFileError(path, "extract has no data rows", line=2)
+    return RawExtract(extract.name, _to_frame(table, plan, 1), path, rows_read, plan.ignored)

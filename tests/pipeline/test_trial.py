@@ -153,3 +153,18 @@ def test_missing_file_names_the_file(tmp_path):
 def test_unknown_trial_name_is_a_config_error():
     with pytest.raises(ConfigError, match="no trial named"):
         find_trial("no-such-trial")
+
+
+def test_lab_analytes_read_are_those_of_latest_lab_rules(tmp_path):
+    trial = load_trial(find_trial("lutathera-retreatment"))
+    assert trial.lab_analytes_read() == {"haemoglobin", "neutrophils", "platelets", "beta_hcg"}
+    assert load_trial(write(tmp_path, VALID)).lab_analytes_read() == frozenset()
+
+
+def test_a_rule_reading_labs_otherwise_keeps_every_lab_row(tmp_path):
+    text = (
+        VALID.replace("extract: assessments", "extract: labs")
+        .replace("assessment_type, op: eq, value: ECOG", "loinc_code, op: eq, value: 2160-0")
+        .replace("column: value, op: le, value: 2, numeric: true", "column: unit, op: eq, value: x")
+    )
+    assert load_trial(write(tmp_path, text)).lab_analytes_read() is None
