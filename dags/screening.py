@@ -1,8 +1,14 @@
 """One nightly screening DAG per trial file in trials/ (wiring only; logic is in pipeline/).
 
 extract (mapped over the contract's extracts, retried: files land late, warehouses get busy)
--> validate patients -> validate the other extracts (mapped) -> screen -> publish (asset)
--> clean the run's work folder (staged raw extracts hold patient data; kept when a run fails).
+-> validate patients -> validate the other extracts (mapped) -> screen_shard (mapped over the
+patient shards, so workers share the screening) -> report (merge the shards, write every report
+file) -> publish (asset) -> clean the run's work folder (staged raw extracts hold patient data;
+kept when a run fails).
+
+The shards come from `shard_plan`, a task that reads SCREENING_SHARDS when the run runs, not
+when the file is parsed: the workers' environment decides, like every other setting, changing
+it needs no re-parse, and every shard of a run gets the same N from that one task.
 Validation, screening and publishing never retry: the same input gives the same failure.
 Parsing reads only the trial files' ids; pandas and the steps are imported by the tasks.
 """
@@ -69,16 +75,24 @@ def build_screening_dag(trial_id: str, trial_path: str) -> object:
             return tasks.validate(extract_name, trial_id, get_current_context())
 
         @task(retries=0, multiple_outputs=False)
-        def screen():
-            return tasks.screen(trial_path, get_current_context())
+        def shard_plan():
+            return tasks.shard_plan()
+
+        @task(retries=0, multiple_outputs=False)
+        def screen_shard(shard: int, n_shards: int):
+            return tasks.screen_shard(shard, n_shards, trial_path, get_current_context())
+
+        @task(retries=0, multiple_outputs=False)
+        def report(shards: list):
+            return tasks.report(shards, trial_path, get_current_context())
 
         @task(
             retries=0,
             multiple_outputs=False,
             outlets=[Asset(f"screening://reports/{trial_id}")],
         )
-        def publish(screened: dict):
-            return tasks.publish(screened["staging"], trial_id, get_current_context())
+        def publish(reported: dict):
+            return tasks.publish(reported["staging"], trial_id, get_current_context())
 
         @task(retries=0)
         def clean_work() -> None:
@@ -87,9 +101,10 @@ def build_screening_dag(trial_id: str, trial_path: str) -> object:
         extracted = extract.expand(extract_name=EXTRACT_NAMES)
         patients = validate_patients()
         others = validate.expand(extract_name=OTHER_EXTRACTS)
-        screened = screen()
-        extracted >> patients >> others >> screened
-        publish(screened) >> clean_work()
+        shards = screen_shard.expand_kwargs(shard_plan())
+        reported = report(shards)
+        extracted >> patients >> others >> shards
+        publish(reported) >> clean_work()
 
     return screening()
 

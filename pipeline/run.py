@@ -1,6 +1,7 @@
 """One screening run: read the exports, prepare them, screen, and publish the report directory.
 
-The CLI and the Airflow DAG call the same functions; the DAG only splits them into tasks.
+The CLI and the Airflow DAG call the same functions; the DAG only splits them into tasks, and
+screens patient shards in parallel whose merged tables it hands to the same `build_report`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.contract import EXTRACTS
 from pipeline.engine import screen
@@ -23,6 +25,7 @@ from pipeline.publish import owner_only, staged_directory, write_json, write_par
 from pipeline.quality.audit import write_audit
 from pipeline.reports import build_reports, quarantine_table
 from pipeline.review import previous_report_dir, write_review_outputs
+from pipeline.rules.context import ScreeningData
 from pipeline.sources import SourceConfig
 from pipeline.trial import Trial
 
@@ -51,16 +54,41 @@ def report_dir_for(out_root: Path | str, trial_id: str, as_of: str) -> Path:
     return Path(out_root) / trial_id / as_of
 
 
-def build_report(
-    trial: Trial, prepared: PreparedExtracts, source: SourceConfig, staging: Path, key: bytes
-) -> dict[str, int]:
-    """Screen prepared data and write every report file into `staging`; counts per status."""
-    data = prepared.data
+def screen_tables(trial: Trial, data: ScreeningData, key: bytes) -> dict[str, pa.Table]:
+    """Screen the patients of `data` and build the report tables (sorted by pseudonym).
+
+    The only part of a report that reads patient records: a sharded run calls it once per
+    shard and merges the results (`pipeline.sharding`) before `build_report` writes them.
+    """
     criteria, overall = screen(trial, data)
     ids = pd.Series(data.index, index=data.index)
-    pseudonyms = pseudonymise(ids, key)
-    tables = build_reports(trial, criteria, overall, pseudonyms, data.as_of)
-    target = staging.parent / data.as_of.date().isoformat()
+    return build_reports(trial, criteria, overall, pseudonymise(ids, key), data.as_of)
+
+
+def status_counts(candidates: pa.Table) -> dict[str, int]:
+    """Patients per overall status, from the candidates table (whichever way it was built)."""
+    counts = pd.Series(candidates["overall_status"].to_numpy(zero_copy_only=False))
+    return {str(k): int(v) for k, v in counts.value_counts().items()}
+
+
+def build_report(
+    trial: Trial,
+    prepared: PreparedExtracts,
+    source: SourceConfig,
+    staging: Path,
+    key: bytes,
+    tables: dict[str, pa.Table] | None = None,
+) -> dict[str, int]:
+    """Write every report file into `staging`; counts per status.
+
+    Without `tables` the prepared data is screened here (the CLI). With them (the merged
+    shards of the DAG) only the audit parts of `prepared` and its as-of date are read, so its
+    screening data may hold only the columns `assemble` needs.
+    """
+    as_of = prepared.data.as_of
+    if tables is None:
+        tables = screen_tables(trial, prepared.data, key)
+    target = staging.parent / as_of.date().isoformat()
     outputs: dict[str, int] = {}
     for name, table in tables.items():
         with owner_only() if name == "reidentification" else contextlib.nullcontext():
@@ -70,29 +98,28 @@ def build_report(
         table = quarantine_table(frame, pseudonymise(frame["patient_id"], key))
         write_parquet(table, staging / "quarantine" / f"{name}.parquet")
         outputs[f"quarantine/{name}.parquet"] = table.num_rows
-    settings = ValidationSettings(as_of=data.as_of, previous_rows=prepared.previous_rows)
+    settings = ValidationSettings(as_of=as_of, previous_rows=prepared.previous_rows)
     outputs |= write_audit(
         staging,
         prepared.summary,
         prepared.results,
         {name: settings.parameters(name) for name in prepared.accounts},
-        data.as_of,
+        as_of,
     )
     extracts = {name: account.as_manifest() for name, account in prepared.accounts.items()}
     outputs |= write_review_outputs(
-        staging, tables, trial, previous_report_dir(target), as_of=data.as_of, extracts=extracts
+        staging, tables, trial, previous_report_dir(target), as_of=as_of, extracts=extracts
     )
     manifest = build_manifest(
         trial,
-        data.as_of,
+        as_of,
         prepared.accounts,
         hash_inputs(prepared.accounts),
         outputs,
         source.hospital,
     )
     write_json(manifest, staging / "manifest.json")
-    counts = overall["overall_status"].value_counts().to_dict()
-    return {str(k): int(v) for k, v in counts.items()}
+    return status_counts(tables["candidates"])
 
 
 def screen_and_publish(

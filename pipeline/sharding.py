@@ -2,19 +2,25 @@
 
 A patient's shard is the first 8 hex digits of their keyed pseudonym modulo N: stable from
 night to night for a given key, spread evenly, and computable from the report alone. Every
-extract's rows follow their patient (imaging lesions follow their study). The engine judges
-each patient from that patient's records only, so screening the shards one by one and merging
-gives the report of the unsharded run: the candidates, criteria and re-identification tables
-are concatenated and sorted by pseudonym (criteria by pseudonym and protocol order, as
-`build_reports` sorts them), and attrition is recomputed on the merged criteria.
+extract's rows, accepted or set aside, follow their patient (imaging lesions also follow their
+study: `shard_selection`). The engine judges each patient from that patient's records only, so
+screening the shards one by one and merging gives the report of the unsharded run: the
+candidates, criteria and re-identification tables are concatenated and sorted by pseudonym
+(criteria by pseudonym and protocol order, as `build_reports` sorts them), and attrition is
+recomputed on the merged criteria.
 
-`screen_shard` writes one shard's partial Parquet tables into its own folder and
-`merge_shards` combines the folders, so a DAG can map screening over shard numbers; the
-screening DAG does not do so yet (it screens all patients in one task).
+The screening DAG maps `pipeline.steps.screen_shard` over the shards: each task reads only its
+shard's rows from the validated Parquet files (`parquet_filter`) and writes its partial tables
+(`write_partials`) into its own folder; the `report` task merges the folders (`merge_shards`)
+and hands the merged tables to `pipeline.run.build_report`, which writes the rest of the
+report exactly as the unsharded CLI run does. `screen_shard` and `screen_sharded` below do
+the same from data already in memory (tests, experiments).
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -25,9 +31,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline.engine import screen
 from pipeline.prepare import PreparedExtracts
 from pipeline.pseudonym import PREFIX, pseudonymise
+from pipeline.publish import owner_only
 from pipeline.reports import (
     ATTRITION_SCHEMA,
     CANDIDATES_SCHEMA,
@@ -35,9 +41,9 @@ from pipeline.reports import (
     REIDENTIFICATION_SCHEMA,
     _table,
     attrition,
-    build_reports,
 )
 from pipeline.rules.context import ScreeningData
+from pipeline.run import screen_tables
 from pipeline.status import STATUS_NAMES
 from pipeline.trial import Trial
 
@@ -71,52 +77,99 @@ def shard_of(pseudonyms: pd.Series | Iterable[str], n_shards: int) -> np.ndarray
     return (number % np.uint64(n_shards)).astype(np.int64)
 
 
-def shard_data(data: ScreeningData, members: pd.Index) -> ScreeningData:
-    """The screening data of the patients in `members`: their rows of every extract.
+def shard_members(patient_ids: pd.Index, key: bytes, shard: int, n_shards: int) -> pd.Index:
+    """The ids of `patient_ids` whose pseudonym falls in `shard` of `n_shards`."""
+    if not 0 <= shard < n_shards:
+        raise ValueError(f"shard {shard} is not in 0..{n_shards - 1}")
+    pseudonyms = pseudonymise(pd.Series(patient_ids, index=patient_ids), key)
+    return patient_ids[shard_of(pseudonyms, n_shards) == shard]
 
-    Set-aside rows are kept whole: rules only look at those of screened patients (and
-    lesions by study), so they need no cut to give the same answer.
+
+def shard_selection(name: str, members: pd.Index, studies: pd.Index) -> dict[str, pd.Index]:
+    """The rows of extract `name` (accepted or set aside) a shard of patients needs: those
+    whose value of any column given is among that column's values.
+
+    Rows follow their patient. Imaging lesions also follow their study (`studies`: the ids of
+    the shard's imaging studies), because the lesion rule looks lesions, and set-aside lesions,
+    up by the study id of a patient's latest study. Every row a rule reads for a shard's
+    patient is kept, so each shard is judged exactly as in the unsharded run.
     """
-    extracts = {}
-    for name, frame in data.extracts.items():
-        if name == "imaging_lesions":
-            continue
-        extracts[name] = frame[frame["patient_id"].isin(members)].reset_index(drop=True)
-    if "imaging_lesions" in data.extracts:
-        lesions = data.extracts["imaging_lesions"]
-        studies = extracts.get("imaging_studies")
-        keep = lesions["study_id"].isin(studies["study_id"]) if studies is not None else None
-        extracts["imaging_lesions"] = (
-            lesions[keep].reset_index(drop=True) if keep is not None else lesions
-        )
+    if name == "imaging_lesions":
+        return {"study_id": studies, "patient_id": members}
+    return {"patient_id": members}
+
+
+def parquet_filter(selection: dict[str, pd.Index]) -> pc.Expression:
+    """`selection` as a pyarrow filter: a worker reads only its shard's rows from Parquet."""
+    tests = (pc.field(c).isin(pa.array(v.tolist(), type=pa.string())) for c, v in selection.items())
+    return functools.reduce(operator.or_, tests)
+
+
+def follows_shard(frame: pd.DataFrame, selection: dict[str, pd.Index]) -> np.ndarray:
+    """Mask of the rows of an in-memory frame that `parquet_filter(selection)` would read."""
+    masks = [
+        frame[column].isin(values).to_numpy(dtype=bool) for column, values in selection.items()
+    ]
+    return np.logical_or.reduce(masks)
+
+
+def shard_data(data: ScreeningData, members: pd.Index) -> ScreeningData:
+    """The screening data of the patients in `members`: the rows `shard_selection` keeps of
+    every extract and of the rows set aside."""
+    studies = data.extracts.get("imaging_studies")
+    study_ids = pd.Index(
+        [] if studies is None else studies["study_id"][studies["patient_id"].isin(members)]
+    )
+
+    def cut(frames: dict[str, pd.DataFrame], reset: bool) -> dict[str, pd.DataFrame]:
+        out = {}
+        for name, frame in frames.items():
+            part = frame[follows_shard(frame, shard_selection(name, members, study_ids))]
+            out[name] = part.reset_index(drop=True) if reset else part
+        return out
+
     patients = data.patients[data.index.isin(members)]
-    return replace(data, patients=patients, extracts=extracts)
+    return replace(
+        data,
+        patients=patients,
+        extracts=cut(data.extracts, reset=True),
+        quarantined=cut(data.quarantined, reset=False),
+    )
 
 
 def _empty(name: str) -> pa.Table:
     return SCHEMAS[name].empty_table()
 
 
+def partial_tables(trial: Trial, data: ScreeningData, key: bytes) -> dict[str, pa.Table]:
+    """Candidates, criteria and re-identification tables of the patients in `data` (one
+    shard's); empty tables for a shard without patients."""
+    if len(data.index) == 0:
+        return {name: _empty(name) for name in PARTIAL_TABLES}
+    tables = screen_tables(trial, data, key)
+    return {name: tables[name] for name in PARTIAL_TABLES}
+
+
 def shard_tables(
     trial: Trial, prepared: PreparedExtracts, shard: int, n_shards: int, key: bytes
 ) -> dict[str, pa.Table]:
     """Candidates, criteria and re-identification tables of one shard's patients."""
-    if not 0 <= shard < n_shards:
-        raise ValueError(f"shard {shard} is not in 0..{n_shards - 1}")
     data = prepared.data
-    ids = pd.Series(data.index, index=data.index)
-    pseudonyms = pseudonymise(ids, key)
-    members = data.index[shard_of(pseudonyms, n_shards) == shard]
-    if len(members) == 0:
-        return {name: _empty(name) for name in PARTIAL_TABLES}
-    part = shard_data(data, members)
-    criteria, overall = screen(trial, part)
-    tables = build_reports(trial, criteria, overall, pseudonyms.loc[members], data.as_of)
-    return {name: tables[name] for name in PARTIAL_TABLES}
+    members = shard_members(data.index, key, shard, n_shards)
+    return partial_tables(trial, shard_data(data, members), key)
 
 
 def shard_folder(root: Path, shard: int, n_shards: int) -> Path:
     return Path(root) / f"shard-{shard:04d}-of-{n_shards:04d}"
+
+
+def write_partials(tables: dict[str, pa.Table], folder: Path) -> None:
+    """One shard's partial tables, owner-only: the re-identification table maps pseudonyms
+    back to patient ids."""
+    with owner_only():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for name in PARTIAL_TABLES:
+            pq.write_table(tables[name], folder / f"{name}.parquet")
 
 
 def screen_shard(
@@ -129,11 +182,9 @@ def screen_shard(
     out_root: Path,
 ) -> dict[str, object]:
     """Screen one shard and write its partial tables; a small dict for XCom."""
-    folder = shard_folder(out_root, shard, n_shards)
-    folder.mkdir(parents=True, exist_ok=True)
     tables = shard_tables(trial, prepared, shard, n_shards, key)
-    for name, table in tables.items():
-        pq.write_table(table, folder / f"{name}.parquet")
+    folder = shard_folder(out_root, shard, n_shards)
+    write_partials(tables, folder)
     return {
         "shard": shard,
         "n_shards": n_shards,

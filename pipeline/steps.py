@@ -1,10 +1,12 @@
-"""The run as four steps that separate processes (Airflow tasks) can call in turn.
+"""The run as steps that separate processes (Airflow tasks) can call in turn.
 
-extract -> validate (patients first) -> screen -> publish. Steps hand data over through a run
-work folder, `<work_root>/<trial>/<as-of>/` (owner-only: it holds raw extracts), and return
-small dicts of paths, counts and hashes: the only thing that goes to XCom. The CLI runs the
-same preparation and report code in one process (`pipeline.run`); a test checks both give the
-same report.
+extract -> validate (patients first) -> screen_shard (once per patient shard, in parallel)
+-> report (merge the shards, write every report file) -> publish -> clean_work. Steps hand
+data over through a run work folder, `<work_root>/<trial>/<as-of>/` (owner-only: it holds raw
+extracts and, under `shards/`, the shards' partial tables), and return small dicts of paths,
+counts and hashes: the only thing that goes to XCom. The CLI runs the same preparation and
+report code in one process, unsharded (`pipeline.run`); a test checks both give the same
+report, byte for byte.
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from pipeline.contract import EXTRACTS
-from pipeline.io.files import RawExtract, read_extract_file
+from pipeline.errors import ScreeningError
+from pipeline.io.files import RawExtract, open_extract_file
+from pipeline.io.staging import ParquetSink, stage_raw, staged_raw
 from pipeline.prepare import (
     ExtractAccount,
+    PreparedExtracts,
     ValidatedExtract,
     ValidationSettings,
     assemble,
@@ -30,9 +36,22 @@ from pipeline.pseudonym import load_key
 from pipeline.publish import new_staging, owner_only, report_umask, sha256_file, swap_in
 from pipeline.quality.gx_runner import make_context
 from pipeline.quality.suites import load_suites
+from pipeline.rules.context import ScreeningData
 from pipeline.run import build_report, previous_row_counts, report_dir_for
+from pipeline.sharding import (
+    merge_shards,
+    parquet_filter,
+    partial_tables,
+    shard_folder,
+    shard_members,
+    shard_selection,
+    write_partials,
+)
 from pipeline.sources import load_source_config
 from pipeline.trial import load_trial
+
+# Under the run's work folder: one folder of partial report tables per shard.
+SHARDS_FOLDER = "shards"
 
 
 def work_dir(work_root: str, trial_id: str, as_of: str) -> Path:
@@ -78,10 +97,11 @@ def extract(
     else:
         if not landing_root:
             raise ValueError("a files source needs a landing folder")
-        raw = read_extract_file(Path(landing_root) / as_of, spec, EXTRACTS[extract_name])
+        raw = open_extract_file(Path(landing_root) / as_of, spec, EXTRACTS[extract_name])
         digest = sha256_file(Path(raw.path))
     folder = work_dir(work_root, trial_id, as_of)
-    _write_frame(raw.frame, folder / "raw" / f"{extract_name}.parquet")
+    with owner_only():  # streamed block by block: a huge file never sits in memory whole
+        stage_raw(raw, folder / "raw" / f"{extract_name}.parquet")
     meta = {"path": raw.path, "rows_read": raw.rows_read, "ignored_columns": raw.ignored_columns}
     _write_json(meta, folder / "raw" / f"{extract_name}.json")
     return {
@@ -94,8 +114,8 @@ def extract(
 
 def _staged_raw(folder: Path, name: str) -> RawExtract:
     meta = json.loads((folder / "raw" / f"{name}.json").read_text(encoding="utf-8"))
-    frame = pd.read_parquet(folder / "raw" / f"{name}.parquet").reset_index(drop=True)
-    return RawExtract(name, frame, meta["path"], int(meta["rows_read"]), meta["ignored_columns"])
+    path = folder / "raw" / f"{name}.parquet"
+    return staged_raw(name, path, meta["path"], int(meta["rows_read"]), meta["ignored_columns"])
 
 
 def validate(
@@ -116,15 +136,21 @@ def validate(
     if extract_name != "patients":
         accepted = pd.read_parquet(folder / "validated" / "patients.parquet")
         patients = patients_reference(accepted)
-    result = validate_extract(
-        _staged_raw(folder, extract_name),
-        source,
-        settings,
-        load_suites()[extract_name],
-        make_context(),
-        patients,
-    )
-    _write_frame(result.accepted, folder / "validated" / f"{extract_name}.parquet")
+    with (
+        owner_only(),
+        ParquetSink(
+            folder / "validated" / f"{extract_name}.parquet", keep_index=True
+        ) as accepted_rows,
+    ):
+        result = validate_extract(
+            _staged_raw(folder, extract_name),
+            source,
+            settings,
+            load_suites()[extract_name],
+            make_context(),
+            patients,
+            accepted_sink=accepted_rows,  # written batch by batch, never gathered
+        )
     _write_frame(result.quarantine, folder / "quarantine" / f"{extract_name}.parquet")
     account = result.account
     _write_json(
@@ -145,12 +171,22 @@ def validate(
     }
 
 
-def _validated(folder: Path, name: str) -> tuple[ValidatedExtract, dict[str, int]]:
+def _validated(
+    folder: Path,
+    name: str,
+    *,
+    columns: list[str] | None = None,
+    rows: pc.Expression | None = None,
+) -> tuple[ValidatedExtract, dict[str, int]]:
+    """One validated extract read back; `columns` prunes the accepted rows' columns and `rows`
+    filters both accepted and set-aside rows (a shard's)."""
     audit = json.loads((folder / "dq" / f"{name}.json").read_text(encoding="utf-8"))
     item = ValidatedExtract(
         name=name,
-        accepted=pd.read_parquet(folder / "validated" / f"{name}.parquet"),
-        quarantine=pd.read_parquet(folder / "quarantine" / f"{name}.parquet"),
+        accepted=pd.read_parquet(
+            folder / "validated" / f"{name}.parquet", columns=columns, filters=rows
+        ),
+        quarantine=pd.read_parquet(folder / "quarantine" / f"{name}.parquet", filters=rows),
         account=ExtractAccount(**audit["account"]),
         summary=audit["summary"],
         result_json=audit["result"],
@@ -158,26 +194,117 @@ def _validated(folder: Path, name: str) -> tuple[ValidatedExtract, dict[str, int
     return item, audit["previous_rows"]
 
 
-def screen(
-    *, trial_path: str, source_path: str, as_of: str, work_root: str, reports_root: str
+def _shard_data(folder: Path, members: pd.Index, as_of: str) -> ScreeningData:
+    """The screening data of a shard's patients, read with Parquet filters: a worker holds its
+    shard's rows only (imaging studies first: lesions follow their study)."""
+    studies = pd.read_parquet(
+        folder / "validated" / "imaging_studies.parquet",
+        columns=["study_id"],
+        filters=parquet_filter({"patient_id": members}),
+    )
+    study_ids = pd.Index(studies["study_id"])
+    validated = {
+        name: _validated(
+            folder, name, rows=parquet_filter(shard_selection(name, members, study_ids))
+        )[0]
+        for name in EXTRACTS
+    }
+    return assemble(validated, pd.Timestamp(as_of)).data
+
+
+def screen_shard(
+    shard: int, n_shards: int, *, trial_path: str, as_of: str, work_root: str
 ) -> dict[str, Any]:
-    """Screen the validated extracts and build the complete report in a staging folder."""
+    """Screen one shard of the validated patients and write its partial report tables.
+
+    Only the patient ids are read whole (to find the shard's members); every other row is
+    read for the shard's patients only, so a worker's memory follows its shard's size.
+    """
+    key = load_key()
+    trial = load_trial(trial_path)
+    folder = work_dir(work_root, trial.id, as_of)
+    ids = pd.read_parquet(folder / "validated" / "patients.parquet", columns=["patient_id"])
+    members = shard_members(pd.Index(ids["patient_id"]), key, shard, n_shards)
+    tables = partial_tables(trial, _shard_data(folder, members, as_of), key)
+    out = shard_folder(folder / SHARDS_FOLDER, shard, n_shards)
+    write_partials(tables, out)
+    return {
+        "shard": shard,
+        "n_shards": n_shards,
+        "folder": str(out),
+        "patients": tables["candidates"].num_rows,
+    }
+
+
+def _shard_folders(folder: Path, shards: list[dict[str, Any]]) -> list[Path]:
+    """The partial-table folders of every shard; refuses a set of shards that is not exactly
+    0..N-1 of one N (a merge of the wrong shards would silently drop or repeat patients)."""
+    counts = sorted({int(s["n_shards"]) for s in shards})
+    numbers = sorted(int(s["shard"]) for s in shards)
+    if len(counts) != 1 or numbers != list(range(counts[0])):
+        raise ScreeningError(
+            f"cannot merge shards {numbers} of {counts} shards: "
+            "the merge needs every shard 0..N-1 of one N"
+        )
+    n_shards = counts[0]
+    return [shard_folder(folder / SHARDS_FOLDER, i, n_shards) for i in range(n_shards)]
+
+
+# The columns `assemble` reads besides the as-of date column: the report step needs the
+# accounting (rows after the as-of date) and the patient count, not the records.
+_ASSEMBLY_IDS = {
+    "patients": ["patient_id"],
+    "imaging_studies": ["study_id"],
+    "imaging_lesions": ["study_id"],
+}
+
+
+def _report_inputs(folder: Path, as_of: str) -> PreparedExtracts:
+    """The audit parts of the prepared extracts (accounts, set-aside rows, data-quality
+    results) through the same `assemble` as the CLI, from the few columns it reads."""
+    loaded = {}
+    for name, extract in EXTRACTS.items():
+        date = [extract.date_column] if extract.date_column else []
+        loaded[name] = _validated(folder, name, columns=_ASSEMBLY_IDS.get(name, []) + date)
+    prepared = assemble({name: item for name, (item, _) in loaded.items()}, pd.Timestamp(as_of))
+    prepared.previous_rows = loaded["patients"][1]
+    return prepared
+
+
+def report(
+    shards: list[dict[str, Any]],
+    *,
+    trial_path: str,
+    source_path: str,
+    as_of: str,
+    work_root: str,
+    reports_root: str,
+) -> dict[str, Any]:
+    """Merge the shards' partial tables and build the complete report in a staging folder.
+
+    `shards` are the `screen_shard` results of every shard. The report is the CLI's, byte for
+    byte: the same `build_report` writes it, given the merged tables.
+    """
     key = load_key()
     trial = load_trial(trial_path)
     source = load_source_config(source_path)
     folder = work_dir(work_root, trial.id, as_of)
-    loaded = {name: _validated(folder, name) for name in EXTRACTS}
-    prepared = assemble({name: item for name, (item, _) in loaded.items()}, pd.Timestamp(as_of))
-    prepared.previous_rows = loaded["patients"][1]
+    tables = merge_shards(trial, _shard_folders(folder, shards))
+    prepared = _report_inputs(folder, as_of)
+    patients = len(prepared.data.index)
+    if tables["candidates"].num_rows != patients:
+        raise ScreeningError(
+            f"the shards screened {tables['candidates'].num_rows} patients of {patients}"
+        )
     target = report_dir_for(reports_root, trial.id, as_of)
     with report_umask():
         staging = new_staging(target)
         try:
-            counts = build_report(trial, prepared, source, staging, key)
+            counts = build_report(trial, prepared, source, staging, key, tables)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    return {"staging": str(staging), "patients": len(prepared.data.index), "counts": counts}
+    return {"staging": str(staging), "patients": patients, "counts": counts}
 
 
 def publish(*, staging: str, trial_id: str, as_of: str, reports_root: str) -> dict[str, Any]:

@@ -15,12 +15,16 @@ from typing import Any
 
 import yaml
 
+from pipeline.errors import ConfigError
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_DIR = PROJECT_ROOT / "var" / "demo"
 TIMEZONE = "Europe/Paris"
 SCHEDULE = "0 2 * * *"
 DAG_ID_PREFIX = "screening_"
 DEFAULT_CONN_ID = "hospital_warehouse"
+# Two shards by default, so that the demo shows screening mapped over shards.
+DEFAULT_SHARDS = 2
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class Settings:
     reports_root: str
     work_root: str
     conn_id: str
+    shards: int = DEFAULT_SHARDS
 
 
 def settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -49,7 +54,20 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
         # Next to the reports by default: publishing renames within one file system.
         work_root=get("SCREENING_WORK_DIR", Path(reports) / ".work"),
         conn_id=get("SCREENING_WAREHOUSE_CONN_ID", DEFAULT_CONN_ID),
+        shards=shard_count(env.get("SCREENING_SHARDS") or str(DEFAULT_SHARDS)),
     )
+
+
+def shard_count(text: str) -> int:
+    """SCREENING_SHARDS as a positive integer. Anything else is a ConfigError, whose message the
+    failure summary shows: a typo must not silently screen in one shard, or in none."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"SCREENING_SHARDS must be a positive integer, not {text!r}")
+    return value
 
 
 def extract_retry_delay(environ: Mapping[str, str] | None = None) -> timedelta:

@@ -6,7 +6,7 @@ goes to XCom: never a patient value. Airflow is imported only inside functions t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pipeline.airflow_support.config import as_of_from_context, settings, source_kind
@@ -54,12 +54,37 @@ def validate(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> di
     )
 
 
-def screen(trial_path: str, context: Mapping[str, Any]) -> dict:
-    """Screen every patient and build the complete report in a staging folder."""
+def shard_plan() -> list[dict[str, int]]:
+    """One `{shard, n_shards}` per shard, with N read from SCREENING_SHARDS once, at run time.
+
+    The mapped screening tasks take their shard count from here rather than from their own
+    environment, so every shard of a run splits the patients the same way.
+    """
+    n_shards = settings().shards
+    return [{"shard": shard, "n_shards": n_shards} for shard in range(n_shards)]
+
+
+def screen_shard(shard: int, n_shards: int, trial_path: str, context: Mapping[str, Any]) -> dict:
+    """Screen one shard of the patients and write its partial report tables."""
     from pipeline import steps
 
     s = settings()
-    return steps.screen(
+    return steps.screen_shard(
+        shard,
+        n_shards,
+        trial_path=trial_path,
+        as_of=as_of_from_context(context),
+        work_root=s.work_root,
+    )
+
+
+def report(shards: Iterable[dict], trial_path: str, context: Mapping[str, Any]) -> dict:
+    """Merge the shards and build the complete report in a staging folder."""
+    from pipeline import steps
+
+    s = settings()
+    return steps.report(
+        list(shards),
         trial_path=trial_path,
         source_path=s.source_path,
         as_of=as_of_from_context(context),

@@ -1,4 +1,5 @@
-"""Failure callbacks and settings: patient-free summaries, optional notifier (no Airflow needed)."""
+"""Failure callbacks, settings and the shard plan: patient-free summaries, optional notifier (no
+Airflow needed)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from types import SimpleNamespace
 import pendulum
 import pytest
 
-from pipeline.airflow_support import callbacks
+from pipeline.airflow_support import callbacks, tasks
 from pipeline.airflow_support.config import as_of_from_context, discover_trials, settings
-from pipeline.errors import InputFileError
+from pipeline.errors import ConfigError, InputFileError
 
 TI = SimpleNamespace(dag_id="screening_x", run_id="manual__1", task_id="extract", map_index=2)
 
@@ -101,6 +102,27 @@ def test_settings_default_to_the_demo_and_follow_the_environment(tmp_path):
     assert custom.reports_root == str(tmp_path)
     assert custom.work_root == str(tmp_path / ".work")
     assert custom.conn_id == "dwh_prod"
+
+
+def test_shards_default_to_two_and_follow_the_environment():
+    assert settings({}).shards == 2
+    assert settings({"SCREENING_SHARDS": ""}).shards == 2
+    assert settings({"SCREENING_SHARDS": " 7 "}).shards == 7
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two", "2.5"])
+def test_an_invalid_shard_count_is_a_clear_error(value):
+    with pytest.raises(ConfigError, match="SCREENING_SHARDS must be a positive integer"):
+        settings({"SCREENING_SHARDS": value})
+
+
+def test_the_shard_plan_gives_every_shard_the_same_count(monkeypatch):
+    monkeypatch.setenv("SCREENING_SHARDS", "3")
+    assert tasks.shard_plan() == [
+        {"shard": 0, "n_shards": 3},
+        {"shard": 1, "n_shards": 3},
+        {"shard": 2, "n_shards": 3},
+    ]
 
 
 def test_trials_are_discovered_by_id(tmp_path):

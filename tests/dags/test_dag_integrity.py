@@ -13,7 +13,15 @@ from pipeline.airflow_support.config import dag_id, discover_trials
 from pipeline.contract import EXTRACTS
 from tests.dags.airflow_env import DAG_ID, DAGS, REPO, subprocess_env
 
-NO_RETRY = ("validate_patients", "validate", "screen", "publish", "clean_work")
+NO_RETRY = (
+    "validate_patients",
+    "validate",
+    "shard_plan",
+    "screen_shard",
+    "report",
+    "publish",
+    "clean_work",
+)
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +82,27 @@ def test_order_patients_validated_before_the_others(bag):
     dag = bag.dags[DAG_ID]
     assert dag.get_task("validate_patients").upstream_task_ids == {"extract"}
     assert dag.get_task("validate").upstream_task_ids == {"validate_patients"}
-    assert dag.get_task("screen").upstream_task_ids == {"validate"}
-    assert dag.get_task("publish").upstream_task_ids == {"screen"}
+    assert dag.get_task("screen_shard").upstream_task_ids == {"validate", "shard_plan"}
+    assert dag.get_task("report").upstream_task_ids == {"screen_shard"}
+    assert dag.get_task("publish").upstream_task_ids == {"report"}
     assert dag.get_task("clean_work").upstream_task_ids == {"publish"}
+
+
+def test_screening_is_mapped_over_the_shards_of_the_plan(bag):
+    """One mapped `screen_shard` per entry of `shard_plan`'s list, which is read at run time;
+    `report` receives all of their results."""
+    from airflow.sdk.definitions._internal.expandinput import ListOfDictsExpandInput
+
+    for dag in bag.dags.values():
+        screen_shard = dag.get_task("screen_shard")
+        assert screen_shard.is_mapped
+        expand = screen_shard.op_kwargs_expand_input
+        assert isinstance(expand, ListOfDictsExpandInput)
+        assert expand.value.operator.task_id == "shard_plan"
+        assert not dag.get_task("shard_plan").is_mapped
+        assert not dag.get_task("report").is_mapped
+        (shards,) = dag.get_task("report").op_args
+        assert shards.operator is screen_shard
 
 
 def test_publish_emits_the_report_asset(bag):

@@ -1,6 +1,7 @@
 """The DAG end to end with `dag.test()`: same report as the CLI, reruns identical, failures visible.
 
-Tasks run in this process, so the SCREENING_* settings are set with monkeypatch.
+Tasks run in this process, so the SCREENING_* settings are set with monkeypatch. The main run
+screens in 3 shards (mapped task instances) and must still publish the CLI's report.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tests.pg_service import scratch_database
 
 LOGICAL_DATE = pendulum.datetime(2026, 11, 24, 2, 0, tz="Europe/Paris")
 REPORT_TABLES = ("candidates", "criteria", "attrition")
+SHARDS = 3
 FILES_SOURCE = REPO / "sources" / "synthetic-chu.yaml"
 WAREHOUSE_SOURCE = REPO / "sources" / "synthetic-chu-warehouse.yaml"
 
@@ -68,6 +70,7 @@ class Runs:
     snapshots: list[dict[str, str]]
     work: Path
     xcom: list[tuple[str, int, str, str]]
+    shard_runs: list[list[int]]
 
 
 @pytest.fixture(scope="module")
@@ -81,25 +84,29 @@ def twice(screening_dag, small_hospital, airflow_db, tmp_path_factory) -> Runs:
         mp.setenv("SCREENING_REPORTS_DIR", str(tmp / "reports"))
         mp.setenv("SCREENING_WORK_DIR", str(tmp / "work"))
         mp.setenv("SCREENING_SOURCE", str(FILES_SOURCE))
+        mp.setenv("SCREENING_SHARDS", str(SHARDS))
         mp.delenv("SCREENING_FAILURE_NOTIFIER", raising=False)
         report = tmp / "reports" / TRIAL / AS_OF
-        states, snapshots = [], []
+        states, snapshots, shard_runs = [], [], []
         for _ in range(2):
             run = screening_dag.test(logical_date=LOGICAL_DATE)
             states.append(str(run.state))
             snapshots.append(snapshot(report))
+            shard_runs.append(sorted(m for (t, m) in task_states(run) if t == "screen_shard"))
     with sqlite3.connect(airflow_db) as db:
         xcom = db.execute(
             "SELECT task_id, map_index, key, value FROM xcom WHERE dag_id = ?", (DAG_ID,)
         ).fetchall()
     decoded = [(t, m, k, v.decode() if isinstance(v, bytes) else str(v)) for t, m, k, v in xcom]
-    return Runs(states, report, snapshots, tmp / "work", decoded)
+    return Runs(states, report, snapshots, tmp / "work", decoded, shard_runs)
 
 
 def test_the_dag_run_succeeds_and_publishes_the_cli_report(twice, small_hospital, tmp_path):
     assert twice.states == ["success", "success"]
+    assert twice.shard_runs == [list(range(SHARDS))] * 2, "one screen_shard per shard"
     cli = cli_report(small_hospital.exports, tmp_path / "cli")
     assert_same_report(twice.report, cli)
+    assert twice.snapshots[0] == snapshot(cli), "every report file, byte for byte"
     dag_manifest = json.loads((twice.report / "manifest.json").read_text())
     cli_manifest = json.loads((cli / "manifest.json").read_text())
     assert dag_manifest["as_of"] == cli_manifest["as_of"] == AS_OF
@@ -131,7 +138,9 @@ def test_xcom_carries_no_patient_data(twice, small_hospital):
         assert not any(pid in value for pid in patient_ids), (task_id, map_index)
         assert len(value) < 2000, (task_id, map_index, "small dicts only")
     tasks = {t for t, _m, _k, _v in twice.xcom}
-    assert {"extract", "validate_patients", "validate", "screen", "publish"} <= tasks
+    assert {"extract", "validate_patients", "validate", "shard_plan", "report", "publish"} <= tasks
+    shards = {m for t, m, _k, _v in twice.xcom if t == "screen_shard"}
+    assert shards == set(range(SHARDS))
 
 
 def test_a_missing_file_fails_the_run_and_keeps_the_previous_report(

@@ -1,0 +1,173 @@
+"""The DAG's steps, sharded, publish the CLI's report byte for byte; shards read only their rows."""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import steps
+from pipeline.contract import EXTRACTS
+from pipeline.errors import ScreeningError
+from pipeline.prepare import prepare_extracts
+from pipeline.pseudonym import load_key
+from pipeline.run import read_exports, run_screening
+from pipeline.sharding import shard_data, shard_members
+from pipeline.sources import load_source_config
+from pipeline.trial import find_trial, load_trial
+from tests.conftest import AS_OF, repo_root
+
+TRIAL = "lutathera-retreatment"
+SOURCE = repo_root() / "sources" / "synthetic-chu.yaml"
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Relative path -> SHA-256 of every file under a report folder."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def validated(small_hospital, tmp_path_factory) -> dict[str, str]:
+    """The small hospital extracted and validated once by the steps: a run's work folder."""
+    root = tmp_path_factory.mktemp("steps")
+    paths = {
+        "work_root": str(root / "work"),
+        "trial_path": str(find_trial(TRIAL)),
+        "landing": str(small_hospital.exports.parent),
+        "empty_reports": str(root / "no-reports"),
+    }
+    for name in EXTRACTS:
+        steps.extract(
+            name,
+            source_path=str(SOURCE),
+            as_of=AS_OF,
+            work_root=paths["work_root"],
+            trial_id=TRIAL,
+            landing_root=paths["landing"],
+        )
+    for name in EXTRACTS:  # patients first: the contract lists them first
+        steps.validate(
+            name,
+            source_path=str(SOURCE),
+            as_of=AS_OF,
+            work_root=paths["work_root"],
+            trial_id=TRIAL,
+            reports_root=paths["empty_reports"],
+        )
+    return paths
+
+
+@pytest.fixture(scope="module")
+def cli_report(small_hospital, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("cli")
+    trial = load_trial(find_trial(TRIAL))
+    source = load_source_config(SOURCE)
+    return run_screening(trial, small_hospital.exports, source, pd.Timestamp(AS_OF), out).report_dir
+
+
+def sharded_run(validated: dict[str, str], n_shards: int, reports_root: Path) -> list[dict]:
+    """screen_shard for every shard, then report and publish, as the DAG's tasks do."""
+    shards = [
+        steps.screen_shard(
+            shard,
+            n_shards,
+            trial_path=validated["trial_path"],
+            as_of=AS_OF,
+            work_root=validated["work_root"],
+        )
+        for shard in range(n_shards)
+    ]
+    reported = steps.report(
+        shards[::-1],  # mapped results may come back in any order
+        trial_path=validated["trial_path"],
+        source_path=str(SOURCE),
+        as_of=AS_OF,
+        work_root=validated["work_root"],
+        reports_root=str(reports_root),
+    )
+    steps.publish(
+        staging=reported["staging"], trial_id=TRIAL, as_of=AS_OF, reports_root=str(reports_root)
+    )
+    return [*shards, reported]
+
+
+@pytest.mark.parametrize("n_shards", [1, 2, 3, 5])
+def test_sharded_steps_publish_the_cli_report_byte_for_byte(
+    validated, cli_report, tmp_path, n_shards
+):
+    *shards, reported = sharded_run(validated, n_shards, tmp_path)
+    published = tmp_path / TRIAL / AS_OF
+    expected = snapshot(cli_report)
+    for name in ("candidates", "criteria", "attrition", "reidentification"):
+        assert f"{name}.parquet" in expected, name
+    assert "manifest.json" in expected
+    assert snapshot(published) == expected
+    patients = pd.read_parquet(cli_report / "candidates.parquet")
+    assert reported["patients"] == len(patients)
+    assert reported["counts"] == patients["overall_status"].value_counts().to_dict()
+    assert sorted(s["shard"] for s in shards) == list(range(n_shards))
+    assert sum(s["patients"] for s in shards) == len(patients)
+    if n_shards > 1:
+        assert all(0 < s["patients"] < len(patients) for s in shards), "patients are spread"
+
+
+def test_shard_tables_are_owner_only(validated, tmp_path):
+    """A shard's re-identification table maps pseudonyms to patient ids."""
+    shards = sharded_run(validated, 2, tmp_path)[:-1]
+    folders = [Path(s["folder"]) for s in shards]
+    root = Path(validated["work_root"]) / TRIAL / AS_OF / steps.SHARDS_FOLDER
+    assert all(f.parent == root for f in folders)
+    for path in [root, *root.rglob("*")]:
+        assert not stat.S_IMODE(path.stat().st_mode) & (stat.S_IRWXG | stat.S_IRWXO), path
+
+
+def test_a_shard_reads_only_its_patients_rows(validated, small_hospital):
+    """What the filtered Parquet reads return equals the in-memory cut of the whole data."""
+    source = load_source_config(SOURCE)
+    whole = prepare_extracts(
+        read_exports(small_hospital.exports, source), source, pd.Timestamp(AS_OF)
+    ).data
+    members = shard_members(whole.index, load_key(), 1, 3)
+    folder = Path(validated["work_root"]) / TRIAL / AS_OF
+    read = steps._shard_data(folder, members, AS_OF)
+    expected = shard_data(whole, members)
+    assert read.index.equals(expected.index) and 0 < len(members) < len(whole.index)
+    pd.testing.assert_frame_equal(read.patients, expected.patients)
+    for name, frame in expected.extracts.items():
+        pd.testing.assert_frame_equal(read.extracts[name], frame, obj=name)
+        assert len(frame) < len(whole.extracts[name]), name
+    for name, frame in expected.quarantined.items():
+        got = read.quarantined[name]
+        pd.testing.assert_frame_equal(
+            got.reset_index(drop=True), frame.reset_index(drop=True), obj=name
+        )
+        assert set(got["patient_id"].dropna()) <= set(members) or name == "imaging_lesions"
+
+
+@pytest.mark.parametrize(
+    "shards",
+    [
+        [],
+        [{"shard": 0, "n_shards": 2}],  # a shard missing
+        [{"shard": 0, "n_shards": 2}, {"shard": 0, "n_shards": 2}],  # one shard twice
+        [{"shard": 0, "n_shards": 2}, {"shard": 1, "n_shards": 3}],  # shards of two splits
+    ],
+)
+def test_the_report_refuses_an_incomplete_set_of_shards(validated, tmp_path, shards):
+    with pytest.raises(ScreeningError, match=r"every shard 0\.\.N-1"):
+        steps.report(
+            shards,
+            trial_path=validated["trial_path"],
+            source_path=str(SOURCE),
+            as_of=AS_OF,
+            work_root=validated["work_root"],
+            reports_root=str(tmp_path),
+        )
+    assert not list(tmp_path.rglob("*")), "nothing staged"
