@@ -6,7 +6,7 @@ goes to XCom: never a patient value. Airflow is imported only inside functions t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipeline.airflow_support.config import as_of_from_context, settings, source_kind
@@ -78,13 +78,15 @@ def screen_shard(shard: int, n_shards: int, trial_path: str, context: Mapping[st
     )
 
 
-def report(shards: Iterable[dict], trial_path: str, context: Mapping[str, Any]) -> dict:
+def report(shards: Sequence[dict], trial_path: str, context: Mapping[str, Any]) -> dict:
     """Merge the shards and build the complete report in a staging folder."""
     from pipeline import steps
 
     s = settings()
     return steps.report(
-        list(shards),
+        # By index within its length: iterating Airflow's lazy XCom sequence reads one offset
+        # past the end and logs a "XCom not found" error for it.
+        [shards[i] for i in range(len(shards))],
         trial_path=trial_path,
         source_path=s.source_path,
         as_of=as_of_from_context(context),
