@@ -24,7 +24,7 @@ from pipeline.errors import BatchValidationError, ScreeningError
 from pipeline.io.files import RawExtract
 from pipeline.labs.values import normalise_labs
 from pipeline.quality.gx_runner import SuiteOutcome, make_context, merge_outcomes, validate_frame
-from pipeline.quality.suites import CONFORMS, load_suites, resolve
+from pipeline.quality.suites import CONFORMS, columns_named, load_suites, resolve
 from pipeline.quality.whole_extract import DuplicateWitnesses, split_suite, whole_extract_pass
 from pipeline.rules.context import ScreeningData
 from pipeline.sources import ExtractSource, SourceConfig
@@ -165,20 +165,17 @@ def validation_frame(
 
 
 _NS_MIN, _NS_MAX = pd.Timestamp.min, pd.Timestamp.max
-_COLUMN_KEYS = ("column", "column_A", "column_B")
 
 
 def suite_columns(suite: dict[str, Any], frame: pd.DataFrame) -> list[str]:
     """The frame's columns the suite reads (in frame order): Great Expectations copies the
     whole frame for every row condition, so the columns it never reads are left out."""
-    wanted: set[str] = set()
-    conditions = []
-    for expectation in suite["expectations"]:
-        kwargs = expectation["kwargs"]
-        wanted.update(str(kwargs[key]) for key in _COLUMN_KEYS if key in kwargs)
-        wanted.update(str(c) for c in kwargs.get("column_list", []))
-        if kwargs.get("row_condition"):
-            conditions.append(str(kwargs["row_condition"]))
+    wanted = set(columns_named(suite))
+    conditions = [
+        str(e["kwargs"]["row_condition"])
+        for e in suite["expectations"]
+        if e["kwargs"].get("row_condition")
+    ]
     for column in frame.columns:
         if any(re.search(rf"(?<![\w.]){re.escape(column)}(?!\w)", c) for c in conditions):
             wanted.add(column)

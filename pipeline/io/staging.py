@@ -26,7 +26,6 @@ class ParquetSink:
         self.keep_index = keep_index
         self.rows = 0
         self._writer: pq.ParquetWriter | None = None
-        self._first: pd.DataFrame | None = None
 
     def __call__(self, frame: pd.DataFrame) -> None:
         if self._writer is not None and frame.empty:
@@ -39,14 +38,6 @@ class ParquetSink:
             table = table.cast(self._writer.schema)
         self._writer.write_table(table)
         self.rows += len(frame)
-
-    def close(self, empty_like: pd.DataFrame | None = None) -> None:
-        """Finish the file; with nothing written, write `empty_like` (the columns, no rows)."""
-        if self._writer is None and empty_like is not None:
-            self(empty_like)
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
 
     def __enter__(self) -> ParquetSink:
         return self

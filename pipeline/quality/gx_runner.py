@@ -43,6 +43,7 @@ def _quiet() -> None:
 def make_context() -> Any:
     """An ephemeral GX context: no progress bars, no analytics, no files."""
     _quiet()
+    _skip_fingerprint()
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
         DataContextConfig,
@@ -73,7 +74,6 @@ def validate_frame(context: Any, frame: pd.DataFrame, suite: dict[str, Any]) -> 
     """Validate `frame` (indexed by row number) against a resolved suite dict."""
     import great_expectations as gx
 
-    _skip_fingerprint()
     name = suite["name"]
     gx_suite = gx.ExpectationSuite(**suite)
     source = context.data_sources.add_or_update_pandas(f"screening-{name}")

@@ -383,6 +383,20 @@ def load_suites(folder: Path | None = None) -> dict[str, dict[str, Any]]:
     }
 
 
+_COLUMN_KEYS = ("column", "column_A", "column_B")
+
+
+def columns_named(suite: dict[str, Any]) -> list[str]:
+    """The columns the suite's expectations name (row conditions aside), in suite order."""
+    named: list[str] = []
+    for expectation in suite["expectations"]:
+        kwargs = expectation["kwargs"]
+        for name in [*(kwargs.get(k) for k in _COLUMN_KEYS), *kwargs.get("column_list", [])]:
+            if name and str(name) not in named:
+                named.append(str(name))
+    return named
+
+
 def resolve(suite: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
     """Fill `${name}` placeholders with this run's values (dates, row-count floors)."""
     text = json.dumps(suite)

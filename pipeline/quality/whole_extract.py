@@ -25,6 +25,7 @@ from pipeline.contract import Extract
 from pipeline.errors import ScreeningError
 from pipeline.io.files import ROW_NUMBER, RawExtract
 from pipeline.quality.gx_runner import SuiteOutcome, validate_frame
+from pipeline.quality.suites import columns_named
 from pipeline.sources import ExtractSource
 
 WHOLE_EXTRACT_TYPES = frozenset(
@@ -42,16 +43,6 @@ def split_suite(suite: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     whole = [e for e in suite["expectations"] if e["type"] in WHOLE_EXTRACT_TYPES]
     rows = [e for e in suite["expectations"] if e["type"] not in WHOLE_EXTRACT_TYPES]
     return {**suite, "expectations": whole}, {**suite, "expectations": rows}
-
-
-def _columns_read(suite: dict[str, Any]) -> list[str]:
-    columns: list[str] = []
-    for expectation in suite["expectations"]:
-        kwargs = expectation["kwargs"]
-        for name in [kwargs.get("column"), *kwargs.get("column_list", [])]:
-            if name and name not in columns:
-                columns.append(str(name))
-    return columns
 
 
 def row_hashes(batch: pd.DataFrame) -> np.ndarray:
@@ -93,7 +84,7 @@ def whole_extract_pass(
     batch_rows: int | None,
 ) -> ExtractKeys:
     """Hash every row, find exact duplicates, and run the whole-extract rules."""
-    columns = _columns_read(suite)
+    columns = columns_named(suite)
     numbers, hashes, parts = [], [], []
     for batch in raw.batches(batch_rows):
         numbers.append(batch[ROW_NUMBER].to_numpy())
