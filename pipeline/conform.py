@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.contract import Column, Extract
 from pipeline.io.files import ROW_NUMBER, RawExtract
@@ -34,14 +36,49 @@ def _parse_dates(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
         todo = result.isna() & distinct.notna()
         if not todo.any():
             break
-        parsed = pd.to_datetime(distinct[todo], format=fmt, errors="coerce")
-        result[todo] = parsed.astype("datetime64[us]")
+        result[todo] = _parse_with(distinct[todo], fmt)
     values = result.to_numpy()
     spread = (
         values[np.where(codes < 0, 0, codes)] if len(values) else np.zeros(len(codes), "M8[us]")
     )
     spread[codes < 0] = np.datetime64("NaT")
     return pd.Series(spread, index=text.index, dtype="datetime64[us]")
+
+
+_YEAR_1 = pa.scalar(-62135596800, pa.timestamp("s"))  # 0001-01-01
+_YEAR_10000 = pa.scalar(253402300800, pa.timestamp("s"))  # 10000-01-01
+
+
+def _parse_with(text: pd.Series, fmt: str) -> pd.Series:
+    """`text` parsed with `fmt` exactly as `pd.to_datetime(format=fmt, errors="coerce")` does.
+
+    Arrow's C++ strptime parses first; a value is taken from it only when formatting the
+    parsed instant with `fmt` gives back the very same text (a canonical value, which pandas
+    reads as the same instant). Everything else (no zero padding, out-of-range days that a
+    C strptime would roll over, fractions of seconds...) is left to pandas, so the result is
+    pandas' result, at a fraction of its cost on tens of millions of timestamps.
+    """
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    canonical = np.zeros(len(text), dtype=bool)
+    try:
+        values = pa.array(text.astype("str").array)
+        seconds = pc.strptime(values, format=fmt, unit="s", error_is_null=True)
+        same = pc.and_(
+            pc.equal(pc.strftime(seconds, format=fmt), values),
+            # Python's datetime (pandas' strptime) knows years 1 to 9999 only.
+            pc.and_(pc.greater_equal(seconds, _YEAR_1), pc.less(seconds, _YEAR_10000)),
+        )
+        canonical = same.fill_null(False).to_numpy(zero_copy_only=False)
+        instants = seconds.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)
+        parsed[canonical] = instants[canonical]
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        canonical[:] = False  # a format Arrow cannot handle: pandas parses every value
+    rest = ~canonical
+    if rest.any():
+        parsed[rest] = pd.to_datetime(text[rest], format=fmt, errors="coerce").astype(
+            "datetime64[us]"
+        )
+    return parsed
 
 
 def _parse_float(text: pd.Series, decimal: str) -> pd.Series:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipeline.conform import conform_column, conform_extract
+from pipeline.conform import _parse_dates, conform_column, conform_extract
 from pipeline.contract import EXTRACTS
 from pipeline.io.files import ROW_NUMBER
 from pipeline.quality.suites import CONFORMS
@@ -189,3 +192,61 @@ def test_two_digit_year_is_rejected_when_the_format_has_four():
     )
     assert pd.isna(typed.iloc[0])
     assert bool(invalid.iloc[0])
+
+
+# Arrow parses canonical timestamps, pandas everything else: the result must be pandas' own.
+DATETIME_FORMATS = ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"]
+ODD_TIMESTAMPS = [
+    "1/03/2025 10:30",  # no zero padding: pandas accepts it
+    "01/03/2025 7:05",
+    "31/02/2025 10:00",  # no such day: a C strptime would roll it over into March
+    "29/02/2024 23:59",  # leap day
+    "29/02/2025 23:59",
+    "01/03/2025 10:30:61",  # pandas reads second 61 as the next minute
+    "01/03/2025 24:00",
+    "00/01/2025",
+    "01/13/2025 00:00",
+    "12/03/0099 10:00",  # a year strftime writes without padding
+    "2025-02-30 00:00:00",
+    "2025-2-3 1:2:3",
+    "01/03/2025 10:30 ",
+    "01/03/2025T10:30",
+    "",
+    None,
+]
+
+
+@pytest.mark.parametrize("fmt", DATETIME_FORMATS)
+def test_datetimes_parse_exactly_as_pandas_parses_them(fmt):
+    instants = pd.date_range("1999-12-31 23:59:59", periods=500, freq="7h13min17s")
+    values = [*instants.strftime(fmt), *ODD_TIMESTAMPS]
+    parsed = _parse_dates(text(*values), (fmt,))
+    expected = pd.to_datetime(text(*values), format=fmt, errors="coerce").astype("datetime64[us]")
+    pd.testing.assert_series_equal(parsed, expected, check_names=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 35),
+            st.integers(0, 14),
+            st.integers(0, 2100),
+            st.integers(0, 25),
+            st.integers(0, 61),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_generated_timestamps_parse_exactly_as_pandas_parses_them(parts):
+    """Day, month, year, hour and minute out of range or unpadded, in every combination."""
+    fmt = "%d/%m/%Y %H:%M"
+    values = [
+        (f"{d:02d}/{m:02d}/{y:04d} {h:02d}:{mi:02d}" if pad else f"{d}/{m}/{y} {h}:{mi}")
+        for d, m, y, h, mi, pad in parts
+    ]
+    parsed = _parse_dates(text(*values), (fmt,))
+    expected = pd.to_datetime(text(*values), format=fmt, errors="coerce").astype("datetime64[us]")
+    pd.testing.assert_series_equal(parsed, expected, check_names=False)
