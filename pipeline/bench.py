@@ -26,6 +26,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -109,17 +110,90 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def _descendants(root: int) -> set[int]:
+    """`root` and every process below it (validation workers), from /proc's parent links."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return tree
+
+
+def _tree_memory_mb(root: int | None = None) -> float:
+    """Memory of this process and its worker processes now: the sum of their proportional
+    set sizes (PSS), in which a page shared by k processes (a forked worker shares its
+    parent's pages until it writes them) counts 1/k in each, so the sum is the memory the
+    tree really holds. Equals the RSS for a process without workers."""
+    total_kb = 0
+    for pid in _descendants(os.getpid() if root is None else root):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kb += int(line.split()[1])
+                    break
+    return total_kb / 1024
+
+
+class StageMemory:
+    """Samples the resident set of the process tree while the pipeline runs and keeps the
+    peak seen per stage: where the peak is reached, not only how high it is."""
+
+    def __init__(self, interval_s: float = 0.2) -> None:
+        self.stage = "other"
+        self.peaks: dict[str, float] = {}
+        self._interval = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.record()
+
+    def record(self) -> None:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            rss = _tree_memory_mb()
+            self.peaks[self.stage] = max(self.peaks.get(self.stage, 0.0), rss)
+
+    def __enter__(self) -> StageMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak(self) -> float:
+        return max(self.peaks.values(), default=0.0)
+
+    def rounded(self) -> dict[str, float]:
+        return {stage: round(self.peaks[stage], 1) for stage in STAGES if stage in self.peaks}
+
+
 @contextlib.contextmanager
-def _timed_calls(module: Any, names: dict[str, str], times: dict[str, float]) -> Iterator[None]:
-    """Time calls of functions looked up in `module` (module global -> stage name)."""
+def _timed_calls(
+    module: Any, names: dict[str, str], times: dict[str, float], memory: StageMemory
+) -> Iterator[None]:
+    """Time calls of functions looked up in `module` (module global -> stage name), and tell
+    `memory` which stage is running."""
     originals = {name: getattr(module, name) for name in names}
 
     def wrap(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
             start = time.perf_counter()
+            outer, memory.stage = memory.stage, names[name]
             try:
                 return function(*args, **kwargs)
             finally:
+                memory.record()
+                memory.stage = outer
                 stage = names[name]
                 times[stage] = times.get(stage, 0.0) + time.perf_counter() - start
 
@@ -160,7 +234,7 @@ def _pipeline(folder: Path, size: int) -> dict[str, Any]:
     out = folder / "bench-reports"
     shutil.rmtree(out, ignore_errors=True)
     times: dict[str, float] = {}
-    with _timed_calls(run, RUN_STAGES, times):
+    with StageMemory() as memory, _timed_calls(run, RUN_STAGES, times, memory):
         start = time.perf_counter()
         result = run.run_screening(
             trial, folder / "exports" / AS_OF, source, pd.Timestamp(AS_OF), out
@@ -171,7 +245,9 @@ def _pipeline(folder: Path, size: int) -> dict[str, Any]:
     outcome: dict[str, Any] = {
         "total_s": round(total, 3),
         "stages": stages,
-        "peak_rss_mb": _peak_rss_mb(),
+        # The larger of the sampled process tree and this process's own kernel-kept peak.
+        "peak_rss_mb": round(max(_peak_rss_mb(), memory.peak), 1),
+        "stage_peak_rss_mb": memory.rounded(),
         "counts": result.counts,
     }
     if size <= TRUTH_CHECK_MAX:
@@ -286,6 +362,7 @@ def bench_size(size: int, seed: int, cache_root: Path, background_labs: float) -
         "rows_per_s": round(rows / total),
         "peak_rss_mb": run["peak_rss_mb"],
         "stages": run["stages"],
+        "stage_peak_rss_mb": run["stage_peak_rss_mb"],
         "counts": run["counts"],
         "truth": run.get("truth"),
         "generate_s": hospital["generate_s"],

@@ -241,7 +241,8 @@ def build_data_docs(
             "show_how_to_buttons": False,
             "store_backend": {
                 "class_name": "TupleFilesystemStoreBackend",
-                "base_directory": str(target),
+                # GX refuses a relative base directory (a run given relative paths).
+                "base_directory": str(Path(target).resolve()),
             },
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         },
