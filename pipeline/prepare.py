@@ -23,9 +23,16 @@ from pipeline.contract import EXTRACTS, Extract
 from pipeline.errors import BatchValidationError, ScreeningError
 from pipeline.io.files import RawExtract
 from pipeline.labs.values import normalise_labs
+from pipeline.parallel import map_in_order, worker_count
 from pipeline.quality.gx_runner import SuiteOutcome, make_context, merge_outcomes, validate_frame
 from pipeline.quality.suites import CONFORMS, columns_named, load_suites, resolve
-from pipeline.quality.whole_extract import DuplicateWitnesses, split_suite, whole_extract_pass
+from pipeline.quality.whole_extract import (
+    DuplicateWitnesses,
+    ExtractKeys,
+    check_hashed_keys,
+    split_suite,
+    whole_extract_pass,
+)
 from pipeline.rules.context import ScreeningData
 from pipeline.sources import ExtractSource, SourceConfig
 
@@ -259,6 +266,84 @@ def lab_rows_of(analytes: frozenset[str] | None) -> dict[str, RowFilter]:
     return {"labs": lambda frame: frame[frame["analyte"].isin(wanted).to_numpy()]}
 
 
+@dataclass
+class BatchVerdict:
+    """What the row-level rules decided for one batch (sent back from a worker process)."""
+
+    accepted: pd.DataFrame
+    quarantined: pd.DataFrame
+    outcomes: list[SuiteOutcome]
+    rules: dict[str, int]
+    rows_after_as_of: int
+    rows_accepted: int
+    witnesses: pd.DataFrame | None
+    hashed_keys: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class RowLevelPass:
+    """The second pass's work on one batch: type, derive, validate, split. A pure function
+    of the batch, so batches can be validated on several processes and merged in order."""
+
+    extract: Extract
+    spec: ExtractSource
+    suite: dict[str, Any]
+    parts: list[dict[str, Any]]
+    reasons: dict[str, str]
+    keys: ExtractKeys
+    witnesses: DuplicateWitnesses
+    patients: pd.DataFrame | None
+    context: Any
+    as_of: pd.Timestamp
+    keep_accepted: RowFilter | None
+
+    def __call__(self, batch: pd.DataFrame) -> BatchVerdict | None:
+        witnesses = self.witnesses.rows_in(batch)
+        batch = self.keys.without_duplicates(batch)
+        if batch.empty:
+            return (
+                BatchVerdict(batch, batch, [], {}, 0, 0, witnesses)
+                if witnesses is not None
+                else None
+            )
+        name = self.extract.name
+        raw = RawExtract(name, batch, "", len(batch))
+        frame = validation_frame(
+            name, conform_extract(raw, self.extract, self.spec), self.spec.decimal, self.patients
+        )
+        failing = self.keys.failing_rows_in(frame.index)
+        outcomes = []
+        for part in self.parts:
+            outcome = validate_frame(
+                self.context, nanosecond_dates(frame[suite_columns(part, frame)]), part
+            )
+            outcomes.append(outcome)
+            failing |= outcome.failing_rows
+        rule_of = first_failing_rule(frame.index, self.suite, failing)
+        bad = rule_of.notna().to_numpy()
+        quarantined = frame[bad].assign(rule_id=rule_of[bad], reason=rule_of[bad].map(self.reasons))
+        derived = [c for c in frame.columns if c.endswith(CONFORMS) or c.startswith("patient_")]
+        accepted = frame.loc[~bad].drop(columns=[c for c in derived if c != "patient_id"])
+        rows_accepted = len(accepted)
+        after_as_of = 0
+        if self.extract.date_column is not None:  # counted here: `keep_accepted` may drop rows
+            later = accepted[self.extract.date_column] >= self.as_of + pd.Timedelta(days=1)
+            after_as_of = int(later.sum())
+        if self.keep_accepted is not None:
+            accepted = self.keep_accepted(accepted)
+        rules = {str(k): int(v) for k, v in rule_of[bad].value_counts().items()}
+        return BatchVerdict(
+            accepted,
+            quarantined,
+            outcomes,
+            rules,
+            after_as_of,
+            rows_accepted,
+            witnesses,
+            self.keys.hashed_key_rows(frame),
+        )
+
+
 def validate_extract(
     raw: RawExtract,
     source: SourceConfig,
@@ -270,15 +355,17 @@ def validate_extract(
     batch_rows: int | None = None,
     accepted_sink: AcceptedSink | None = None,
     keep_accepted: RowFilter | None = None,
+    workers: int = 1,
 ) -> ValidatedExtract:
     """Validate one extract in two passes over its batches; stop the run on a batch-level
     failure.
 
     Memory follows the batch, not the file: the first pass keeps only row hashes and the
     columns of the whole-extract rules (see `pipeline.quality.whole_extract`); the second
-    types, validates and splits each batch. Accepted rows go to `accepted_sink` when one is
-    given (a Parquet writer), else they are gathered in `ValidatedExtract.accepted`, cut by
-    `keep_accepted` when given (rows the screening will read; the counts include every row).
+    types, validates and splits each batch (`RowLevelPass`, on `workers` processes, merged in
+    batch order). Accepted rows go to `accepted_sink` when one is given (a Parquet writer),
+    else they are gathered in `ValidatedExtract.accepted`, cut by `keep_accepted` when given
+    (rows the screening will read; the counts include every row).
     """
     name = raw.name
     extract: Extract = EXTRACTS[name]
@@ -286,52 +373,49 @@ def validate_extract(
     account = ExtractAccount(name, raw.path, raw.rows_read, ignored_columns=raw.ignored_columns)
     resolved = resolve(suite, settings.parameters(name))
     whole_suite, row_suite = split_suite(resolved)
-    row_suites = split_by_condition(row_suite)
-    keys = whole_extract_pass(raw, extract, spec, whole_suite, context, batch_rows)
+    keys = whole_extract_pass(raw, extract, spec, whole_suite, context, batch_rows, workers)
     _stop_on_failures(name, keys.outcome, settings)
     account.duplicates_removed = len(keys.duplicates)
-    reasons = _reasons(resolved, spec)
+    witnesses = DuplicateWitnesses(keys)
+    job = RowLevelPass(
+        extract,
+        spec,
+        resolved,
+        split_by_condition(row_suite),
+        _reasons(resolved, spec),
+        keys,
+        witnesses,
+        patients,
+        context,
+        settings.as_of,
+        keep_accepted if accepted_sink is None else None,
+    )
     outcomes = [keys.outcome]
     accepted_parts: list[pd.DataFrame] = []
     quarantined: list[pd.DataFrame] = []
     rules: Counter[str] = Counter()
-    witnesses = DuplicateWitnesses(keys)
-    for batch in raw.batches(batch_rows):
-        witnesses.collect(batch)
-        batch = keys.without_duplicates(batch)
-        if batch.empty:
+    hashed_keys: list[pd.DataFrame] = []
+    for verdict in map_in_order(job, raw.batches(batch_rows), workers):
+        if verdict is None:
             continue
-        typed = conform_extract(RawExtract(name, batch, raw.path, raw.rows_read), extract, spec)
-        frame = validation_frame(name, typed, spec.decimal, patients)
-        failing = keys.failing_rows_in(frame.index)
-        for part in row_suites:
-            outcome = validate_frame(
-                context, nanosecond_dates(frame[suite_columns(part, frame)]), part
-            )
-            outcomes.append(outcome)
-            failing |= outcome.failing_rows
-        rule_of = first_failing_rule(frame.index, resolved, failing)
-        bad = rule_of.notna().to_numpy()
-        if bad.any() or not quarantined:  # the first, even empty, gives the columns
-            quarantined.append(
-                frame[bad].assign(rule_id=rule_of[bad], reason=rule_of[bad].map(reasons))
-            )
-            rules.update(rule_of[bad].value_counts().to_dict())
-        derived = [c for c in frame.columns if c.endswith(CONFORMS) or c.startswith("patient_")]
-        accepted = frame.loc[~bad].drop(columns=[c for c in derived if c != "patient_id"])
-        account.rows_accepted += len(accepted)
-        if extract.date_column is not None:  # counted here: `keep_accepted` may drop rows
-            later = accepted[extract.date_column] >= settings.as_of + pd.Timedelta(days=1)
-            account.rows_after_as_of += int(later.sum())
-        account.rows_quarantined += int(bad.sum())
+        witnesses.add(verdict.witnesses)
+        if not verdict.outcomes:  # every row of the batch was a removed duplicate
+            continue
+        if verdict.hashed_keys is not None:
+            hashed_keys.append(verdict.hashed_keys)
+        outcomes.extend(verdict.outcomes)
+        if len(verdict.quarantined) or not quarantined:  # the first, even empty, gives columns
+            quarantined.append(verdict.quarantined)
+        rules.update(verdict.rules)
+        account.rows_accepted += verdict.rows_accepted
+        account.rows_after_as_of += verdict.rows_after_as_of
+        account.rows_quarantined += len(verdict.quarantined)
         if accepted_sink is not None:
-            accepted_sink(accepted)
-            continue
-        if keep_accepted is not None:
-            accepted = keep_accepted(accepted)
-        if len(accepted) or not accepted_parts:
-            accepted_parts.append(accepted)
+            accepted_sink(verdict.accepted)
+        elif len(verdict.accepted) or not accepted_parts:
+            accepted_parts.append(verdict.accepted)
     witnesses.check(name)
+    check_hashed_keys(name, hashed_keys)
     account.rules = {str(k): int(v) for k, v in rules.items()}
     account.reconcile()
     merged = merge_outcomes(resolved, outcomes)
@@ -385,11 +469,14 @@ def validate_all(
     settings: ValidationSettings,
     batch_rows: int | None = None,
     keep_accepted: dict[str, RowFilter] | None = None,
+    workers: int | None = None,
 ) -> dict[str, ValidatedExtract]:
-    """Patients first (their accepted ids anchor every other extract), then the others."""
+    """Patients first (their accepted ids anchor every other extract), then the others;
+    each extract's batches on `workers` processes (default: `worker_count()`)."""
     suites = load_suites()
     context = make_context()
     filters = keep_accepted or {}
+    processes = worker_count() if workers is None else workers
 
     def validate(name: str, reference: pd.DataFrame | None) -> ValidatedExtract:
         return validate_extract(
@@ -401,6 +488,7 @@ def validate_all(
             reference,
             batch_rows=batch_rows,
             keep_accepted=filters.get(name),
+            workers=processes,
         )
 
     validated = {"patients": validate("patients", None)}

@@ -24,6 +24,7 @@ from pipeline.conform import conform_column
 from pipeline.contract import Extract
 from pipeline.errors import ScreeningError
 from pipeline.io.files import ROW_NUMBER, RawExtract
+from pipeline.parallel import map_in_order
 from pipeline.quality.gx_runner import SuiteOutcome, validate_frame
 from pipeline.quality.suites import columns_named
 from pipeline.sources import ExtractSource
@@ -59,12 +60,27 @@ class ExtractKeys:
     duplicates: np.ndarray
     first_occurrences: np.ndarray
     outcome: SuiteOutcome
+    hashed: dict[str, str] = field(default_factory=dict)  # rule id -> column judged on hashes
 
     def without_duplicates(self, batch: pd.DataFrame) -> pd.DataFrame:
         if len(self.duplicates) == 0:
             return batch
         removed = np.isin(batch[ROW_NUMBER].to_numpy(), self.duplicates)
         return batch[~removed] if removed.any() else batch
+
+    def hashed_key_rows(self, frame: pd.DataFrame) -> pd.DataFrame | None:
+        """The typed key of this batch's rows that a uniqueness rule judged on hashes set
+        aside (None if none), for `check_hashed_keys`."""
+        parts = []
+        for rule, column in self.hashed.items():
+            failing = self.outcome.failing_rows.get(rule)
+            if failing is None or len(failing) == 0:
+                continue
+            at = np.isin(frame.index.to_numpy(), failing)
+            if at.any():
+                keys = frame[column][at].astype("str").to_numpy()
+                parts.append(pd.DataFrame({"rule": rule, "key": keys}))
+        return pd.concat(parts, ignore_index=True) if parts else None
 
     def failing_rows_in(self, rows: pd.Index) -> dict[str, np.ndarray]:
         """The whole-extract rules' failing rows that fall in this batch."""
@@ -75,6 +91,65 @@ class ExtractKeys:
         }
 
 
+def key_hashes(values: pd.Series) -> pd.Series:
+    """A 64-bit hash per value, missing where the value is missing (uniqueness skips those)."""
+    hashes = pd.util.hash_pandas_object(values, index=False, hash_key=_HASH_KEY).to_numpy()
+    return pd.Series(hashes, index=values.index, dtype="UInt64").mask(values.isna().to_numpy())
+
+
+def hashed_unique_rules(suite: dict[str, Any]) -> dict[str, str]:
+    """Rule id -> column of the single-column uniqueness rules whose column no other
+    whole-extract rule reads: those are judged on 64-bit hashes of the key. Tens of millions
+    of ids then travel and compare as integers, not text; `check_hashed_keys` confirms every
+    row set aside on the text."""
+    single = {
+        e["meta"]["rule_id"]: str(e["kwargs"]["column"])
+        for e in suite["expectations"]
+        if e["type"] == "expect_column_values_to_be_unique"
+    }
+    others = columns_named(
+        {
+            **suite,
+            "expectations": [
+                e for e in suite["expectations"] if e["meta"]["rule_id"] not in single
+            ],
+        }
+    )
+    return {rule: column for rule, column in single.items() if column not in others}
+
+
+def check_hashed_keys(name: str, rows: list[pd.DataFrame]) -> None:
+    """Every row a hashed uniqueness rule set aside shares its key text with another such
+    row; a row alone with its text was set aside by a hash collision: stop the run."""
+    if not rows:
+        return
+    seen = pd.concat(rows, ignore_index=True)
+    if not seen.duplicated(["rule", "key"], keep=False).all():
+        raise ScreeningError(
+            f"{name}: two different keys share a hash; uniqueness cannot be judged safely "
+            "(the run stops rather than set a row aside wrongly)"
+        )
+
+
+@dataclass(frozen=True)
+class _KeyColumns:
+    """Per batch: row numbers, row hashes, and the typed columns of the whole-extract rules
+    (as 64-bit hashes for the columns in `hashed`)."""
+
+    extract: Extract
+    source: ExtractSource
+    columns: list[str]
+    hashed: frozenset[str]
+
+    def __call__(self, batch: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+        typed = {}
+        for c in self.columns:
+            values = conform_column(batch[c], self.extract.column(c), self.source)[0]
+            typed[c] = key_hashes(values) if c in self.hashed else values
+        part = pd.DataFrame(typed, index=batch.index)
+        return batch[ROW_NUMBER].to_numpy(), row_hashes(batch), part
+
+
 def whole_extract_pass(
     raw: RawExtract,
     extract: Extract,
@@ -82,19 +157,18 @@ def whole_extract_pass(
     suite: dict[str, Any],
     context: Any,
     batch_rows: int | None,
+    workers: int = 1,
 ) -> ExtractKeys:
-    """Hash every row, find exact duplicates, and run the whole-extract rules."""
+    """Hash every row, find exact duplicates, and run the whole-extract rules (the batches
+    are hashed and typed on `workers` processes)."""
     columns = columns_named(suite)
+    hashed = hashed_unique_rules(suite)
     numbers, hashes, parts = [], [], []
-    for batch in raw.batches(batch_rows):
-        numbers.append(batch[ROW_NUMBER].to_numpy())
-        hashes.append(row_hashes(batch))
-        parts.append(
-            pd.DataFrame(
-                {c: conform_column(batch[c], extract.column(c), source)[0] for c in columns},
-                index=batch.index,
-            )
-        )
+    job = _KeyColumns(extract, source, columns, frozenset(hashed.values()))
+    for batch_numbers, batch_hashes, part in map_in_order(job, raw.batches(batch_rows), workers):
+        numbers.append(batch_numbers)
+        hashes.append(batch_hashes)
+        parts.append(part)
     row_numbers = np.concatenate(numbers)
     keys = pd.Series(np.concatenate(hashes))
     duplicated = keys.duplicated(keep="first").to_numpy()
@@ -103,7 +177,7 @@ def whole_extract_pass(
     frame.index = pd.Index(row_numbers)
     del parts, hashes
     outcome = validate_frame(context, frame[~duplicated], suite)
-    return ExtractKeys(row_numbers[duplicated], first_rows, outcome)
+    return ExtractKeys(row_numbers[duplicated], first_rows, outcome, hashed)
 
 
 def _first_occurrences(
@@ -125,13 +199,21 @@ class DuplicateWitnesses:
     keys: ExtractKeys
     rows: list[pd.DataFrame] = field(default_factory=list)
 
-    def collect(self, batch: pd.DataFrame) -> None:
+    def rows_in(self, batch: pd.DataFrame) -> pd.DataFrame | None:
+        """The batch's rows that a hash match involves (None if none): a pure function of
+        the batch, so a worker process can pick them and the parent `add` them."""
         if len(self.keys.duplicates) == 0:
-            return
+            return None
         involved = np.concatenate([self.keys.duplicates, self.keys.first_occurrences])
         taken = np.isin(batch[ROW_NUMBER].to_numpy(), involved)
-        if taken.any():
-            self.rows.append(batch[taken])
+        return batch[taken] if taken.any() else None
+
+    def add(self, rows: pd.DataFrame | None) -> None:
+        if rows is not None:
+            self.rows.append(rows)
+
+    def collect(self, batch: pd.DataFrame) -> None:
+        self.add(self.rows_in(batch))
 
     def check(self, name: str) -> None:
         if len(self.keys.duplicates) == 0:

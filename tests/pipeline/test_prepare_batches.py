@@ -9,9 +9,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from pipeline.errors import ScreeningError
 from pipeline.generator.hospital import generate_hospital
 from pipeline.io import files
 from pipeline.prepare import ValidationSettings, validate_all
+from pipeline.quality import whole_extract
 from pipeline.run import read_exports
 from pipeline.sources import load_source_config
 from tests.conftest import AS_OF, repo_root
@@ -58,7 +60,7 @@ def _same(left, right) -> None:
 
 
 def test_planted_repeats_are_caught_across_batches(whole_raws):
-    validated = validate_all(whole_raws, SOURCE, SETTINGS, batch_rows=331)
+    validated = validate_all(whole_raws, SOURCE, SETTINGS, batch_rows=331, workers=1)
     labs, treatments = validated["labs"], validated["treatments"]
     assert labs.account.duplicates_removed == 3  # the generator's planted exact duplicates
     assert treatments.account.duplicates_removed == 3
@@ -70,8 +72,17 @@ def test_planted_repeats_are_caught_across_batches(whole_raws):
 
 @pytest.mark.parametrize("batch_rows", [331, 1000])
 def test_small_batches_give_the_whole_extract_result(whole_raws, batch_rows):
-    whole = validate_all(whole_raws, SOURCE, SETTINGS)
-    _same(whole, validate_all(whole_raws, SOURCE, SETTINGS, batch_rows=batch_rows))
+    whole = validate_all(whole_raws, SOURCE, SETTINGS, workers=1)
+    _same(whole, validate_all(whole_raws, SOURCE, SETTINGS, batch_rows=batch_rows, workers=1))
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_batches_on_worker_processes_give_the_one_process_result(whole_raws, workers):
+    """The planted repeats sit in batches that different processes validate."""
+    one = validate_all(whole_raws, SOURCE, SETTINGS, batch_rows=331, workers=1)
+    many = validate_all(whole_raws, SOURCE, SETTINGS, batch_rows=331, workers=workers)
+    _same(one, many)
+    assert many["labs"].account.duplicates_removed == 3
 
 
 def test_streamed_files_in_small_blocks_give_the_whole_file_result(exports, monkeypatch):
@@ -82,4 +93,19 @@ def test_streamed_files_in_small_blocks_give_the_whole_file_result(exports, monk
     monkeypatch.setattr(files, "BLOCK_BYTES", 1 << 15)
     streamed = read_exports(exports, SOURCE)
     assert sum(1 for _ in streamed["labs"].batches()) > 5
-    _same(validate_all(whole, SOURCE, SETTINGS), validate_all(streamed, SOURCE, SETTINGS))
+    _same(
+        validate_all(whole, SOURCE, SETTINGS, workers=1),
+        validate_all(streamed, SOURCE, SETTINGS, workers=2),
+    )
+
+
+def test_a_record_id_hash_collision_stops_the_run(whole_raws, monkeypatch):
+    """Every id given one hash: uniqueness on hashes would set every row aside; the check
+    on the text refuses that."""
+
+    def one_hash(values: pd.Series) -> pd.Series:
+        return pd.Series(7, index=values.index, dtype="UInt64").mask(values.isna().to_numpy())
+
+    monkeypatch.setattr(whole_extract, "key_hashes", one_hash)
+    with pytest.raises(ScreeningError, match="share a hash"):
+        validate_all(whole_raws, SOURCE, SETTINGS, batch_rows=331, workers=1)

@@ -11,6 +11,9 @@ from pipeline.quality.gx_runner import SuiteOutcome, make_context, merge_outcome
 from pipeline.quality.whole_extract import (
     DuplicateWitnesses,
     ExtractKeys,
+    check_hashed_keys,
+    hashed_unique_rules,
+    key_hashes,
     row_hashes,
     split_suite,
 )
@@ -99,3 +102,70 @@ def test_merged_parts_equal_one_validation_of_the_whole_frame():
     # 'share': 2 of 6 missing is 67% present, above `mostly` 0.6, though each half alone
     # (1 of 3 missing) decides the same: the merged success comes from the summed counts.
     assert by_rule["share"]["success"] is True
+
+
+def _unique_suite() -> dict:
+    def expectation(kind: str, rule: str, **kwargs) -> dict:
+        meta = {"rule_id": rule, "handling": "quarantine"}
+        return {"type": kind, "kwargs": kwargs, "meta": meta}
+
+    return {
+        "name": "t",
+        "meta": {},
+        "expectations": [
+            expectation("expect_column_values_to_be_unique", "unique_id", column="record_id"),
+            expectation("expect_column_values_to_be_unique", "unique_p", column="patient_id"),
+            expectation(
+                "expect_compound_columns_to_be_unique",
+                "same_day",
+                column_list=["patient_id", "day"],
+            ),
+            expectation("expect_table_row_count_to_be_between", "volume", min_value=1),
+        ],
+    }
+
+
+def test_only_keys_no_other_rule_reads_are_judged_on_hashes():
+    assert hashed_unique_rules(_unique_suite()) == {"unique_id": "record_id"}
+
+
+def test_uniqueness_on_key_hashes_equals_uniqueness_on_the_text():
+    ids = pd.Series(["R1", "R2", None, "R2", "R3", None, "R4", "R1", "R1"], dtype="str")
+    suite = {
+        **_unique_suite(),
+        "expectations": _unique_suite()["expectations"][:1],
+    }
+    index = pd.Index(np.arange(1, len(ids) + 1))
+    on_text = validate_frame(
+        make_context(), pd.DataFrame({"record_id": ids.to_numpy()}, index), suite
+    )
+    hashed = pd.DataFrame({"record_id": key_hashes(ids).to_numpy()}, index)
+    on_hashes = validate_frame(make_context(), hashed, suite)
+    assert on_hashes.summary == on_text.summary
+    assert on_hashes.result_json["results"] == on_text.result_json["results"]
+    assert on_hashes.failing_rows["unique_id"].tolist() == [1, 2, 4, 8, 9]
+
+
+def _hashed_keys(failing: list[int]) -> ExtractKeys:
+    outcome = SuiteOutcome({"unique_id": np.asarray(failing)}, [], {"results": []})
+    return ExtractKeys(np.empty(0), np.empty(0), outcome, {"unique_id": "record_id"})
+
+
+def test_rows_set_aside_on_hashes_that_share_their_text_pass_the_check():
+    keys = _hashed_keys([2, 7])
+    batches = [
+        pd.DataFrame({"record_id": ["R1", "R2"]}, index=[1, 2]),
+        pd.DataFrame({"record_id": ["R2", "R3"]}, index=[7, 8]),
+    ]
+    check_hashed_keys("labs", [keys.hashed_key_rows(b) for b in batches])
+
+
+def test_a_key_hash_collision_stops_the_run_without_naming_the_keys():
+    keys = _hashed_keys([2, 7])  # as if R2 and R-OTHER had the same hash
+    batches = [
+        pd.DataFrame({"record_id": ["R1", "R2"]}, index=[1, 2]),
+        pd.DataFrame({"record_id": ["R-OTHER"]}, index=[7]),
+    ]
+    with pytest.raises(ScreeningError, match="share a hash") as caught:
+        check_hashed_keys("labs", [keys.hashed_key_rows(b) for b in batches])
+    assert "R-OTHER" not in str(caught.value) and "R2" not in str(caught.value)

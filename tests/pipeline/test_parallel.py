@@ -1,0 +1,65 @@
+"""The ordered process map: results in input order, errors raised, input consumed lazily."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pipeline.errors import ConfigError, ScreeningError
+from pipeline.parallel import map_in_order, worker_count
+
+
+def _square_with_pid(item: int) -> tuple[int, int]:
+    return item * item, os.getpid()
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_results_come_back_in_input_order(workers):
+    results = list(map_in_order(_square_with_pid, range(40), workers))
+    assert [value for value, _ in results] == [i * i for i in range(40)]
+    pids = {pid for _, pid in results}
+    if workers == 1:
+        assert pids == {os.getpid()}
+    else:
+        assert os.getpid() not in pids
+
+
+class _Job:
+    """A job with state the workers receive through fork (not pickled)."""
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+    def __call__(self, item: int) -> int:
+        if item == 7:
+            raise ScreeningError("labs: rule x could not be evaluated")
+        return item + self.offset
+
+
+def test_a_worker_error_is_raised_in_the_caller():
+    with pytest.raises(ScreeningError, match="rule x could not be evaluated"):
+        list(map_in_order(_Job(100), range(20), 2))
+    assert list(map_in_order(_Job(100), range(5), 2)) == [100, 101, 102, 103, 104]
+
+
+def test_items_are_taken_at_most_workers_plus_one_ahead():
+    taken: list[int] = []
+
+    def items():
+        for i in range(50):
+            taken.append(i)
+            yield i
+
+    results = map_in_order(_Job(0), items(), 2)
+    assert next(results) == 0
+    assert len(taken) <= 3
+    results.close()
+
+
+def test_worker_count_reads_the_environment():
+    assert worker_count({"SCREENING_WORKERS": "3"}) == 3
+    assert worker_count({}) == len(os.sched_getaffinity(0))
+    for bad in ("0", "-1", "two"):
+        with pytest.raises(ConfigError, match="SCREENING_WORKERS"):
+            worker_count({"SCREENING_WORKERS": bad})
