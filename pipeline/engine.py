@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from pipeline.parallel import map_in_order
 from pipeline.rules.context import ScreeningData
 from pipeline.status import NOT_APPLICABLE, NOT_MET, OVERALL_NAMES, invert, overall_status
 from pipeline.trial import Criterion, Trial
@@ -23,11 +26,25 @@ def evaluate_criterion(criterion: Criterion, data: ScreeningData) -> pd.DataFram
     return evidence
 
 
-def screen(trial: Trial, data: ScreeningData) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Long criteria frame (patient x criterion, protocol order) and the overall frame."""
+@dataclass(frozen=True)
+class _Evaluation:
+    """`evaluate_criterion` on fixed data: criteria are independent, so worker processes
+    (which receive `data` through fork) can evaluate them side by side."""
+
+    data: ScreeningData
+
+    def __call__(self, criterion: Criterion) -> pd.DataFrame:
+        return evaluate_criterion(criterion, self.data)
+
+
+def screen(
+    trial: Trial, data: ScreeningData, workers: int = 1
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Long criteria frame (patient x criterion, protocol order) and the overall frame; the
+    criteria are evaluated on `workers` processes, gathered in protocol order."""
     parts = []
-    for criterion in trial.criteria:
-        evidence = evaluate_criterion(criterion, data)
+    evaluations = map_in_order(_Evaluation(data), trial.criteria, workers)
+    for criterion, evidence in zip(trial.criteria, evaluations, strict=True):
         evidence.insert(0, "criterion_order", np.int16(criterion.order))
         evidence.insert(0, "criterion_id", criterion.id)
         parts.append(evidence)

@@ -72,17 +72,14 @@ def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
 
 
 def _criteria_lists(
-    criteria: pd.DataFrame, where: np.ndarray, n_patients: int, status: int
+    statuses: np.ndarray, ids: pa.Array, where: np.ndarray, n_patients: int, status: int
 ) -> pa.Array:
-    """Per patient (by position `where` of each criteria row), the ids of criteria with
-    `status`, in protocol order."""
-    hit = criteria["status"].to_numpy() == status
-    rows = where[hit]
-    sort = np.lexsort((criteria["criterion_order"].to_numpy()[hit], rows))
-    values = criteria["criterion_id"].to_numpy()[hit][sort]
-    counts = np.bincount(rows, minlength=n_patients)
+    """Per patient, the ids of criteria with `status`, in protocol order (the rows come
+    sorted by patient position `where`, then protocol order)."""
+    hit = statuses == status
+    counts = np.bincount(where[hit], minlength=n_patients)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype("int32")
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=pa.string()))
+    return pa.ListArray.from_arrays(pa.array(offsets), ids.filter(pa.array(hit)))
 
 
 def _positions(patient_ids: pd.Series, order: pd.Index) -> np.ndarray:
@@ -93,6 +90,32 @@ def _positions(patient_ids: pd.Series, order: pd.Index) -> np.ndarray:
     if (codes < 0).any() or (where < 0).any():
         raise ValueError("criteria rows for a patient without an overall status")
     return where
+
+
+def _arrow(series: pd.Series, field: pa.Field) -> pa.Array:
+    """A column of the engine's frame as an Arrow array of the report's type."""
+    values = pa.array(series, from_pandas=True)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return values.cast(field.type)
+
+
+def _criteria_table(
+    criteria: pd.DataFrame, sort: np.ndarray, pseudonyms: pa.Array, statuses: np.ndarray
+) -> pa.Table:
+    """The long criteria table in report order, built column by column: each column of the
+    engine's frame is taken once into Arrow, never copied as a whole frame (18 million rows
+    at a million patients)."""
+    take = pa.array(sort)
+    columns = {
+        "pseudonym": pseudonyms,
+        "criterion_order": pa.array(criteria["criterion_order"].to_numpy()[sort], pa.int16()),
+        "status": pa.array(STATUS_NAMES, pa.string()).take(pa.array(statuses)),
+    }
+    for field in CRITERIA_SCHEMA:
+        if field.name not in columns:
+            columns[field.name] = _arrow(criteria[field.name], field).take(take)
+    return pa.Table.from_arrays([columns[f.name] for f in CRITERIA_SCHEMA], schema=CRITERIA_SCHEMA)
 
 
 def build_reports(
@@ -112,11 +135,11 @@ def build_reports(
     order = pd.Index(overall["pseudonym"])
     where = _positions(criteria["patient_id"], overall.index)
     sort = np.lexsort((criteria["criterion_order"].to_numpy(), where))
-    criteria = criteria.iloc[sort]
     where = where[sort]
-    criteria = criteria.assign(pseudonym=order.to_numpy()[where])
+    statuses = criteria["status"].to_numpy()[sort]
+    pseudonym_of_row = pa.array(order.to_numpy(), pa.string()).take(pa.array(where))
 
-    codes = criteria["status"].to_numpy().astype("int64")
+    codes = statuses.astype("int64")
     counts = np.bincount(
         where * len(STATUS_NAMES) + codes, minlength=len(order) * len(STATUS_NAMES)
     ).reshape(len(order), len(STATUS_NAMES))
@@ -132,23 +155,21 @@ def build_reports(
     candidates_table = _table(
         candidates, pa.schema([f for f in CANDIDATES_SCHEMA if f.type != pa.list_(pa.string())])
     )
+    criteria_table = _criteria_table(criteria, sort, pseudonym_of_row, statuses)
     for column, status in (
         ("not_met_criteria", NOT_MET),
         ("unknown_criteria", UNKNOWN),
         ("to_confirm_criteria", TO_CONFIRM),
     ):
-        candidates_table = candidates_table.append_column(
-            CANDIDATES_SCHEMA.field(column), _criteria_lists(criteria, where, len(order), status)
+        lists = _criteria_lists(
+            statuses, criteria_table["criterion_id"].combine_chunks(), where, len(order), status
         )
+        candidates_table = candidates_table.append_column(CANDIDATES_SCHEMA.field(column), lists)
 
-    criteria_out = criteria.assign(
-        status=np.asarray(STATUS_NAMES, dtype=object)[criteria["status"].to_numpy()],
-        record_date=criteria["record_date"].dt.date,
-    )
     reid = pd.DataFrame({"pseudonym": order, "patient_id": overall.index.astype("str")})
     return {
         "candidates": candidates_table,
-        "criteria": _table(criteria_out, CRITERIA_SCHEMA),
+        "criteria": criteria_table,
         "attrition": _table(attrition(trial, criteria), ATTRITION_SCHEMA),
         "reidentification": _table(reid, REIDENTIFICATION_SCHEMA),
     }

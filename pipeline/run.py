@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +19,7 @@ from pipeline.contract import EXTRACTS
 from pipeline.engine import screen
 from pipeline.io.files import RawExtract, open_extract_file
 from pipeline.manifest import build_manifest, hash_inputs
+from pipeline.parallel import worker_count
 from pipeline.prepare import PreparedExtracts, ValidationSettings, prepare_extracts
 from pipeline.pseudonym import load_key, pseudonymise
 from pipeline.publish import owner_only, staged_directory, write_json, write_parquet
@@ -54,13 +55,16 @@ def report_dir_for(out_root: Path | str, trial_id: str, as_of: str) -> Path:
     return Path(out_root) / trial_id / as_of
 
 
-def screen_tables(trial: Trial, data: ScreeningData, key: bytes) -> dict[str, pa.Table]:
+def screen_tables(
+    trial: Trial, data: ScreeningData, key: bytes, workers: int = 1
+) -> dict[str, pa.Table]:
     """Screen the patients of `data` and build the report tables (sorted by pseudonym).
 
     The only part of a report that reads patient records: a sharded run calls it once per
     shard and merges the results (`pipeline.sharding`) before `build_report` writes them.
+    `workers` processes evaluate the criteria (a shard task of the DAG keeps to one).
     """
-    criteria, overall = screen(trial, data)
+    criteria, overall = screen(trial, data, workers)
     ids = pd.Series(data.index, index=data.index)
     return build_reports(trial, criteria, overall, pseudonymise(ids, key), data.as_of)
 
@@ -87,7 +91,7 @@ def build_report(
     """
     as_of = prepared.data.as_of
     if tables is None:
-        tables = screen_tables(trial, prepared.data, key)
+        tables = screen_tables(trial, prepared.data, key, worker_count())
     target = staging.parent / as_of.date().isoformat()
     outputs: dict[str, int] = {}
     for name, table in tables.items():
@@ -128,13 +132,28 @@ def screen_and_publish(
     source: SourceConfig,
     out_root: Path,
     key: bytes,
+    tables: dict[str, pa.Table] | None = None,
 ) -> RunResult:
-    """Screen prepared data and publish the report directory atomically."""
+    """Screen prepared data (unless its `tables` are given) and publish the report
+    directory atomically."""
     target = report_dir_for(out_root, trial.id, prepared.data.as_of.date().isoformat())
     with staged_directory(target) as staging:
-        counts = build_report(trial, prepared, source, staging, key)
+        counts = build_report(trial, prepared, source, staging, key, tables)
     log.info("published %s: %s", target, counts)
-    return RunResult(target, len(prepared.data.index), counts)
+    patients = len(prepared.data.index) if tables is None else tables["candidates"].num_rows
+    return RunResult(target, patients, counts)
+
+
+def without_records(prepared: PreparedExtracts) -> PreparedExtracts:
+    """The audit parts of `prepared` only: once the report tables are built, the accepted
+    records (most of a run's memory) are no longer needed to write the report."""
+    data = replace(
+        prepared.data,
+        patients=prepared.data.patients.iloc[:0],
+        extracts={},
+        quarantined={},
+    )
+    return replace(prepared, data=data)
 
 
 def run_screening(
@@ -147,7 +166,9 @@ def run_screening(
     prepared = prepare_extracts(
         raws, source, as_of, previous_row_counts(target), lab_analytes=trial.lab_analytes_read()
     )
-    return screen_and_publish(trial, prepared, source, Path(out_root), key)
+    tables = screen_tables(trial, prepared.data, key, worker_count())
+    prepared = without_records(prepared)  # the only reference: the records are freed here
+    return screen_and_publish(trial, prepared, source, Path(out_root), key, tables)
 
 
 def previous_row_counts(target: Path) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from pipeline.engine import evaluate_criterion, screen
@@ -275,3 +276,22 @@ def test_screening_with_every_extract_empty_needs_review(make_data, lutathera_tr
     criteria, overall = screen(lutathera_trial, data)
     assert len(criteria) == 2 * 18
     assert overall["overall_status"].tolist() == ["needs_review", "needs_review"]
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_criteria_evaluated_on_worker_processes_give_the_one_process_frames(
+    make_data, ago, lutathera_trial, workers
+):
+    record = full_record(ago)
+    patients = [
+        {"patient_id": "P1", "sex": "M"},
+        {"patient_id": "P2", "sex": "F"},
+        {"patient_id": "P3"},
+    ]
+    record["labs"] = [*record["labs"][1:], hcg("P2", "3", ago(3))]
+    data = make_data(patients, **record)
+    one_criteria, one_overall = screen(lutathera_trial, data, 1)
+    many_criteria, many_overall = screen(lutathera_trial, data, workers)
+    pd.testing.assert_frame_equal(one_criteria, many_criteria)
+    pd.testing.assert_frame_equal(one_overall, many_overall)
+    assert len(many_criteria) == 3 * 18
