@@ -50,12 +50,17 @@ def _run(item: Any) -> Any:
     return _JOB(item)
 
 
-def map_in_order(job: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+def map_in_order(
+    job: Callable[[T], R], items: Iterable[T], workers: int, ahead: int | None = None
+) -> Iterator[R]:
     """`job` applied to each item, in order; on `workers` forked processes when above 1.
 
     The first exception a job raises is raised here (the pool is shut down); `items` is
-    consumed lazily, never more than `workers + 1` ahead of the results taken.
+    consumed lazily, never more than `ahead` (default `workers + 1`) ahead of the results
+    taken. Jobs of uneven cost (criteria) want a larger `ahead`, so that one slow job does
+    not leave the other workers idle; batches of a file keep the default, which bounds memory.
     """
+    ahead = workers + 1 if ahead is None else max(ahead, workers)
     if workers <= 1:
         yield from map(job, items)
         return
@@ -67,7 +72,7 @@ def map_in_order(job: Callable[[T], R], items: Iterable[T], workers: int) -> Ite
         try:
             for item in items:
                 pending.append(pool.submit(_run, item))
-                while len(pending) > workers:
+                while len(pending) >= ahead:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()

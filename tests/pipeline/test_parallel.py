@@ -63,3 +63,17 @@ def test_worker_count_reads_the_environment():
     for bad in ("0", "-1", "two"):
         with pytest.raises(ConfigError, match="SCREENING_WORKERS"):
             worker_count({"SCREENING_WORKERS": bad})
+
+
+def test_a_larger_ahead_keeps_more_items_in_flight():
+    taken: list[int] = []
+
+    def items():
+        for i in range(50):
+            taken.append(i)
+            yield i
+
+    results = map_in_order(_square_with_pid, items(), 2, ahead=10)
+    assert next(results)[0] == 0
+    assert len(taken) == 10
+    assert [value for value, _ in results] == [i * i for i in range(1, 50)]
