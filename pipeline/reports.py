@@ -134,6 +134,7 @@ def build_reports(
     overall = overall.sort_values("pseudonym", kind="stable")
     order = pd.Index(overall["pseudonym"])
     where = _positions(criteria["patient_id"], overall.index)
+    table_of_attrition = _table(attrition(trial, criteria, where), ATTRITION_SCHEMA)
     sort = np.lexsort((criteria["criterion_order"].to_numpy(), where))
     where = where[sort]
     statuses = criteria["status"].to_numpy()[sort]
@@ -170,15 +171,22 @@ def build_reports(
     return {
         "candidates": candidates_table,
         "criteria": criteria_table,
-        "attrition": _table(attrition(trial, criteria), ATTRITION_SCHEMA),
+        "attrition": table_of_attrition,
         "reidentification": _table(reid, REIDENTIFICATION_SCHEMA),
     }
 
 
-def attrition(trial: Trial, criteria: pd.DataFrame) -> pd.DataFrame:
-    """Per criterion in protocol order: status counts, patients still in, failing only this."""
+def attrition(
+    trial: Trial, criteria: pd.DataFrame, patient: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Per criterion in protocol order: status counts, patients still in, failing only this.
+
+    `patient` numbers each criteria row's patient (0..n-1) when the caller already has it;
+    otherwise the patient ids are factorised here.
+    """
     n_criteria = len(trial.criteria)
-    patient, _ = pd.factorize(criteria["patient_id"], use_na_sentinel=True)
+    if patient is None:
+        patient, _ = pd.factorize(criteria["patient_id"], use_na_sentinel=True)
     column = criteria["criterion_order"].to_numpy().astype("int64") - 1
     if len(patient) and (patient < 0).any():
         raise ValueError("criteria row without a patient")
