@@ -43,8 +43,7 @@ def screen(
     """Long criteria frame (patient x criterion, protocol order) and the overall frame; the
     criteria are evaluated on `workers` processes, gathered in protocol order."""
     parts = []
-    # Every criterion may be in flight: their costs differ tenfold, their results are small.
-    evaluations = map_in_order(_Evaluation(data), trial.criteria, workers, len(trial.criteria))
+    evaluations = map_in_order(_Evaluation(data), trial.criteria, workers)
     for criterion, evidence in zip(trial.criteria, evaluations, strict=True):
         evidence.insert(0, "criterion_order", np.int16(criterion.order))
         evidence.insert(0, "criterion_id", criterion.id)

@@ -65,15 +65,6 @@ def test_worker_count_reads_the_environment():
             worker_count({"SCREENING_WORKERS": bad})
 
 
-def test_a_larger_ahead_keeps_more_items_in_flight():
-    taken: list[int] = []
-
-    def items():
-        for i in range(50):
-            taken.append(i)
-            yield i
-
-    results = map_in_order(_square_with_pid, items(), 2, ahead=10)
-    assert next(results)[0] == 0
-    assert len(taken) == 10
-    assert [value for value, _ in results] == [i * i for i in range(1, 50)]
+def test_a_single_item_is_run_in_the_calling_process():
+    assert list(map_in_order(_square_with_pid, [3], 2)) == [(9, os.getpid())]
+    assert list(map_in_order(_square_with_pid, [], 2)) == []
