@@ -90,3 +90,36 @@ def test_command_line_options():
     assert parse_sizes("300") == [300]
     with pytest.raises(argparse.ArgumentTypeError):
         parse_sizes("0")
+
+
+def test_memory_is_reported_per_stage(tiny_bench):
+    _, (result, *_), _ = tiny_bench
+    peaks = result["stage_peak_rss_mb"]
+    assert set(peaks) <= set(STAGES) and "validate" in peaks
+    assert max(peaks.values()) <= result["peak_rss_mb"]
+
+
+def test_tree_memory_counts_worker_processes():
+    """A child holding 300 MB of touched memory shows in the tree's sum, not in ru_maxrss."""
+    import subprocess
+    import sys
+    import time
+
+    from pipeline.bench import _tree_memory_mb
+
+    before = _tree_memory_mb()
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; b = b'x' * (300 << 20); print(1, flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == b"1"
+        time.sleep(0.2)
+        assert _tree_memory_mb() - before > 250
+    finally:
+        child.kill()
+        child.wait()
