@@ -6,6 +6,9 @@ carries a patient value: these messages end up in logs and Airflow's database.
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 
 class ScreeningError(Exception):
     """Base class for every error the pipeline raises deliberately."""
@@ -27,6 +30,10 @@ class InputFileError(ScreeningError):
         if column is not None:
             where += f", column '{column}'"
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        """Pickled with its parts, so an error raised in a worker process arrives whole."""
+        return partial(InputFileError, line=self.line, column=self.column), (self.path, self.reason)
 
 
 class ConfigError(ScreeningError):

@@ -297,15 +297,11 @@ class RowLevelPass:
     as_of: pd.Timestamp
     keep_accepted: RowFilter | None
 
-    def __call__(self, batch: pd.DataFrame) -> BatchVerdict | None:
+    def __call__(self, batch: pd.DataFrame) -> BatchVerdict:
         witnesses = self.witnesses.rows_in(batch)
         batch = self.keys.without_duplicates(batch)
-        if batch.empty:
-            return (
-                BatchVerdict(batch, batch, [], {}, 0, 0, witnesses)
-                if witnesses is not None
-                else None
-            )
+        if batch.empty:  # every row a removed duplicate: nothing to validate
+            return BatchVerdict(batch, batch, [], {}, 0, 0, witnesses)
         name = self.extract.name
         raw = RawExtract(name, batch, "", len(batch))
         frame = validation_frame(
@@ -396,8 +392,6 @@ def validate_extract(
     rules: Counter[str] = Counter()
     hashed_keys: list[pd.DataFrame] = []
     for verdict in map_in_order(job, raw.batches(batch_rows), workers):
-        if verdict is None:
-            continue
         witnesses.add(verdict.witnesses)
         if not verdict.outcomes:  # every row of the batch was a removed duplicate
             continue

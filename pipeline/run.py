@@ -85,9 +85,10 @@ def build_report(
 ) -> dict[str, int]:
     """Write every report file into `staging`; counts per status.
 
-    Without `tables` the prepared data is screened here (the CLI). With them (the merged
-    shards of the DAG) only the audit parts of `prepared` and its as-of date are read, so its
-    screening data may hold only the columns `assemble` needs.
+    Without `tables` the prepared data is screened here. With them (the CLI, which screened
+    before freeing the records: `without_records`; the merged shards of the DAG) only the
+    audit parts of `prepared` and its as-of date are read, so its screening data may hold
+    only the columns `assemble` needs, or nothing.
     """
     as_of = prepared.data.as_of
     if tables is None:

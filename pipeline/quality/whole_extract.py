@@ -9,7 +9,12 @@ the second pass (in `pipeline.prepare`) validates the batches against the row-le
 A hash match alone never removes a row: `DuplicateWitnesses` keeps the text of the rows a
 match involves and checks, after the second pass, that each removed row equals its first
 occurrence in every column: a hash collision (odds about 1 in 10,000 for 50 million distinct
-rows) stops the run instead of losing a row.
+rows) stops the run instead of losing a row. Single-column keys (record ids) are judged on
+64-bit hashes the same way: `check_hashed_keys` confirms on the text every row set aside.
+
+The batches of both passes may be handled by worker processes (`pipeline.parallel`): the
+per-batch work (`_KeyColumns` here, `RowLevelPass` in `pipeline.prepare`) is a pure function
+of the batch, and the results are gathered in batch order.
 """
 
 from __future__ import annotations

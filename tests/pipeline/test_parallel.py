@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from pipeline.errors import ConfigError, ScreeningError
+from pipeline.errors import ConfigError, InputFileError, ScreeningError
 from pipeline.parallel import map_in_order, worker_count
 
 
@@ -68,3 +68,21 @@ def test_worker_count_reads_the_environment():
 def test_a_single_item_is_run_in_the_calling_process():
     assert list(map_in_order(_square_with_pid, [3], 2)) == [(9, os.getpid())]
     assert list(map_in_order(_square_with_pid, [], 2)) == []
+
+
+def test_an_input_file_error_crosses_processes_whole():
+    """A worker's error is pickled to the caller: the file, line and column survive."""
+
+    def fails(item: int) -> int:
+        if item == 2:
+            raise InputFileError("/landing/labs.csv", "has 3 fields", line=7, column="unit")
+        return item
+
+    with pytest.raises(InputFileError) as caught:
+        list(map_in_order(fails, [1, 2, 3], 2))
+    assert (caught.value.path, caught.value.line, caught.value.column) == (
+        "/landing/labs.csv",
+        7,
+        "unit",
+    )
+    assert str(caught.value) == "/landing/labs.csv, line 7, column 'unit': has 3 fields"

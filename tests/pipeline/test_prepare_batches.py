@@ -49,6 +49,7 @@ def whole_raws(exports):
 
 
 def _same(left, right) -> None:
+    assert list(left) == list(right)  # contract order, however the extracts were validated
     for name in left:
         a, b = left[name], right[name]
         pd.testing.assert_frame_equal(a.accepted, b.accepted, check_index_type=False)
