@@ -72,14 +72,15 @@ def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
 
 
 def _criteria_lists(
-    statuses: np.ndarray, ids: pa.Array, where: np.ndarray, n_patients: int, status: int
+    statuses: np.ndarray, ids: pa.ChunkedArray, where: np.ndarray, n_patients: int, status: int
 ) -> pa.Array:
     """Per patient, the ids of criteria with `status`, in protocol order (the rows come
     sorted by patient position `where`, then protocol order)."""
     hit = statuses == status
     counts = np.bincount(where[hit], minlength=n_patients)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype("int32")
-    return pa.ListArray.from_arrays(pa.array(offsets), ids.filter(pa.array(hit)))
+    values = ids.filter(pa.array(hit)).combine_chunks()
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
 
 
 def _positions(patient_ids: pd.Series, order: pd.Index) -> np.ndarray:
@@ -92,29 +93,40 @@ def _positions(patient_ids: pd.Series, order: pd.Index) -> np.ndarray:
     return where
 
 
-def _arrow(series: pd.Series, field: pa.Field) -> pa.Array:
-    """A column of the engine's frame as an Arrow array of the report's type."""
-    values = pa.array(series, from_pandas=True)
+# Rows per Arrow chunk of the long tables: a 32-bit-offset string column holds at most 2 GB
+# per chunk, which a single chunk of tens of millions of evidence texts could exceed.
+CHUNK_ROWS = 1 << 20
+
+
+def _take(
+    values: pa.Array | pa.ChunkedArray, order: np.ndarray, kind: pa.DataType
+) -> pa.ChunkedArray:
+    """`values` in `order`, as `kind`, in chunks of `CHUNK_ROWS` rows."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    return values.cast(field.type)
+    if pa.types.is_string(values.type):
+        values = values.cast(pa.large_string())  # 64-bit offsets until cut into chunks
+    chunks = [
+        values.take(pa.array(order[start : start + CHUNK_ROWS])).cast(kind)
+        for start in range(0, len(order), CHUNK_ROWS)
+    ]
+    return pa.chunked_array(chunks, type=kind)
 
 
 def _criteria_table(
-    criteria: pd.DataFrame, sort: np.ndarray, pseudonyms: pa.Array, statuses: np.ndarray
+    criteria: pd.DataFrame, sort: np.ndarray, pseudonyms: pa.ChunkedArray, statuses: np.ndarray
 ) -> pa.Table:
     """The long criteria table in report order, built column by column: each column of the
     engine's frame is taken once into Arrow, never copied as a whole frame (18 million rows
     at a million patients)."""
-    take = pa.array(sort)
     columns = {
         "pseudonym": pseudonyms,
-        "criterion_order": pa.array(criteria["criterion_order"].to_numpy()[sort], pa.int16()),
-        "status": pa.array(STATUS_NAMES, pa.string()).take(pa.array(statuses)),
+        "status": _take(pa.array(STATUS_NAMES, pa.string()), statuses.astype("int64"), pa.string()),
     }
     for field in CRITERIA_SCHEMA:
         if field.name not in columns:
-            columns[field.name] = _arrow(criteria[field.name], field).take(take)
+            values = pa.array(criteria[field.name], from_pandas=True)
+            columns[field.name] = _take(values, sort, field.type)
     return pa.Table.from_arrays([columns[f.name] for f in CRITERIA_SCHEMA], schema=CRITERIA_SCHEMA)
 
 
@@ -138,7 +150,7 @@ def build_reports(
     sort = np.lexsort((criteria["criterion_order"].to_numpy(), where))
     where = where[sort]
     statuses = criteria["status"].to_numpy()[sort]
-    pseudonym_of_row = pa.array(order.to_numpy(), pa.string()).take(pa.array(where))
+    pseudonym_of_row = _take(pa.array(order.to_numpy(), pa.large_string()), where, pa.string())
 
     codes = statuses.astype("int64")
     counts = np.bincount(
@@ -162,9 +174,7 @@ def build_reports(
         ("unknown_criteria", UNKNOWN),
         ("to_confirm_criteria", TO_CONFIRM),
     ):
-        lists = _criteria_lists(
-            statuses, criteria_table["criterion_id"].combine_chunks(), where, len(order), status
-        )
+        lists = _criteria_lists(statuses, criteria_table["criterion_id"], where, len(order), status)
         candidates_table = candidates_table.append_column(CANDIDATES_SCHEMA.field(column), lists)
 
     reid = pd.DataFrame({"pseudonym": order, "patient_id": overall.index.astype("str")})

@@ -79,3 +79,26 @@ def test_shard_numbers_are_checked(setup):
         screen_shard(prepared, 3, 3, trial=trial, key=key, out_root=".")
     with pytest.raises(ValueError):
         shard_of(pd.Series(["P-0123456789"]), 0)
+
+
+def test_report_tables_cut_in_small_arrow_chunks_hold_the_same_rows(setup, monkeypatch, tmp_path):
+    """The long tables are built in chunks (a 2 GB string chunk limit at scale): chunks of a
+    few rows give the same tables and the same Parquet bytes."""
+    import pyarrow.parquet as pq
+
+    from pipeline import reports
+    from pipeline.publish import write_parquet
+
+    trial, prepared, _key, expected, pseudonyms = setup
+    data = prepared.data
+    criteria, overall = screen(trial, data)
+    monkeypatch.setattr(reports, "CHUNK_ROWS", 97)
+    chunked = build_reports(trial, criteria, overall, pseudonyms, data.as_of)
+    assert chunked["criteria"]["reason"].num_chunks > 1
+    for name in REPORT_TABLES:
+        assert chunked[name].equals(expected[name]), name
+        write_parquet(chunked[name], tmp_path / f"chunked-{name}.parquet")
+        write_parquet(expected[name], tmp_path / f"whole-{name}.parquet")
+        chunked_bytes = (tmp_path / f"chunked-{name}.parquet").read_bytes()
+        assert chunked_bytes == (tmp_path / f"whole-{name}.parquet").read_bytes(), name
+    assert pq.read_table(tmp_path / "chunked-criteria.parquet").num_rows == len(criteria)
