@@ -6,6 +6,8 @@ is flagged, and the data-quality suite sets its row aside with a rule id naming 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -45,6 +47,9 @@ def _parse_dates(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     return pd.Series(spread, index=text.index, dtype="datetime64[us]")
 
 
+# Formats of zero-padded numbers only (%Y %m %d %H %M %S and literal text): the ones whose
+# Arrow round trip is tested against pandas. Others go to pandas whole.
+_NUMERIC_FORMAT = re.compile(r"(?:%[YmdHMS]|[^%])*")
 _YEAR_1 = pa.scalar(-62135596800, pa.timestamp("s"))  # 0001-01-01
 _YEAR_10000 = pa.scalar(253402300800, pa.timestamp("s"))  # 10000-01-01
 
@@ -60,6 +65,8 @@ def _parse_with(text: pd.Series, fmt: str) -> pd.Series:
     """
     parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     canonical = np.zeros(len(text), dtype=bool)
+    if not _NUMERIC_FORMAT.fullmatch(fmt):  # %y, %b, %z, %f...: pandas parses every value
+        return _parse_with_pandas(text, fmt, parsed, ~canonical)
     try:
         values = pa.array(text.astype("str").array)
         seconds = pc.strptime(values, format=fmt, unit="s", error_is_null=True)
@@ -73,7 +80,10 @@ def _parse_with(text: pd.Series, fmt: str) -> pd.Series:
         parsed[canonical] = instants[canonical]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         canonical[:] = False  # a format Arrow cannot handle: pandas parses every value
-    rest = ~canonical
+    return _parse_with_pandas(text, fmt, parsed, ~canonical)
+
+
+def _parse_with_pandas(text: pd.Series, fmt: str, parsed: pd.Series, rest: np.ndarray) -> pd.Series:
     if rest.any():
         parsed[rest] = pd.to_datetime(text[rest], format=fmt, errors="coerce").astype(
             "datetime64[us]"

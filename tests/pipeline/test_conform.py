@@ -195,7 +195,14 @@ def test_two_digit_year_is_rejected_when_the_format_has_four():
 
 
 # Arrow parses canonical timestamps, pandas everything else: the result must be pandas' own.
-DATETIME_FORMATS = ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"]
+DATETIME_FORMATS = [
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%d/%m/%y %H:%M",  # not zero-padded numbers only: pandas parses it whole
+    "%d %b %Y",
+]
 ODD_TIMESTAMPS = [
     "1/03/2025 10:30",  # no zero padding: pandas accepts it
     "01/03/2025 7:05",
