@@ -172,6 +172,20 @@ def write_partials(tables: dict[str, pa.Table], folder: Path) -> None:
             pq.write_table(tables[name], folder / f"{name}.parquet")
 
 
+def publish_shard(
+    tables: dict[str, pa.Table], out_root: Path, shard: int, n_shards: int
+) -> dict[str, object]:
+    """Write one shard's partial tables into its folder; a small dict for XCom."""
+    folder = shard_folder(out_root, shard, n_shards)
+    write_partials(tables, folder)
+    return {
+        "shard": shard,
+        "n_shards": n_shards,
+        "folder": str(folder),
+        "patients": tables["candidates"].num_rows,
+    }
+
+
 def screen_shard(
     prepared: PreparedExtracts,
     shard: int,
@@ -183,14 +197,7 @@ def screen_shard(
 ) -> dict[str, object]:
     """Screen one shard and write its partial tables; a small dict for XCom."""
     tables = shard_tables(trial, prepared, shard, n_shards, key)
-    folder = shard_folder(out_root, shard, n_shards)
-    write_partials(tables, folder)
-    return {
-        "shard": shard,
-        "n_shards": n_shards,
-        "folder": str(folder),
-        "patients": tables["candidates"].num_rows,
-    }
+    return publish_shard(tables, out_root, shard, n_shards)
 
 
 def merge_tables(trial: Trial, parts: Iterable[dict[str, pa.Table]]) -> dict[str, pa.Table]:

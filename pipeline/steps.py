@@ -42,10 +42,10 @@ from pipeline.sharding import (
     merge_shards,
     parquet_filter,
     partial_tables,
+    publish_shard,
     shard_folder,
     shard_members,
     shard_selection,
-    write_partials,
 )
 from pipeline.sources import load_source_config
 from pipeline.trial import load_trial
@@ -226,14 +226,7 @@ def screen_shard(
     ids = pd.read_parquet(folder / "validated" / "patients.parquet", columns=["patient_id"])
     members = shard_members(pd.Index(ids["patient_id"]), key, shard, n_shards)
     tables = partial_tables(trial, _shard_data(folder, members, as_of), key)
-    out = shard_folder(folder / SHARDS_FOLDER, shard, n_shards)
-    write_partials(tables, out)
-    return {
-        "shard": shard,
-        "n_shards": n_shards,
-        "folder": str(out),
-        "patients": tables["candidates"].num_rows,
-    }
+    return publish_shard(tables, folder / SHARDS_FOLDER, shard, n_shards)
 
 
 def _shard_folders(folder: Path, shards: list[dict[str, Any]]) -> list[Path]:
