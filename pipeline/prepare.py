@@ -21,7 +21,7 @@ import pandas as pd
 from pipeline.conform import conform_extract, number_from_text
 from pipeline.contract import EXTRACTS, Extract
 from pipeline.errors import BatchValidationError, ScreeningError
-from pipeline.io.files import RawExtract
+from pipeline.io.files import RawExtract, ReadThen
 from pipeline.labs.values import normalise_labs
 from pipeline.parallel import map_in_order, worker_count
 from pipeline.quality.gx_runner import SuiteOutcome, make_context, merge_outcomes, validate_frame
@@ -391,7 +391,7 @@ def validate_extract(
     quarantined: list[pd.DataFrame] = []
     rules: Counter[str] = Counter()
     hashed_keys: list[pd.DataFrame] = []
-    for verdict in map_in_order(job, raw.batches(batch_rows), workers):
+    for verdict in map_in_order(ReadThen(job), raw.batch_readers(batch_rows), workers):
         witnesses.add(verdict.witnesses)
         if not verdict.outcomes:  # every row of the batch was a removed duplicate
             continue

@@ -6,6 +6,10 @@ columns, final line break, row count) and returns a `RawExtract` whose batches a
 demand, as often as validation needs to pass over them. `read_extract_file` reads the same
 batches into one frame, for small files and tests.
 
+A CSV file is cut into line-aligned byte ranges (the contract forbids line breaks inside
+fields, and Arrow is told so); each range is a small picklable `BatchReader`, so a worker
+process parses its own batch from the file instead of receiving it parsed through a pipe.
+
 Malformed files raise InputFileError naming the file, line and column; the message never quotes
 the offending content, because it may be patient data.
 """
@@ -17,6 +21,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -35,6 +40,29 @@ BLOCK_BYTES = int(os.environ.get("SCREENING_BLOCK_BYTES") or 64 << 20)
 PARQUET_BATCH_ROWS = 1 << 20
 
 BatchSource = Callable[[], Iterator[pd.DataFrame]]
+R = TypeVar("R")
+BatchReader = Callable[[], pd.DataFrame]  # picklable: reads (or holds) one batch
+ReaderSource = Callable[[], Iterator[BatchReader]]
+
+
+@dataclass(frozen=True)
+class ReadThen(Generic[R]):
+    """`job` applied to the batch a reader gives: the batch is read where the job runs."""
+
+    job: Callable[[pd.DataFrame], R]
+
+    def __call__(self, reader: BatchReader) -> R:
+        return self.job(reader())
+
+
+@dataclass(frozen=True)
+class ReadyBatch:
+    """A batch already in memory (a frame slice, a Parquet batch, a SQL pull)."""
+
+    frame: pd.DataFrame
+
+    def __call__(self) -> pd.DataFrame:
+        return self.frame
 
 
 @dataclass
@@ -43,6 +71,8 @@ class RawExtract:
 
     Either `frame` holds every row, or `batch_source` reads the rows again batch by batch on
     each call (a streamed file); `batches()` gives the rows the same way in both cases.
+    `reader_source`, when given, yields the same batches as readers to call (a CSV file's
+    byte ranges), which `batch_readers()` hands to worker processes unread.
     """
 
     name: str
@@ -51,9 +81,22 @@ class RawExtract:
     rows_read: int
     ignored_columns: list[str] = field(default_factory=list)
     batch_source: BatchSource | None = None
+    reader_source: ReaderSource | None = None
+
+    def batch_readers(self, rows: int | None = None) -> Iterator[BatchReader]:
+        """The batches of `batches(rows)`, in order, as readers that a worker can call."""
+        if self.reader_source is not None:
+            yield from self.reader_source()
+            return
+        for batch in self.batches(rows):
+            yield ReadyBatch(batch)
 
     def batches(self, rows: int | None = None) -> Iterator[pd.DataFrame]:
         """The rows in order, in batches (`rows` slices an in-memory frame; None: one batch)."""
+        if self.reader_source is not None:
+            for reader in self.reader_source():
+                yield reader()
+            return
         if self.batch_source is not None:
             yield from self.batch_source()
             return
@@ -169,29 +212,29 @@ def _to_frame(batch: pa.RecordBatch | pa.Table, plan: _ColumnPlan, first_row: in
     return frame
 
 
-def _csv_reader(
-    path: Path,
+def _csv_options(
     source: ExtractSource,
     header: list[str],
     on_invalid_row: Callable[[pacsv.InvalidRow], str],
-) -> pacsv.CSVStreamingReader:
+    skip_rows: int,
+) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
+    """Every column as text, exactly as exported; malformed lines go to `on_invalid_row`."""
     encoding = "utf8" if source.encoding.startswith("utf-8") else source.encoding
-    return pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(
+    return (
+        pacsv.ReadOptions(
             encoding=encoding,
             column_names=header,
-            skip_rows=1,
+            skip_rows=skip_rows,
             # One thread: the streaming reader is as fast, and it knows every line's number.
             use_threads=False,
             block_size=BLOCK_BYTES,
         ),
-        parse_options=pacsv.ParseOptions(
+        pacsv.ParseOptions(
             delimiter=source.separator,
             invalid_row_handler=on_invalid_row,
             ignore_empty_lines=False,  # a blank line is a malformed row, never skipped
         ),
-        convert_options=pacsv.ConvertOptions(
+        pacsv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()),
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
@@ -199,8 +242,18 @@ def _csv_reader(
     )
 
 
+def _csv_reader(
+    path: Path,
+    source: ExtractSource,
+    header: list[str],
+    on_invalid_row: Callable[[pacsv.InvalidRow], str],
+) -> pacsv.CSVStreamingReader:
+    return pacsv.open_csv(path, *_csv_options(source, header, on_invalid_row, skip_rows=1))
+
+
 def _csv_batches(path: Path, source: ExtractSource, header: list[str]) -> Iterator[pa.RecordBatch]:
-    """The file's record batches; the first malformed line stops the run with its number."""
+    """The file's record batches, streamed; the first malformed line stops the run with its
+    number (`CsvRange` falls back to this scan to name a malformed line)."""
     bad_rows: list[tuple[int, int, int]] = []
 
     def on_invalid_row(row: pacsv.InvalidRow) -> str:
@@ -218,12 +271,82 @@ def _csv_batches(path: Path, source: ExtractSource, header: list[str]) -> Iterat
         if bad_rows:
             _raise_malformed(path, header, bad_rows)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        if "UTF8" in str(exc) or isinstance(exc, UnicodeDecodeError) or "decode" in str(exc):
-            line, byte = _locate_decode_error(path, source.encoding)
-            raise InputFileError(
-                str(path), f"not valid {source.encoding} text (byte {byte} of the line)", line=line
-            ) from None
-        raise InputFileError(str(path), "cannot parse as CSV") from None
+        _raise_unreadable(path, source, exc)
+
+
+def _raise_unreadable(path: Path, source: ExtractSource, exc: Exception) -> None:
+    if "UTF8" in str(exc) or isinstance(exc, UnicodeDecodeError) or "decode" in str(exc):
+        line, byte = _locate_decode_error(path, source.encoding)
+        raise InputFileError(
+            str(path), f"not valid {source.encoding} text (byte {byte} of the line)", line=line
+        ) from None
+    raise InputFileError(str(path), "cannot parse as CSV") from None
+
+
+def line_ranges(path: Path, offset: int, block: int) -> Iterator[tuple[int, int, int]]:
+    """(offset, length, lines) of consecutive byte ranges of about `block` bytes from
+    `offset` to the end of the file, each ending just after a line break (the last one may
+    end without one); lines are counted as `count_csv_data_rows` counts them."""
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        pending = b""
+        while True:
+            chunk = handle.read(block)
+            data = pending + chunk
+            if not data:
+                return
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            if cut == 0:  # a line longer than the block: read on
+                pending = data
+                continue
+            piece, pending = data[:cut], data[cut:]
+            yield offset, cut, piece.count(b"\n") + (not piece.endswith(b"\n"))
+            offset += cut
+
+
+@dataclass(frozen=True)
+class CsvRange:
+    """A line-aligned byte range of a CSV file, parsed when called (in a worker process, say)
+    into the same frame the streamed file would give for those rows."""
+
+    path: Path
+    source: ExtractSource
+    header: tuple[str, ...]
+    plan: _ColumnPlan
+    offset: int
+    length: int
+    first_row: int
+    rows: int
+
+    def __call__(self) -> pd.DataFrame:
+        with self.path.open("rb") as handle:
+            handle.seek(self.offset)
+            data = handle.read(self.length)
+        malformed: list[int] = []
+
+        def on_invalid_row(row: pacsv.InvalidRow) -> str:
+            malformed.append(row.number or 0)
+            return "skip"
+
+        try:
+            options = _csv_options(self.source, list(self.header), on_invalid_row, skip_rows=0)
+            table = pacsv.read_csv(pa.py_buffer(data), *options)
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            table = None
+        if table is None or malformed or table.num_rows != self.rows:
+            self._raise_error()
+        return _to_frame(table, self.plan, self.first_row)
+
+    def _raise_error(self) -> None:
+        """Name the first bad line of the file as the streamed read does (error path only)."""
+        for _ in _csv_batches(self.path, self.source, list(self.header)):
+            pass
+        raise InputFileError(
+            str(self.path),
+            "parsed rows differ from the line count (a line break inside a field, "
+            "or a bare carriage return?)",
+            line=self.first_row + 1,
+        )
 
 
 def _raise_malformed(path: Path, header: list[str], bad_rows: list[tuple[int, int, int]]) -> None:
@@ -270,30 +393,43 @@ def open_extract_file(folder: Path, source: ExtractSource, extract: Extract) -> 
         _check_complete(path, source)
         rows_read = count_csv_data_rows(path)
         plan = _column_plan(header, source, extract, str(path))
-
-        def batches() -> Iterator[pa.RecordBatch | pa.Table]:
-            return _csv_batches(path, source, header)
-
     elif source.format == "parquet":
         rows_read = count_parquet_rows(path)
         plan = _column_plan(_parquet_columns(path), source, extract, str(path))
-
-        def batches() -> Iterator[pa.RecordBatch | pa.Table]:
-            return _parquet_batches(path)
-
     else:
         raise InputFileError(str(path), f"unsupported format '{source.format}'")
     if rows_read == 0:
         raise InputFileError(str(path), "extract has no data rows", line=2)
+    if source.format == "csv":
+        return RawExtract(
+            extract.name,
+            None,
+            str(path),
+            rows_read,
+            plan.ignored,
+            reader_source=lambda: _csv_ranges(path, source, header, plan),
+        )
 
     def frames() -> Iterator[pd.DataFrame]:
         first_row = 1
-        for batch in batches():
+        for batch in _parquet_batches(path):
             if batch.num_rows:
                 yield _to_frame(batch, plan, first_row)
                 first_row += batch.num_rows
 
     return RawExtract(extract.name, None, str(path), rows_read, plan.ignored, frames)
+
+
+def _csv_ranges(
+    path: Path, source: ExtractSource, header: list[str], plan: _ColumnPlan
+) -> Iterator[CsvRange]:
+    """The data lines of a CSV file as ranges of about `BLOCK_BYTES`, numbered from 1."""
+    with path.open("rb") as handle:
+        data_start = len(handle.readline())
+    first_row = 1
+    for offset, length, lines in line_ranges(path, data_start, BLOCK_BYTES):
+        yield CsvRange(path, source, tuple(header), plan, offset, length, first_row, lines)
+        first_row += lines
 
 
 def read_extract_file(folder: Path, source: ExtractSource, extract: Extract) -> RawExtract:

@@ -28,7 +28,7 @@ import pandas as pd
 from pipeline.conform import conform_column
 from pipeline.contract import Extract
 from pipeline.errors import ScreeningError
-from pipeline.io.files import ROW_NUMBER, RawExtract
+from pipeline.io.files import ROW_NUMBER, RawExtract, ReadThen
 from pipeline.parallel import map_in_order
 from pipeline.quality.gx_runner import SuiteOutcome, validate_frame
 from pipeline.quality.suites import columns_named
@@ -170,7 +170,9 @@ def whole_extract_pass(
     hashed = hashed_unique_rules(suite)
     numbers, hashes, parts = [], [], []
     job = _KeyColumns(extract, source, columns, frozenset(hashed.values()))
-    for batch_numbers, batch_hashes, part in map_in_order(job, raw.batches(batch_rows), workers):
+    for batch_numbers, batch_hashes, part in map_in_order(
+        ReadThen(job), raw.batch_readers(batch_rows), workers
+    ):
         numbers.append(batch_numbers)
         hashes.append(batch_hashes)
         parts.append(part)

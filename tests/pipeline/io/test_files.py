@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 
 from pipeline.contract import EXTRACTS
 from pipeline.errors import InputFileError
+from pipeline.io import files
 from pipeline.io.files import ROW_NUMBER, read_extract_file, resolve_in_folder
 from pipeline.io.row_count import count_csv_data_rows
 from pipeline.sources import ExtractSource, parse_source_config
@@ -333,3 +335,78 @@ def test_blank_line_is_counted_the_same_by_both_counts(tmp_path):
         assert error.line == 3
         return
     assert count_csv_data_rows(path) == len(raw.frame) == raw.rows_read
+
+
+# Line-aligned byte ranges (what worker processes parse)
+RANGE_CONTENTS = [
+    lines(*GOOD),
+    lines(*GOOD).replace("\n", "\r\n"),
+    lines(*GOOD).rstrip("\n"),
+    lines(*(f"A{i},P{i},2026-01-02,ECOG,{'x' * (i % 40)}" for i in range(300))),
+]
+
+
+@pytest.mark.parametrize("content", RANGE_CONTENTS)
+@pytest.mark.parametrize("block", [1, 7, 64, 1 << 20])
+def test_line_ranges_cover_the_data_lines_once_each_ending_at_a_line_break(
+    tmp_path, content, block
+):
+    path = write(tmp_path, content)
+    data = path.read_bytes()
+    start = data.index(b"\n") + 1
+    ranges = list(files.line_ranges(path, start, block))
+    assert b"".join(data[o : o + n] for o, n, _ in ranges) == data[start:]
+    assert [o for o, _, _ in ranges] == [
+        start + sum(n for _, n, _ in ranges[:i]) for i in range(len(ranges))
+    ]
+    assert all(data[o + n - 1 : o + n] == b"\n" for o, n, _ in ranges[:-1])
+    assert sum(k for _, _, k in ranges) == count_csv_data_rows(path)
+
+
+@pytest.mark.parametrize("content", RANGE_CONTENTS)
+def test_small_ranges_give_the_frame_of_one_range(tmp_path, content, monkeypatch):
+    write(tmp_path, content)
+    src = source(require_final_newline=False)
+    whole = read(tmp_path, src).frame
+    monkeypatch.setattr(files, "BLOCK_BYTES", 50)
+    streamed = files.open_extract_file(tmp_path, src, EXTRACTS["assessments"])
+    readers = list(streamed.batch_readers())
+    assert len(readers) > 1 or len(content) < 100
+    parts = [pickle.loads(pickle.dumps(reader))() for reader in readers]  # as a worker would
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), whole)
+    assert whole[ROW_NUMBER].tolist() == list(range(1, streamed.rows_read + 1))
+
+
+def test_malformed_line_in_a_later_range_names_its_line_in_the_file(tmp_path, monkeypatch):
+    rows = [f"A{i},P{i},2026-01-02,ECOG,1" for i in range(500)]
+    rows[400], rows[450] = f"A400,P1,{SECRET}", "A450"
+    write(tmp_path, lines(*rows))
+    monkeypatch.setattr(files, "BLOCK_BYTES", 1000)
+    with pytest.raises(InputFileError) as caught:
+        read(tmp_path)
+    assert caught.value.line == 402
+    assert "2 malformed" in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
+def test_undecodable_byte_in_a_later_range_names_its_line(tmp_path, monkeypatch):
+    rows = [f"A{i},P{i},2026-01-02,ECOG,1" for i in range(500)]
+    content = lines(*rows).encode("utf-8") + f"A9,P9,2026-01-03,ECOG,{SECRET}\xff\n".encode(
+        "latin-1"
+    )
+    write(tmp_path, content)
+    monkeypatch.setattr(files, "BLOCK_BYTES", 1000)
+    with pytest.raises(InputFileError) as caught:
+        read(tmp_path)
+    assert caught.value.line == 502
+    assert SECRET not in str(caught.value)
+
+
+def test_bare_carriage_return_is_refused_not_miscounted(tmp_path):
+    """Arrow ends a line at a lone CR, the line count does not: the rows would not
+    reconcile, so the file is refused, naming the first line of the batch where they part."""
+    write(tmp_path, lines(GOOD[0], f"A2,P2,2026-01-03,ECOG,{SECRET}\rA3,P3,2026-01-03,ECOG,2"))
+    with pytest.raises(InputFileError, match="line count") as caught:
+        read(tmp_path)
+    assert caught.value.line == 2
+    assert SECRET not in str(caught.value)
