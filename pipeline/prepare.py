@@ -189,6 +189,30 @@ def suite_columns(suite: dict[str, Any], frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c in wanted]
 
 
+def condition_only_columns(suite: dict[str, Any], frame: pd.DataFrame) -> list[str]:
+    """Text columns that only row conditions read (`analyte` in `analyte=="ALB"`)."""
+    named = set(columns_named(suite))
+    return [
+        c
+        for c in suite_columns(suite, frame)
+        if c not in named and pd.api.types.is_string_dtype(frame[c])
+    ]
+
+
+def gx_frame(frame: pd.DataFrame, part: dict[str, Any]) -> pd.DataFrame:
+    """The columns of `frame` that a suite part reads, typed for Great Expectations' speed.
+
+    Text columns read only by row conditions become categoricals: GX filters the whole batch
+    once per condition (`analyte=="ALB"` for each of the lab analytes), and on a categorical
+    that is a comparison of small integer codes, not of strings; the rows kept are the same.
+    """
+    selected = frame[suite_columns(part, frame)]
+    categories = condition_only_columns(part, selected)
+    if categories:
+        selected = selected.astype(dict.fromkeys(categories, "category"))
+    return nanosecond_dates(selected)
+
+
 def split_by_condition(suite: dict[str, Any]) -> list[dict[str, Any]]:
     """The suite as two: expectations without a row condition, and those with one.
 
@@ -310,9 +334,7 @@ class RowLevelPass:
         failing = self.keys.failing_rows_in(frame.index)
         outcomes = []
         for part in self.parts:
-            outcome = validate_frame(
-                self.context, nanosecond_dates(frame[suite_columns(part, frame)]), part
-            )
+            outcome = validate_frame(self.context, gx_frame(frame, part), part)
             outcomes.append(outcome)
             failing |= outcome.failing_rows
         rule_of = first_failing_rule(frame.index, self.suite, failing)

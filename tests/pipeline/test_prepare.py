@@ -8,9 +8,18 @@ import pytest
 
 from pipeline.contract import EXTRACTS
 from pipeline.errors import BatchValidationError
-from pipeline.prepare import ValidationSettings, patients_reference, validate_extract
-from pipeline.quality.gx_runner import make_context
+from pipeline.prepare import (
+    ValidationSettings,
+    gx_frame,
+    nanosecond_dates,
+    patients_reference,
+    split_by_condition,
+    suite_columns,
+    validate_extract,
+)
+from pipeline.quality.gx_runner import make_context, validate_frame
 from pipeline.quality.suites import load_suites
+from pipeline.quality.whole_extract import split_suite
 from pipeline.sources import parse_source_config
 from tests.pipeline.frames import raw
 
@@ -177,3 +186,23 @@ def test_future_date_beyond_tolerance_is_quarantined_but_near_future_is_kept(con
     assert result.quarantine.set_index("row_number")["rule_id"].to_dict() == {
         2: "plausibility.labs.collected_at.not_future"
     }
+
+
+def test_condition_columns_as_categories_give_gx_the_same_verdicts(context, suites):
+    """`gx_frame` hands row-condition-only text columns to GX as categoricals: the same
+    rows fail, with the same counts, as on the text columns."""
+    part = split_by_condition(split_suite(suites["labs"])[1])[-1]
+    assert all(e["kwargs"].get("row_condition") for e in part["expectations"])
+    analytes = ["haemoglobin", "platelets", None, "haemoglobin", "creatinine", "albumin"]
+    frame = pd.DataFrame(
+        {"analyte": pd.array(analytes, dtype="str"), "value": [13, 5000, 1, 99, -1, 40.0]},
+        index=pd.Index([3, 5, 8, 13, 21, 34]),
+    )
+    typed = gx_frame(frame, part)
+    assert typed["analyte"].dtype == "category"
+    as_text = validate_frame(context, nanosecond_dates(frame[suite_columns(part, frame)]), part)
+    as_codes = validate_frame(context, typed, part)
+    failing = {rule: rows.tolist() for rule, rows in as_codes.failing_rows.items()}
+    assert failing == {rule: rows.tolist() for rule, rows in as_text.failing_rows.items()}
+    assert sorted(r for rows in failing.values() for r in rows) == [13, 21]
+    assert as_codes.summary == as_text.summary
