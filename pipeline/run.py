@@ -82,10 +82,8 @@ def build_report(
     staging: Path,
     key: bytes,
     tables: dict[str, pa.Table] | None = None,
-    workers: int = 1,
 ) -> dict[str, int]:
-    """Write every report file into `staging`; counts per status (`workers` processes write
-    the review files; a DAG task keeps to one).
+    """Write every report file into `staging`; counts per status.
 
     Without `tables` the prepared data is screened here. With them (the CLI, which screened
     before freeing the records: `without_records`; the merged shards of the DAG) only the
@@ -115,13 +113,7 @@ def build_report(
     )
     extracts = {name: account.as_manifest() for name, account in prepared.accounts.items()}
     outputs |= write_review_outputs(
-        staging,
-        tables,
-        trial,
-        previous_report_dir(target),
-        as_of=as_of,
-        extracts=extracts,
-        workers=workers,
+        staging, tables, trial, previous_report_dir(target), as_of=as_of, extracts=extracts
     )
     manifest = build_manifest(
         trial,
@@ -142,13 +134,12 @@ def screen_and_publish(
     out_root: Path,
     key: bytes,
     tables: dict[str, pa.Table] | None = None,
-    workers: int = 1,
 ) -> RunResult:
     """Screen prepared data (unless its `tables` are given) and publish the report
     directory atomically."""
     target = report_dir_for(out_root, trial.id, prepared.data.as_of.date().isoformat())
     with staged_directory(target) as staging:
-        counts = build_report(trial, prepared, source, staging, key, tables, workers)
+        counts = build_report(trial, prepared, source, staging, key, tables)
     log.info("published %s: %s", target, counts)
     patients = len(prepared.data.index) if tables is None else tables["candidates"].num_rows
     return RunResult(target, patients, counts)
@@ -176,10 +167,9 @@ def run_screening(
     prepared = prepare_extracts(
         raws, source, as_of, previous_row_counts(target), lab_analytes=trial.lab_analytes_read()
     )
-    workers = worker_count()
-    tables = screen_tables(trial, prepared.data, key, workers)
+    tables = screen_tables(trial, prepared.data, key, worker_count())
     prepared = without_records(prepared)  # the only reference: the records are freed here
-    return screen_and_publish(trial, prepared, source, Path(out_root), key, tables, workers)
+    return screen_and_publish(trial, prepared, source, Path(out_root), key, tables)
 
 
 def previous_row_counts(target: Path) -> dict[str, int]:

@@ -106,12 +106,7 @@ def crafted_tables(
 
 
 def publish_crafted(
-    root: Path,
-    as_of: str,
-    statuses: dict[str, list[str]],
-    trial: Trial = TINY,
-    workers: int = 1,
-    **kwargs: object,
+    root: Path, as_of: str, statuses: dict[str, list[str]], trial: Trial = TINY, **kwargs: object
 ) -> Path:
     """A report directory REPORTS/<trial>/<as_of> with the tables and the review outputs."""
     target = root / trial.id / as_of
@@ -127,6 +122,5 @@ def publish_crafted(
         previous_report_dir(target),
         as_of=pd.Timestamp(as_of),
         extracts=EXTRACTS,
-        workers=workers,
     )
     return target
