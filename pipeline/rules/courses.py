@@ -15,7 +15,7 @@ import pandas as pd
 from pipeline.errors import ConfigError
 from pipeline.rules.conditions import Condition
 from pipeline.rules.context import ScreeningData
-from pipeline.rules.evidence import empty_evidence
+from pipeline.rules.evidence import assign, empty_evidence
 from pipeline.rules.latest_record import parse_absent
 from pipeline.rules.records import patients_with_set_aside_evidence, select_records
 from pipeline.rules.windows import Window
@@ -91,17 +91,20 @@ class TreatmentCoursesRule:
         if not courses.empty:
             counts = courses["administrations"]
             ok = pd.Series(COUNT_OPERATORS[self.op](counts.to_numpy(), self.count), counts.index)
-            idx = courses.index
-            evidence.loc[idx, "status"] = from_masks(ok, ~ok).to_numpy()
-            evidence.loc[idx, "reason"] = np.where(
-                ok,
-                f"course {self.course.course}: count {self.op} {self.count}",
-                f"course {self.course.course}: count not {self.op} {self.count}",
+            assign(
+                evidence,
+                courses.index,
+                status=from_masks(ok, ~ok).to_numpy(),
+                reason=np.where(
+                    ok,
+                    f"course {self.course.course}: count {self.op} {self.count}",
+                    f"course {self.course.course}: count not {self.op} {self.count}",
+                ),
+                value=counts.astype("float64"),
+                raw_value=counts.astype("str"),
+                record_date=courses["end"].astype("datetime64[us]"),
+                unit="administrations",
             )
-            evidence.loc[idx, "value"] = counts.astype("float64")
-            evidence.loc[idx, "raw_value"] = counts.astype("str")
-            evidence.loc[idx, "record_date"] = courses["end"].astype("datetime64[us]")
-            evidence.loc[idx, "unit"] = "administrations"
         # A set-aside administration could change the count, except that more administrations
         # cannot undo a count already at least the minimum.
         set_aside = patients_with_set_aside_evidence(
@@ -109,6 +112,10 @@ class TreatmentCoursesRule:
         )
         still_certain = evidence.loc[set_aside, "status"].eq(MET) & (self.op == "ge")
         doubtful = set_aside[~still_certain.to_numpy()]
-        evidence.loc[doubtful, "status"] = UNKNOWN
-        evidence.loc[doubtful, "reason"] = "an administration was set aside by data quality"
+        assign(
+            evidence,
+            doubtful,
+            status=UNKNOWN,
+            reason="an administration was set aside by data quality",
+        )
         return evidence

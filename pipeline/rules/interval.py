@@ -18,7 +18,7 @@ from pipeline.errors import ConfigError
 from pipeline.rules.conditions import Condition, parse_conditions
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.courses import CourseSpec
-from pipeline.rules.evidence import empty_evidence
+from pipeline.rules.evidence import assign, empty_evidence
 from pipeline.rules.latest_record import parse_absent
 from pipeline.rules.records import patients_with_set_aside_evidence, select_records
 from pipeline.rules.windows import Window
@@ -80,33 +80,53 @@ class IntervalRule:
             .set_index("patient_id")
         )
         has_start = starts.index
-        evidence.loc[has_start, "status"] = self.when_absent
-        evidence.loc[has_start, "reason"] = "no matching event after the treatment course"
+        assign(
+            evidence,
+            has_start,
+            status=self.when_absent,
+            reason="no matching event after the treatment course",
+        )
         set_aside = patients_with_set_aside_evidence(data, self.extract, self.where, Window(), date)
         doubtful = set_aside.intersection(has_start).difference(first.index)
-        evidence.loc[doubtful, "status"] = UNKNOWN
-        evidence.loc[doubtful, "reason"] = "the only later event was set aside by data quality"
+        assign(
+            evidence,
+            doubtful,
+            status=UNKNOWN,
+            reason="the only later event was set aside by data quality",
+        )
         if first.empty:
             return evidence
         idx = first.index
         from_date, to_date = first["from_date"], first[date]
-        evidence.loc[idx, "record_date"] = to_date.astype("datetime64[us]")
         months = _whole_months(from_date, to_date)
-        evidence.loc[idx, "value"] = months.astype("float64")
-        evidence.loc[idx, "raw_value"] = months.astype("str")
-        evidence.loc[idx, "unit"] = "months"
+        assign(
+            evidence,
+            idx,
+            record_date=to_date.astype("datetime64[us]"),
+            value=months.astype("float64"),
+            raw_value=months.astype("str"),
+            unit="months",
+        )
         if self.min_months is None:
-            evidence.loc[idx, "status"] = from_masks(
-                pd.Series(True, index=idx), pd.Series(False, index=idx)
-            ).to_numpy()
-            evidence.loc[idx, "reason"] = "matching event after the treatment course"
+            assign(
+                evidence,
+                idx,
+                status=from_masks(
+                    pd.Series(True, index=idx), pd.Series(False, index=idx)
+                ).to_numpy(),
+                reason="matching event after the treatment course",
+            )
             return evidence
         ok = to_date >= from_date + pd.DateOffset(months=self.min_months)
-        evidence.loc[idx, "status"] = from_masks(ok, ~ok).to_numpy()
-        evidence.loc[idx, "reason"] = np.where(
-            ok,
-            f"interval of at least {self.min_months} months",
-            f"interval shorter than {self.min_months} months",
+        assign(
+            evidence,
+            idx,
+            status=from_masks(ok, ~ok).to_numpy(),
+            reason=np.where(
+                ok,
+                f"interval of at least {self.min_months} months",
+                f"interval shorter than {self.min_months} months",
+            ),
         )
         return evidence
 

@@ -17,7 +17,7 @@ from pipeline.labs.catalogue import load_catalogue
 from pipeline.labs.values import normalise_unit_text
 from pipeline.rules.conditions import Condition
 from pipeline.rules.context import ScreeningData
-from pipeline.rules.evidence import empty_evidence, fill_from
+from pipeline.rules.evidence import assign, empty_evidence, fill_from
 from pipeline.rules.latest_record import parse_absent
 from pipeline.rules.records import (
     latest_per_patient,
@@ -101,14 +101,18 @@ class LatestLabRule:
         status = compare_interval(
             latest["lower"], latest["upper"], latest["operator"], self.comparator, self.threshold
         )
-        evidence.loc[latest.index, "status"] = status.to_numpy()
-        evidence.loc[latest.index, "reason"] = np.select(
-            [status == MET, status == NOT_MET],
-            [
-                f"latest result {self.comparator} {self.threshold:g}",
-                f"latest result not {self.comparator} {self.threshold:g}",
-            ],
-            "qualified result cannot be compared with the threshold",
+        assign(
+            evidence,
+            latest.index,
+            status=status.to_numpy(),
+            reason=np.select(
+                [status == MET, status == NOT_MET],
+                [
+                    f"latest result {self.comparator} {self.threshold:g}",
+                    f"latest result not {self.comparator} {self.threshold:g}",
+                ],
+                "qualified result cannot be compared with the threshold",
+            ),
         )
         fill_from(
             evidence,

@@ -18,7 +18,7 @@ from pipeline.contract import EXTRACTS
 from pipeline.errors import ConfigError
 from pipeline.rules.conditions import Condition, conditions_status, parse_conditions
 from pipeline.rules.context import ScreeningData
-from pipeline.rules.evidence import empty_evidence, fill_from
+from pipeline.rules.evidence import assign, empty_evidence, fill_from
 from pipeline.rules.records import (
     latest_per_patient,
     mark_set_aside,
@@ -81,14 +81,17 @@ class LatestRecordRule:
         if latest.empty:
             return evidence
         status = conditions_status(latest, self.conditions, self.combine)
-        evidence.loc[latest.index, "status"] = status.to_numpy()
-        evidence.loc[latest.index, "reason"] = np.select(
-            [status == MET, status == NOT_MET],
-            ["latest record meets the conditions", "latest record fails the conditions"],
-            "latest record lacks a value the conditions need",
-        )
         value_column = self.conditions[0].column
-        numeric = number_from_text(latest[value_column])
+        assign(
+            evidence,
+            latest.index,
+            status=status.to_numpy(),
+            reason=np.select(
+                [status == MET, status == NOT_MET],
+                ["latest record meets the conditions", "latest record fails the conditions"],
+                "latest record lacks a value the conditions need",
+            ),
+            value=number_from_text(latest[value_column]),
+        )
         fill_from(evidence, latest, date_column=date, raw_column=value_column)
-        evidence.loc[latest.index, "value"] = numeric
         return evidence

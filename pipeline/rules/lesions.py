@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline.rules.conditions import Condition, parse_conditions
 from pipeline.rules.context import ScreeningData
-from pipeline.rules.evidence import empty_evidence
+from pipeline.rules.evidence import assign, empty_evidence
 from pipeline.rules.latest_record import parse_absent
 from pipeline.rules.records import latest_per_patient, select_records
 from pipeline.rules.windows import Window, parse_window
@@ -89,23 +89,26 @@ class LesionRule:
             stats["measurable"] + stats["unmeasured"] >= self.min_measurable
         )
         doubtful = stats["study_id"].isin(doubtful_studies) | could_qualify
-        idx = stats.index
-        evidence.loc[idx, "status"] = from_masks(ok, ~ok & ~doubtful).to_numpy()
-        evidence.loc[idx, "reason"] = np.select(
-            [ok, ~ok & doubtful],
-            [
-                "measurable disease on the latest study",
-                "lesions set aside or unmeasured on the latest study",
-            ],
-            "no measurable disease on the latest study",
-        )
-        evidence.loc[idx, "record_date"] = stats["study_date"].astype("datetime64[us]")
-        evidence.loc[idx, "value"] = stats["largest"].astype("float64")
-        evidence.loc[idx, "unit"] = "mm"
-        evidence.loc[idx, "raw_value"] = (
-            stats["measurable"].astype(int).astype("str")
-            + " measurable of "
-            + stats["lesions"].astype(int).astype("str")
-            + " lesions"
+        assign(
+            evidence,
+            stats.index,
+            status=from_masks(ok, ~ok & ~doubtful).to_numpy(),
+            reason=np.select(
+                [ok, ~ok & doubtful],
+                [
+                    "measurable disease on the latest study",
+                    "lesions set aside or unmeasured on the latest study",
+                ],
+                "no measurable disease on the latest study",
+            ),
+            record_date=stats["study_date"].astype("datetime64[us]"),
+            value=stats["largest"].astype("float64"),
+            unit="mm",
+            raw_value=(
+                stats["measurable"].astype(int).astype("str")
+                + " measurable of "
+                + stats["lesions"].astype(int).astype("str")
+                + " lesions"
+            ),
         )
         return evidence

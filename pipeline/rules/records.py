@@ -7,6 +7,7 @@ import pandas as pd
 
 from pipeline.rules.conditions import Condition, filter_rows, possibly_matching
 from pipeline.rules.context import ScreeningData
+from pipeline.rules.evidence import assign
 from pipeline.rules.windows import Window
 from pipeline.status import UNKNOWN
 
@@ -61,6 +62,4 @@ def mark_set_aside(
     evidence: pd.DataFrame, set_aside: pd.Index, with_evidence: pd.Index, reason: str
 ) -> None:
     """Unknown, never a silent not_met, for patients whose only evidence was set aside."""
-    without = set_aside.difference(with_evidence)
-    evidence.loc[without, "status"] = UNKNOWN
-    evidence.loc[without, "reason"] = reason
+    assign(evidence, set_aside.difference(with_evidence), status=UNKNOWN, reason=reason)
