@@ -43,21 +43,27 @@ def _patients(candidates: pa.Table) -> dict[str, list[Any]]:
     return {name: listed[name].to_pylist() for name in columns}
 
 
+def _positions(values: pd.Series, names: list[str]) -> np.ndarray:
+    """Each value's position in `names`, by one hash look-up (not a Python call per row)."""
+    at = pd.Index(names).get_indexer(values)
+    if (at < 0).any():
+        raise ValueError("a criterion row names an unknown criterion or status")
+    return at.astype("int64")
+
+
 def _evidence(criteria: pd.DataFrame, pseudonyms: list[str], trial: Trial) -> dict[str, Any]:
     """Every criterion row of the listed patients, grouped by patient via offsets."""
-    position = pd.Series(np.arange(len(pseudonyms)), index=pd.Index(pseudonyms))
-    where = criteria["pseudonym"].map(position)
-    rows = criteria[where.notna()].assign(_p=where[where.notna()].astype("int64"))
+    where = pd.Index(pseudonyms).get_indexer(criteria["pseudonym"])
+    listed = where >= 0
+    rows = criteria[listed].assign(_p=where[listed].astype("int64"))
     rows = rows.sort_values(["_p", "criterion_order"], kind="stable")
     counts = np.bincount(rows["_p"].to_numpy(), minlength=len(pseudonyms))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype("int64")
-    criterion_index = {c.id: i for i, c in enumerate(trial.criteria)}
-    status_index = {name: i for i, name in enumerate(STATUS_NAMES)}
     dates = pd.to_datetime(rows["record_date"]).dt.strftime("%Y-%m-%d")
     encoded: dict[str, Any] = {
         "offsets": offsets.tolist(),
-        "criterion": rows["criterion_id"].map(criterion_index).astype("int64").tolist(),
-        "status": rows["status"].map(status_index).astype("int64").tolist(),
+        "criterion": _positions(rows["criterion_id"], trial.criterion_ids()).tolist(),
+        "status": _positions(rows["status"], list(STATUS_NAMES)).tolist(),
         "value": _numbers(rows["value"]),
     }
     dictionaries = {}
