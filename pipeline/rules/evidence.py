@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.status import MET, NOT_MET
+
 EVIDENCE_COLUMNS = ("status", "reason", "source", "record_date", "raw_value", "value", "unit")
 
 
@@ -49,6 +51,26 @@ def fill_from(
     if unit is not None:
         columns["unit"] = unit if isinstance(unit, str) else unit.astype("str")
     assign(evidence, records.index, **columns)
+
+
+def assign_status(
+    evidence: pd.DataFrame,
+    status: pd.Series,
+    *,
+    met: str,
+    not_met: str,
+    otherwise: str,
+    **columns: Any,
+) -> None:
+    """Each patient's status (indexed by patient) with the reason that goes with it: `met`,
+    `not_met`, or `otherwise` (a record that cannot decide), plus any other columns."""
+    assign(
+        evidence,
+        status.index,
+        status=status.to_numpy(),
+        reason=np.select([status == MET, status == NOT_MET], [met, not_met], otherwise),
+        **columns,
+    )
 
 
 def assign(evidence: pd.DataFrame, patients: pd.Index, **columns: Any) -> None:

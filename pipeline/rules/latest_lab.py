@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from pipeline.errors import ConfigError
@@ -17,7 +16,7 @@ from pipeline.labs.catalogue import load_catalogue
 from pipeline.labs.values import normalise_unit_text
 from pipeline.rules.conditions import Condition
 from pipeline.rules.context import ScreeningData
-from pipeline.rules.evidence import assign, empty_evidence, fill_from
+from pipeline.rules.evidence import assign_status, empty_evidence, fill_from
 from pipeline.rules.latest_record import parse_absent
 from pipeline.rules.records import (
     latest_per_patient,
@@ -26,7 +25,7 @@ from pipeline.rules.records import (
     select_records,
 )
 from pipeline.rules.windows import Window, parse_window
-from pipeline.status import MET, NOT_MET, from_masks
+from pipeline.status import from_masks
 
 COMPARATORS = (">", ">=", "<", "<=")
 
@@ -101,18 +100,12 @@ class LatestLabRule:
         status = compare_interval(
             latest["lower"], latest["upper"], latest["operator"], self.comparator, self.threshold
         )
-        assign(
+        assign_status(
             evidence,
-            latest.index,
-            status=status.to_numpy(),
-            reason=np.select(
-                [status == MET, status == NOT_MET],
-                [
-                    f"latest result {self.comparator} {self.threshold:g}",
-                    f"latest result not {self.comparator} {self.threshold:g}",
-                ],
-                "qualified result cannot be compared with the threshold",
-            ),
+            status,
+            met=f"latest result {self.comparator} {self.threshold:g}",
+            not_met=f"latest result not {self.comparator} {self.threshold:g}",
+            otherwise="qualified result cannot be compared with the threshold",
         )
         fill_from(
             evidence,

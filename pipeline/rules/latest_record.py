@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from pipeline.conform import number_from_text
@@ -18,7 +17,7 @@ from pipeline.contract import EXTRACTS
 from pipeline.errors import ConfigError
 from pipeline.rules.conditions import Condition, conditions_status, parse_conditions
 from pipeline.rules.context import ScreeningData
-from pipeline.rules.evidence import assign, empty_evidence, fill_from
+from pipeline.rules.evidence import assign_status, empty_evidence, fill_from
 from pipeline.rules.records import (
     latest_per_patient,
     mark_set_aside,
@@ -26,7 +25,7 @@ from pipeline.rules.records import (
     select_records,
 )
 from pipeline.rules.windows import Window, parse_window
-from pipeline.status import MET, NOT_MET, STATUS_CODES
+from pipeline.status import STATUS_CODES
 
 ABSENT_STATUSES = ("unknown", "to_confirm", "not_met")
 
@@ -82,15 +81,12 @@ class LatestRecordRule:
             return evidence
         status = conditions_status(latest, self.conditions, self.combine)
         value_column = self.conditions[0].column
-        assign(
+        assign_status(
             evidence,
-            latest.index,
-            status=status.to_numpy(),
-            reason=np.select(
-                [status == MET, status == NOT_MET],
-                ["latest record meets the conditions", "latest record fails the conditions"],
-                "latest record lacks a value the conditions need",
-            ),
+            status,
+            met="latest record meets the conditions",
+            not_met="latest record fails the conditions",
+            otherwise="latest record lacks a value the conditions need",
             value=number_from_text(latest[value_column]),
         )
         fill_from(evidence, latest, date_column=date, raw_column=value_column)
