@@ -401,13 +401,14 @@ def open_extract_file(folder: Path, source: ExtractSource, extract: Extract) -> 
     if rows_read == 0:
         raise InputFileError(str(path), "extract has no data rows", line=2)
     if source.format == "csv":
+        ranges = list(_csv_ranges(path, source, header, plan))  # cut once, read by both passes
         return RawExtract(
             extract.name,
             None,
             str(path),
             rows_read,
             plan.ignored,
-            reader_source=lambda: _csv_ranges(path, source, header, plan),
+            reader_source=lambda: iter(ranges),
         )
 
     def frames() -> Iterator[pd.DataFrame]:
