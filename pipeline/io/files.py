@@ -401,14 +401,13 @@ def open_extract_file(folder: Path, source: ExtractSource, extract: Extract) -> 
     if rows_read == 0:
         raise InputFileError(str(path), "extract has no data rows", line=2)
     if source.format == "csv":
-        ranges = list(_csv_ranges(path, source, header, plan))  # cut once, read by both passes
         return RawExtract(
             extract.name,
             None,
             str(path),
             rows_read,
             plan.ignored,
-            reader_source=lambda: iter(ranges),
+            reader_source=_CutOnce(lambda: _csv_ranges(path, source, header, plan)),
         )
 
     def frames() -> Iterator[pd.DataFrame]:
@@ -419,6 +418,25 @@ def open_extract_file(folder: Path, source: ExtractSource, extract: Extract) -> 
                 first_row += batch.num_rows
 
     return RawExtract(extract.name, None, str(path), rows_read, plan.ignored, frames)
+
+
+class _CutOnce:
+    """A file's ranges, cut while the first pass reads them (the cutting reads the whole file,
+    so it runs beside the workers, not before them) and replayed to every later pass."""
+
+    def __init__(self, cut: Callable[[], Iterator[CsvRange]]) -> None:
+        self._cut = cut
+        self._ranges: list[CsvRange] | None = None
+
+    def __call__(self) -> Iterator[CsvRange]:
+        return iter(self._ranges) if self._ranges is not None else self._cutting()
+
+    def _cutting(self) -> Iterator[CsvRange]:
+        ranges = []
+        for item in self._cut():
+            ranges.append(item)
+            yield item
+        self._ranges = ranges  # only a pass that reached the end of the file
 
 
 def _csv_ranges(

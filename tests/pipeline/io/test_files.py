@@ -410,3 +410,22 @@ def test_bare_carriage_return_is_refused_not_miscounted(tmp_path):
         read(tmp_path)
     assert caught.value.line == 2
     assert SECRET not in str(caught.value)
+
+
+def test_ranges_are_cut_once_by_the_pass_that_reads_the_whole_file(tmp_path, monkeypatch):
+    write(tmp_path, lines(*(f"A{i},P{i},2026-01-02,ECOG,1" for i in range(300))))
+    monkeypatch.setattr(files, "BLOCK_BYTES", 500)
+    cuts = []
+    original = files.line_ranges
+
+    def counted(*args):
+        cuts.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(files, "line_ranges", counted)
+    streamed = files.open_extract_file(tmp_path, source(), EXTRACTS["assessments"])
+    next(streamed.batch_readers())  # a pass stopped early caches nothing
+    first = list(streamed.batch_readers())
+    second = list(streamed.batch_readers())
+    assert len(first) > 5 and first == second
+    assert len(cuts) == 2
