@@ -19,6 +19,7 @@ from pipeline.contract import EXTRACTS
 from pipeline.engine import screen
 from pipeline.io.files import RawExtract, open_extract_file
 from pipeline.manifest import build_manifest, hash_inputs
+from pipeline.memory import release_free_memory, tune_allocator
 from pipeline.parallel import worker_count
 from pipeline.prepare import PreparedExtracts, ValidationSettings, prepare_extracts
 from pipeline.pseudonym import load_key, pseudonymise
@@ -160,15 +161,21 @@ def without_records(prepared: PreparedExtracts) -> PreparedExtracts:
 def run_screening(
     trial: Trial, exports: Path, source: SourceConfig, as_of: pd.Timestamp, out_root: Path
 ) -> RunResult:
-    """The whole run; nothing is published unless every step succeeds."""
+    """The whole run; nothing is published unless every step succeeds.
+
+    Freed memory goes back to the system after validation and after the records are freed,
+    so that the next stage's peak does not stack on the last one's leftovers."""
+    tune_allocator()
     key = load_key()
     raws = read_exports(Path(exports), source)
     target = report_dir_for(out_root, trial.id, as_of.date().isoformat())
     prepared = prepare_extracts(
         raws, source, as_of, previous_row_counts(target), lab_analytes=trial.lab_analytes_read()
     )
+    release_free_memory()
     tables = screen_tables(trial, prepared.data, key, worker_count())
     prepared = without_records(prepared)  # the only reference: the records are freed here
+    release_free_memory()
     return screen_and_publish(trial, prepared, source, Path(out_root), key, tables)
 
 

@@ -1,0 +1,53 @@
+"""The allocator settings and the release between stages, on this machine's real C library."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from pipeline.memory import tune_allocator
+
+glibc_only = pytest.mark.skipif(
+    platform.libc_ver()[0] != "glibc", reason="mallopt and malloc_trim are glibc's"
+)
+
+# Freed blocks in the middle of the heap (a small live block after each one) stay in the
+# process: glibc can only shrink the top of its heap by itself.
+_FRAGMENTED_HEAP = textwrap.dedent(
+    """
+    from pipeline.memory import release_free_memory
+
+    def rss_mb():
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS"):
+                    return int(line.split()[1]) / 1024
+
+    blocks, pins = [], []
+    for i in range(60_000):
+        blocks.append(bytes(4000) + bytes([i % 256]))
+        pins.append(bytearray(600))
+    del blocks
+    held = rss_mb()
+    release_free_memory()
+    print(held, rss_mb())
+    """
+)
+
+
+@glibc_only
+def test_glibc_takes_the_settings() -> None:
+    assert tune_allocator() is True
+
+
+@glibc_only
+def test_release_gives_freed_heap_blocks_back() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _FRAGMENTED_HEAP], capture_output=True, text=True, check=True
+    ).stdout
+    held, released = (float(x) for x in out.split())
+    assert held - released > 150  # about 240 MB of freed 4 kB blocks
