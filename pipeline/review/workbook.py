@@ -11,10 +11,11 @@ dates and zip entry times).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -143,12 +144,14 @@ def _cells(frame: pd.DataFrame) -> list[pd.Series]:
 
 def _write_sheet(
     workbook: Workbook, title: str, frame: pd.DataFrame, headers: list[str]
-) -> bytes | None:
-    """Add a sheet; returns the XML of rows openpyxl did not write (None: it wrote them all).
+) -> RowsXml | None:
+    """Add a sheet; returns what renders the rows openpyxl did not write (None: it wrote
+    them all).
 
     openpyxl writes the header (and, on a sheet with dates, the rows up to the first date so
     that it registers the date style); the remaining rows are rendered by `_rows_xml` exactly
-    as openpyxl would render them, column by column, instead of cell by cell.
+    as openpyxl would render them, column by column, instead of cell by cell, when the sheet
+    is written into the file (`_write_zip`): one sheet's rows are in memory at a time.
     """
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "B2"
@@ -170,7 +173,7 @@ def _write_sheet(
     for row in zip(*(c.iloc[:by_openpyxl] for c in cells), strict=True):
         sheet.append(row)
     rest = [c.iloc[by_openpyxl:] for c in cells]
-    return _rows_xml(rest, kinds, first_row=by_openpyxl + 2)
+    return functools.partial(_rows_xml, rest, kinds, first_row=by_openpyxl + 2)
 
 
 def _kind(column: pd.Series) -> str | None:
@@ -250,13 +253,34 @@ def _number_cells(values: pd.Series, ref: pa.Array, kind: str, style: str) -> pa
     return pc.if_else(pa.array(present), cells, _large(""))
 
 
+# Rows rendered at once by `_rows_xml`: its Arrow intermediates (several strings per cell)
+# are a few times the size of the XML, so they are bounded by a block, not by the sheet.
+ROWS_PER_BLOCK = 1 << 16
+
+RowsXml = Callable[[], list[bytes]]
+
+
 def _rows_xml(
     columns: list[pd.Series], kinds: list[str], first_row: int, date_style: str = "1"
-) -> bytes:
-    """`<row>` elements for rows `first_row`.. (1-based), as openpyxl's write-only sheet."""
+) -> list[bytes]:
+    """`<row>` elements for rows `first_row`.. (1-based), as openpyxl's write-only sheet,
+    in blocks of `ROWS_PER_BLOCK` rows (joined, they are the sheet's rows)."""
     n = len(columns[0]) if columns else 0
-    if n == 0:
-        return b""
+    return [
+        _block_xml(
+            [c.iloc[start : start + ROWS_PER_BLOCK] for c in columns],
+            kinds,
+            start + first_row,
+            date_style,
+        )
+        for start in range(0, n, ROWS_PER_BLOCK)
+    ]
+
+
+def _block_xml(
+    columns: list[pd.Series], kinds: list[str], first_row: int, date_style: str
+) -> bytes:
+    n = len(columns[0])
     numbers = pa.array(np.arange(first_row, first_row + n).astype(str), pa.large_string())
     parts: list[pa.Array] = []
     for index, (values, kind) in enumerate(zip(columns, kinds, strict=True)):
@@ -286,37 +310,47 @@ def _letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
-def _fixed_zip(
-    raw: bytes, core_xml: bytes, when: datetime, rows: Mapping[str, bytes] | None = None
-) -> bytes:
-    """Rewrite the xlsx zip with fixed entry times and our document properties; `rows`
-    (entry name -> row XML) are appended to those sheets' data."""
+def _write_zip(
+    path: Path,
+    raw: bytes,
+    core_xml: bytes,
+    when: datetime,
+    rows: Mapping[str, RowsXml | None] | None = None,
+) -> None:
+    """Write the xlsx zip to `path` with fixed entry times and our document properties;
+    `rows` (entry name -> renderer) are appended to those sheets' data, one sheet at a time
+    and streamed into the entry, never joined into one buffer."""
     rows = rows or {}
-    out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(raw)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
     ):
         for info in source.infolist():
             data = core_xml if info.filename == "docProps/core.xml" else source.read(info)
-            if rows.get(info.filename):
-                data = _append_rows(data, rows[info.filename])
+            render = rows.get(info.filename)
+            pieces = _with_rows(data, render()) if render is not None else [data]
             entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
+            # Set as `writestr` sets them: the size decides on zip64 before the data is written.
+            entry.file_size = sum(len(piece) for piece in pieces)
             # Fastest deflate: about 3 times quicker than the default level on sheets of a
-            # million rows, for a file about a fifth larger.
-            target.writestr(entry, data, compresslevel=1)
-    return out.getvalue()
+            # million rows, for a file about a fifth larger. `writestr(compresslevel=1)` sets
+            # this same attribute (Python 3.13 keeps it as an alias of `compress_level`).
+            entry._compresslevel = 1
+            with target.open(entry, "w") as stream:
+                for piece in pieces:
+                    stream.write(piece)
 
 
-def _append_rows(sheet_xml: bytes, rows: bytes) -> bytes:
-    """Insert rows rendered by `_rows_xml` at the end of a sheet's data."""
+def _with_rows(sheet_xml: bytes, rows: list[bytes]) -> list[bytes]:
+    """A sheet's XML with rows rendered by `_rows_xml` at the end of its data, in pieces."""
     head, tail = sheet_xml.rsplit(b"</sheetData>", 1)
     match = _DATE_STYLE.search(head)
     if match is not None and match.group(1) != b"1":
-        rows = rows.replace(b' s="1" t="n">', b' s="' + match.group(1) + b'" t="n">')
-    return head + rows + b"</sheetData>" + tail
+        style = b' s="' + match.group(1) + b'" t="n">'
+        rows = [block.replace(b' s="1" t="n">', style) for block in rows]
+    return [head, *rows, b"</sheetData>" + tail]
 
 
 def _capped(frame: pd.DataFrame, title: str, cut: list[tuple[str, int, int]]) -> pd.DataFrame:
@@ -339,15 +373,15 @@ def write_workbook(
     props.title = f"{trial.id} {as_of.date().isoformat()}"
     props.created = props.modified = when
     headers = list(PATIENT_COLUMNS.values())
-    rows: dict[str, bytes] = {}
+    rows: dict[str, RowsXml | None] = {}
     cut: list[tuple[str, int, int]] = []
     for number, status in enumerate(OVERALL_NAMES, start=1):
         subset = _capped(patients[patients["overall_status"] == status], STATUS_SHEETS[status], cut)
         xml = _write_sheet(workbook, STATUS_SHEETS[status], subset, headers)
-        rows[f"xl/worksheets/sheet{number}.xml"] = xml or b""
+        rows[f"xl/worksheets/sheet{number}.xml"] = xml
     detail = _capped(detail_frame(tables["criteria"], patients, trial), DETAIL_SHEET, cut)
     xml = _write_sheet(workbook, DETAIL_SHEET, detail, list(DETAIL_COLUMNS.values()))
-    rows[f"xl/worksheets/sheet{len(OVERALL_NAMES) + 1}.xml"] = xml or b""
+    rows[f"xl/worksheets/sheet{len(OVERALL_NAMES) + 1}.xml"] = xml
     if cut:
         notes = workbook.create_sheet(NOTES_SHEET)
         notes.append(["sheet", "rows shown", "rows in the report", "complete list in"])
@@ -356,5 +390,5 @@ def write_workbook(
     buffer = io.BytesIO()
     workbook.save(buffer)
     props.modified = when  # openpyxl stamps the save time; keep the file reproducible
-    path.write_bytes(_fixed_zip(buffer.getvalue(), tostring(props.to_tree()), when, rows))
+    _write_zip(path, buffer.getvalue(), tostring(props.to_tree()), when, rows)
     return len(patients)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import zipfile
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
+from pipeline.review import workbook as workbook_module
 from pipeline.review.safe_cells import FORMULA_STARTS
 from pipeline.review.workbook import (
     DETAIL_COLUMNS,
@@ -113,3 +115,23 @@ def test_file_carries_no_wall_clock_time(tmp_path):
     assert core.count("2026-11-24T00:00:00Z") == 2  # created and modified
     properties = load_workbook(path).properties
     assert properties.created == properties.modified == pd.Timestamp("2026-11-24").to_pydatetime()
+
+
+def test_rows_rendered_in_small_blocks_give_the_same_file(
+    real_workbook, lutathera_trial, tmp_path, monkeypatch
+):
+    """Rows are rendered and streamed into the zip block by block: the file does not depend
+    on the block size, and equals the published one rewritten from its Parquet tables."""
+    report, workbook = real_workbook
+    assert max(sheet.max_row for sheet in workbook.worksheets) > 3 * 7
+    tables = {
+        name: pq.read_table(report / f"{name}.parquet")
+        for name in ("candidates", "criteria", "attrition")
+    }
+    as_of = pd.Timestamp(report.name)
+    write_workbook(tmp_path / "default.xlsx", tables, lutathera_trial, as_of)
+    monkeypatch.setattr(workbook_module, "ROWS_PER_BLOCK", 7)
+    write_workbook(tmp_path / "blocks.xlsx", tables, lutathera_trial, as_of)
+    published = (report / "candidates.xlsx").read_bytes()
+    assert (tmp_path / "default.xlsx").read_bytes() == published
+    assert (tmp_path / "blocks.xlsx").read_bytes() == published
