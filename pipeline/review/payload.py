@@ -95,9 +95,13 @@ def build_payload(
     extracts: Mapping[str, Mapping[str, Any]],
 ) -> dict[str, Any]:
     """Everything review.html shows, from the report tables (pseudonyms only)."""
-    criteria = tables["criteria"].to_pandas()
     counts = tables["candidates"]["overall_status"].to_pandas().value_counts()
     patients = _patients(tables["candidates"])
+    # Only listed patients' rows leave Arrow: not-eligible patients' criteria (most of the
+    # long table at hospital scale) would be converted to pandas only to be dropped.
+    criteria = tables["criteria"]
+    listed = pc.is_in(criteria["pseudonym"], value_set=pa.array(patients["pseudonym"], pa.string()))
+    criteria = criteria.filter(listed).to_pandas()
     return {
         "trial": {"id": trial.id, "title": trial.title, "version": trial.version},
         "as_of": as_of,
