@@ -162,17 +162,22 @@ def _write_sheet(
     sheet.auto_filter.ref = f"A1:{last}"
     sheet.append(headers)
     kinds = [_kind(frame[name]) for name in frame.columns]
-    cells = _cells(frame)
     if None in kinds:  # a column this writer does not render: openpyxl writes every row
-        for row in zip(*cells, strict=True):
+        for row in zip(*_cells(frame), strict=True):
             sheet.append(row)
         return None
-    dates = [c.notna().to_numpy() for c, k in zip(cells, kinds, strict=True) if k == "date"]
+    dates = [
+        frame[n].notna().to_numpy()
+        for n, k in zip(frame.columns, kinds, strict=True)
+        if k == "date"
+    ]
     with_date = np.flatnonzero(np.logical_or.reduce(dates)) if dates else np.array([], int)
     by_openpyxl = int(with_date[0]) + 1 if len(with_date) else 0
-    for row in zip(*(c.iloc[:by_openpyxl] for c in cells), strict=True):
+    for row in zip(*_cells(frame.iloc[:by_openpyxl]), strict=True):
         sheet.append(row)
-    rest = [c.iloc[by_openpyxl:] for c in cells]
+    # The other rows keep their dtypes (no Python object per cell for the whole sheet):
+    # `_rows_xml` turns them into text block by block.
+    rest = [neutralise_formula(frame[name].iloc[by_openpyxl:]) for name in frame.columns]
     return functools.partial(_rows_xml, rest, kinds, first_row=by_openpyxl + 2)
 
 
