@@ -51,11 +51,14 @@ def _positions(values: pd.Series, names: list[str]) -> np.ndarray:
     return at.astype("int64")
 
 
-def _evidence(criteria: pd.DataFrame, pseudonyms: list[str], trial: Trial) -> dict[str, Any]:
-    """Every criterion row of the listed patients, grouped by patient via offsets."""
-    where = pd.Index(pseudonyms).get_indexer(criteria["pseudonym"])
-    listed = where >= 0
-    rows = criteria[listed].assign(_p=where[listed].astype("int64"))
+def _evidence(criteria: pa.Table, pseudonyms: list[str], trial: Trial) -> dict[str, Any]:
+    """Every criterion row of the listed patients, grouped by patient via offsets.
+
+    Only the listed patients' rows leave Arrow: not-eligible patients' criteria (most of the
+    long table at hospital scale) would be converted to pandas only to be dropped."""
+    listed = pc.is_in(criteria["pseudonym"], value_set=pa.array(pseudonyms, pa.string()))
+    rows = criteria.filter(listed).to_pandas()
+    rows["_p"] = pd.Index(pseudonyms).get_indexer(rows["pseudonym"]).astype("int64")
     rows = rows.sort_values(["_p", "criterion_order"], kind="stable")
     counts = np.bincount(rows["_p"].to_numpy(), minlength=len(pseudonyms))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype("int64")
@@ -97,11 +100,6 @@ def build_payload(
     """Everything review.html shows, from the report tables (pseudonyms only)."""
     counts = tables["candidates"]["overall_status"].to_pandas().value_counts()
     patients = _patients(tables["candidates"])
-    # Only listed patients' rows leave Arrow: not-eligible patients' criteria (most of the
-    # long table at hospital scale) would be converted to pandas only to be dropped.
-    criteria = tables["criteria"]
-    listed = pc.is_in(criteria["pseudonym"], value_set=pa.array(patients["pseudonym"], pa.string()))
-    criteria = criteria.filter(listed).to_pandas()
     return {
         "trial": {"id": trial.id, "title": trial.title, "version": trial.version},
         "as_of": as_of,
@@ -121,7 +119,7 @@ def build_payload(
             for c in trial.criteria
         ],
         "patients": patients,
-        "evidence": _evidence(criteria, patients["pseudonym"], trial),
+        "evidence": _evidence(tables["criteria"], patients["pseudonym"], trial),
         "changes": _changes(changes.to_pandas()),
         "extracts": {
             name: {field: extracts[name].get(field) for field in EXTRACT_FIELDS}
