@@ -32,6 +32,7 @@ from pipeline.io.files import ROW_NUMBER, RawExtract, ReadThen
 from pipeline.parallel import map_in_order
 from pipeline.quality.gx_runner import SuiteOutcome, validate_frame
 from pipeline.quality.suites import columns_named
+from pipeline.quality.text_hash import combine_hashes, series_text_hashes
 from pipeline.sources import ExtractSource
 
 WHOLE_EXTRACT_TYPES = frozenset(
@@ -53,8 +54,16 @@ def split_suite(suite: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def row_hashes(batch: pd.DataFrame) -> np.ndarray:
     """A 64-bit hash of every contract column's text, per row (the row number left out)."""
-    content = batch.drop(columns=[ROW_NUMBER])
-    return pd.util.hash_pandas_object(content, index=False, hash_key=_HASH_KEY).to_numpy()
+    return combine_hashes([_value_hashes(batch[c]) for c in batch.columns if c != ROW_NUMBER])
+
+
+def _value_hashes(values: pd.Series) -> np.ndarray:
+    """One hash per value: on the Arrow buffers for Arrow-backed text (a column keeps its
+    dtype in every batch of an extract, so all its batches are hashed the same way)."""
+    hashes = series_text_hashes(values)
+    if hashes is None:
+        hashes = pd.util.hash_pandas_object(values, index=False, hash_key=_HASH_KEY).to_numpy()
+    return hashes
 
 
 @dataclass
@@ -98,8 +107,9 @@ class ExtractKeys:
 
 def key_hashes(values: pd.Series) -> pd.Series:
     """A 64-bit hash per value, missing where the value is missing (uniqueness skips those)."""
-    hashes = pd.util.hash_pandas_object(values, index=False, hash_key=_HASH_KEY).to_numpy()
-    return pd.Series(hashes, index=values.index, dtype="UInt64").mask(values.isna().to_numpy())
+    return pd.Series(_value_hashes(values), index=values.index, dtype="UInt64").mask(
+        values.isna().to_numpy()
+    )
 
 
 def hashed_unique_rules(suite: dict[str, Any]) -> dict[str, str]:
