@@ -10,6 +10,8 @@ from pipeline.contract import EXTRACTS
 from pipeline.errors import BatchValidationError
 from pipeline.prepare import (
     ValidationSettings,
+    condition_rows,
+    equality_condition,
     gx_frame,
     nanosecond_dates,
     patients_reference,
@@ -17,7 +19,7 @@ from pipeline.prepare import (
     suite_columns,
     validate_extract,
 )
-from pipeline.quality.gx_runner import make_context, validate_frame
+from pipeline.quality.gx_runner import make_context, merge_outcomes, validate_frame
 from pipeline.quality.suites import load_suites
 from pipeline.quality.whole_extract import split_suite
 from pipeline.sources import parse_source_config
@@ -191,8 +193,7 @@ def test_future_date_beyond_tolerance_is_quarantined_but_near_future_is_kept(con
 def test_condition_columns_as_categories_give_gx_the_same_verdicts(context, suites):
     """`gx_frame` hands row-condition-only text columns to GX as categoricals: the same
     rows fail, with the same counts, as on the text columns."""
-    part = split_by_condition(split_suite(suites["labs"])[1])[-1]
-    assert all(e["kwargs"].get("row_condition") for e in part["expectations"])
+    part = _conditional(suites["labs"])
     analytes = ["haemoglobin", "platelets", None, "haemoglobin", "creatinine", "albumin"]
     frame = pd.DataFrame(
         {"analyte": pd.array(analytes, dtype="str"), "value": [13, 5000, 1, 99, -1, 40.0]},
@@ -206,3 +207,103 @@ def test_condition_columns_as_categories_give_gx_the_same_verdicts(context, suit
     assert failing == {rule: rows.tolist() for rule, rows in as_text.failing_rows.items()}
     assert sorted(r for rows in failing.values() for r in rows) == [13, 21]
     assert as_codes.summary == as_text.summary
+
+
+def _conditional(suite):
+    """The row-conditioned expectations of a suite, as one suite."""
+    rows = split_suite(suite)[1]
+    return {
+        **rows,
+        "expectations": [e for e in rows["expectations"] if e["kwargs"].get("row_condition")],
+    }
+
+
+def _with_condition(condition, rule, parser="pandas"):
+    kwargs = {"column": "value", "min_value": 0, "max_value": 10, "row_condition": condition}
+    return {
+        "type": "expect_column_values_to_be_between",
+        "kwargs": {**kwargs, "condition_parser": parser},
+        "meta": {"rule_id": rule},
+    }
+
+
+def test_the_suite_is_split_into_plain_one_part_per_equality_then_other_conditions(suites):
+    suite = split_suite(suites["labs"])[1]
+    other = _with_condition("value > 3", "other.rule")
+    again = _with_condition("analyte == 'albumin'", "second.albumin.rule")
+    parts = split_by_condition({**suite, "expectations": [*suite["expectations"], other, again]})
+    plain = [e for e in suite["expectations"] if not e["kwargs"].get("row_condition")]
+    assert parts[0]["expectations"] == plain
+    analytes = [equality_condition(p["expectations"][0]) for p in parts[1:-1]]
+    assert [a[1] for a in analytes] == [
+        "haemoglobin", "neutrophils", "platelets", "beta_hcg", "creatinine",
+        "alt", "ast", "bilirubin", "albumin", "chromogranin_a",
+    ]  # fmt: skip
+    albumin = parts[analytes.index(("analyte", "albumin")) + 1]["expectations"]
+    assert [e["meta"]["rule_id"] for e in albumin] == [
+        "plausibility.labs.value.range.albumin",
+        "second.albumin.rule",
+    ]
+    assert parts[-1]["expectations"] == [other]
+    every = [e["meta"]["rule_id"] for p in parts for e in p["expectations"]]
+    assert sorted(every) == sorted(
+        e["meta"]["rule_id"] for e in [*suite["expectations"], other, again]
+    )
+
+
+@pytest.mark.parametrize(
+    ("condition", "parser", "expected"),
+    [
+        ('analyte=="albumin"', "pandas", ("analyte", "albumin")),
+        (" analyte == 'albumin' ", "pandas", ("analyte", "albumin")),
+        ('analyte=="albumin" or value > 3', "pandas", None),
+        ('analyte!="albumin"', "pandas", None),
+        ('analyte=="a\\"b"', "pandas", None),
+        ('analyte=="albumin"', "great_expectations", None),
+    ],
+)
+def test_only_plain_pandas_equalities_are_equality_conditions(condition, parser, expected):
+    assert equality_condition(_with_condition(condition, "r", parser)) == expected
+
+
+def test_an_equality_part_keeps_the_rows_pandas_query_keeps():
+    frame = pd.DataFrame(
+        {"analyte": pd.array(["albumin", None, "Albumin", "albumin ", "albumin"], dtype="str")}
+    )
+    part = {"expectations": [_with_condition('analyte=="albumin"', "r")]}
+    kept = condition_rows(frame, part)
+    assert kept.tolist() == frame.eval('analyte=="albumin"').tolist() == [1, 0, 0, 0, 1]
+    mixed = {"expectations": [*part["expectations"], _with_condition('analyte=="ast"', "s")]}
+    assert condition_rows(frame, mixed) is None
+
+
+def test_lab_ranges_validated_per_analyte_equal_the_whole_batch_validated_at_once(context, suites):
+    """Each analyte's part sees only its rows; merged, the verdicts, counts and results are
+    those of Great Expectations filtering the whole batch for every analyte."""
+    conditional = _conditional(suites["labs"])
+    analytes = ["haemoglobin", "platelets", None, "haemoglobin", "creatinine", "albumin", "sodium"]
+    frame = pd.DataFrame(
+        {
+            "analyte": pd.array(analytes, dtype="str"),
+            "value": [13, 5000, 1, 99, -1, 40.0, None],
+        },
+        index=pd.Index([3, 5, 8, 13, 21, 34, 55], name="row_number"),
+    )
+    parts = split_by_condition(conditional)
+    assert len(parts) == 10
+    assert len(gx_frame(frame, parts[0])) == 2  # haemoglobin's rows only
+    by_parts = merge_outcomes(
+        conditional, [validate_frame(context, gx_frame(frame, p), p) for p in parts]
+    )
+    at_once = merge_outcomes(
+        conditional, [validate_frame(context, nanosecond_dates(frame), conditional)]
+    )
+    assert {r: v.tolist() for r, v in by_parts.failing_rows.items()} == {
+        "plausibility.labs.value.range.haemoglobin": [13],
+        "plausibility.labs.value.range.creatinine": [21],
+    }
+    assert {r: v.tolist() for r, v in at_once.failing_rows.items()} == {
+        r: v.tolist() for r, v in by_parts.failing_rows.items()
+    }
+    assert by_parts.summary == at_once.summary
+    assert by_parts.result_json["results"] == at_once.result_json["results"]
