@@ -66,8 +66,21 @@ def screen_tables(
     `workers` processes evaluate the criteria (a shard task of the DAG keeps to one).
     """
     criteria, overall = screen(trial, data, workers)
-    ids = pd.Series(data.index, index=data.index)
-    return build_reports(trial, criteria, overall, pseudonymise(ids, key), data.as_of)
+    return report_tables(trial, criteria, overall, data.index, data.as_of, key)
+
+
+def report_tables(
+    trial: Trial,
+    criteria: pd.DataFrame,
+    overall: pd.DataFrame,
+    patients: pd.Index,
+    as_of: pd.Timestamp,
+    key: bytes,
+) -> dict[str, pa.Table]:
+    """The report tables of screened `patients`: reads the engine's verdicts, not the
+    records, so a caller may free the records before building them."""
+    ids = pd.Series(patients, index=patients)
+    return build_reports(trial, criteria, overall, pseudonymise(ids, key), as_of)
 
 
 def status_counts(candidates: pa.Table) -> dict[str, int]:
@@ -163,8 +176,10 @@ def run_screening(
 ) -> RunResult:
     """The whole run; nothing is published unless every step succeeds.
 
-    Freed memory goes back to the system after validation and after the records are freed,
-    so that the next stage's peak does not stack on the last one's leftovers."""
+    The records are freed as soon as the criteria are evaluated: the report tables are built
+    from the verdicts alone. Freed memory goes back to the system after validation and after
+    the records are freed, so that the next stage's peak does not stack on the last one's
+    leftovers."""
     tune_allocator()
     key = load_key()
     raws = read_exports(Path(exports), source)
@@ -173,9 +188,12 @@ def run_screening(
         raws, source, as_of, previous_row_counts(target), lab_analytes=trial.lab_analytes_read()
     )
     release_free_memory()
-    tables = screen_tables(trial, prepared.data, key, worker_count())
+    criteria, overall = screen(trial, prepared.data, worker_count())
+    patients, as_of = prepared.data.index, prepared.data.as_of
     prepared = without_records(prepared)  # the only reference: the records are freed here
     release_free_memory()
+    tables = report_tables(trial, criteria, overall, patients, as_of, key)
+    del criteria, overall  # the review outputs read the tables only
     return screen_and_publish(trial, prepared, source, Path(out_root), key, tables)
 
 
