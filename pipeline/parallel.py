@@ -7,6 +7,10 @@ results are pickled. At most `workers + 1` batches are in flight, so memory stay
 the batch size whatever the file size, and results come back in the order of the batches,
 which keeps every output byte-identical to a one-process run.
 
+Each worker keeps batch-sized blocks in its own heap for reuse (`tune_worker_allocator`):
+the parent's glibc settings, made to hand memory back between stages, would otherwise map
+and unmap every array of every batch.
+
 `SCREENING_WORKERS` sets the number of processes (default: the CPUs this process may use);
 1 runs everything in the calling process, and so does a stream of a single item (a small
 file's one batch), which a pool would only slow down.
@@ -23,6 +27,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from pipeline.errors import ConfigError
+from pipeline.memory import tune_worker_allocator
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -44,6 +49,7 @@ def worker_count(environ: dict[str, str] | None = None) -> int:
 def _install(job: Callable[[Any], Any]) -> None:
     global _JOB
     _JOB = job
+    tune_worker_allocator()
 
 
 def _run(item: Any) -> Any:

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from pipeline.memory import tune_allocator
+from pipeline.memory import tune_allocator, tune_worker_allocator
 
 glibc_only = pytest.mark.skipif(
     platform.libc_ver()[0] != "glibc", reason="mallopt and malloc_trim are glibc's"
@@ -51,3 +51,44 @@ def test_release_gives_freed_heap_blocks_back() -> None:
     ).stdout
     held, released = (float(x) for x in out.split())
     assert held - released > 150  # about 240 MB of freed 4 kB blocks
+
+
+# Whether glibc served a block with its own mapping: bit 1 (IS_MMAPPED) of the size word just
+# before the block. Worker processes are forked after the parent's settings.
+_MAPPED = textwrap.dedent(
+    """
+    import ctypes, ctypes.util
+    from pipeline.memory import tune_allocator
+    from pipeline.parallel import map_in_order
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+
+    def mapped(size):
+        block = libc.malloc(size)
+        flag = bool(ctypes.c_size_t.from_address(block - 8).value & 2)
+        libc.free(block)
+        return flag
+
+    tune_allocator()
+    in_workers = list(map_in_order(mapped, [4 << 20, 4 << 20, 64 << 20], 2))
+    print(mapped(4 << 20), *in_workers)
+    """
+)
+
+
+@glibc_only
+def test_glibc_takes_the_worker_setting() -> None:
+    assert tune_worker_allocator() is True
+    tune_allocator()  # this test process goes back to the parent's settings
+
+
+@glibc_only
+def test_workers_reuse_batch_sized_blocks_that_the_parent_maps() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _MAPPED], capture_output=True, text=True, check=True
+    ).stdout
+    parent, *workers = out.split()
+    assert parent == "True"  # 4 MiB: above the parent's 1 MiB threshold
+    assert workers == ["False", "False", "True"]  # 4 MiB from the heap; 64 MiB still mapped
