@@ -26,6 +26,27 @@ def evaluate_criterion(criterion: Criterion, data: ScreeningData) -> pd.DataFram
     return evidence
 
 
+# Evidence texts with a handful of distinct values: the long criteria frame (18 million rows
+# at a million patients) holds them as categoricals, one small code per row, not one text.
+REPEATED_TEXT = ("reason", "source", "unit")
+
+
+def _categorical(factorised: list[tuple[np.ndarray, pd.Index]]) -> pd.Categorical:
+    """One categorical from the (codes, uniques) of consecutive parts; categories in order of
+    first appearance, so the result is the same whichever process evaluated which part."""
+    categories = pd.Index(
+        list(dict.fromkeys(text for _, uniques in factorised for text in uniques.tolist())),
+        dtype="str",
+    )
+    codes = [
+        np.where(part_codes < 0, -1, categories.get_indexer(uniques)[np.maximum(part_codes, 0)])
+        if len(uniques)
+        else np.full(len(part_codes), -1)
+        for part_codes, uniques in factorised
+    ]
+    return pd.Categorical.from_codes(np.concatenate(codes) if codes else [], categories)
+
+
 @dataclass(frozen=True)
 class _Evaluation:
     """`evaluate_criterion` on fixed data: criteria are independent, so worker processes
@@ -43,14 +64,29 @@ def screen(
     """Long criteria frame (patient x criterion, protocol order) and the overall frame; the
     criteria are evaluated on `workers` processes, gathered in protocol order."""
     parts = []
+    texts: dict[str, list[tuple[np.ndarray, pd.Index]]] = {c: [] for c in REPEATED_TEXT}
     evaluations = map_in_order(_Evaluation(data), trial.criteria, workers)
     for criterion, evidence in zip(trial.criteria, evaluations, strict=True):
+        columns = list(evidence.columns)
+        for column, factorised in texts.items():  # as each part arrives: codes, not texts
+            factorised.append(pd.factorize(evidence.pop(column), use_na_sentinel=True))
         evidence.insert(0, "criterion_order", np.int16(criterion.order))
-        evidence.insert(0, "criterion_id", criterion.id)
         parts.append(evidence)
     criteria = pd.concat(parts)
+    del parts
     criteria.index.name = "patient_id"
     criteria = criteria.reset_index()
+    ids = [criterion.id for criterion in trial.criteria]
+    criteria.insert(
+        1,
+        "criterion_id",
+        pd.Categorical.from_codes(
+            np.repeat(np.arange(len(ids)), len(data.index)), pd.Index(ids, dtype="str")
+        ),
+    )
+    for column, factorised in texts.items():
+        criteria[column] = _categorical(factorised)
+    criteria = criteria[["patient_id", "criterion_id", "criterion_order", *columns]]
     matrix = criteria["status"].to_numpy().reshape(len(trial.criteria), len(data.index)).T
     overall = pd.DataFrame({"overall_code": overall_status(matrix)}, index=data.index)
     overall["overall_status"] = np.asarray(OVERALL_NAMES, dtype=object)[overall["overall_code"]]

@@ -295,3 +295,23 @@ def test_criteria_evaluated_on_worker_processes_give_the_one_process_frames(
     pd.testing.assert_frame_equal(one_criteria, many_criteria)
     pd.testing.assert_frame_equal(one_overall, many_overall)
     assert len(many_criteria) == 3 * 18
+
+
+def test_repeated_texts_are_held_as_categories_of_each_criterions_evidence(make_data):
+    data = make_data([{"patient_id": "P1"}, {"patient_id": "P2", "sex": "F"}, {"patient_id": "P3"}])
+    data.patients.loc["P3", "birth_date"] = pd.NaT
+    screened = trial(ADULT, FEMALE_EXCLUDED, CONSENT)
+    criteria, _overall = screen(screened, data)
+    expected = pd.concat([evaluate_criterion(c, data) for c in screened.criteria])
+    assert expected["unit"].isna().any() and expected["unit"].notna().any()
+    for column in ("reason", "source", "unit"):
+        assert criteria[column].dtype == "category", column
+        pd.testing.assert_series_equal(
+            criteria[column].astype("str"),
+            expected[column].astype("str").reset_index(drop=True),
+            check_names=False,
+        )
+    assert criteria["criterion_id"].dtype == "category"
+    assert criteria["criterion_id"].astype("str").tolist() == [
+        c.id for c in screened.criteria for _ in range(3)
+    ]
