@@ -58,16 +58,16 @@ def arrow_text_hashes(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     padded[: len(data)] = data
     words = np.ndarray(shape=(len(data) + 1,), dtype="<u8", buffer=padded, strides=(1,))
     h = _SEED ^ (lengths.astype(np.uint64) * _LENGTH_FACTOR)
-    rows = np.arange(n)
-    step = 0
-    while len(rows):
-        at = starts[rows] + step
-        left = np.minimum(lengths[rows] - step, 8)
-        word = words[at] & _KEEP[left]
+    h ^= words[starts] & _KEEP[np.minimum(lengths, 8)]  # every value's first word, at once
+    _finalise(h)
+    rows, step = np.flatnonzero(lengths > 8), 8
+    while len(rows):  # the next word of the values that still have one
+        left = lengths[rows] - step
+        word = words[starts[rows] + step] & _KEEP[np.minimum(left, 8)]
         h[rows] = _finalise(h[rows] ^ word)
         step += 8
-        rows = rows[lengths[rows] > step]
-    h = _finalise(h)
+        rows = rows[left > 8]
+    _finalise(h)
     if values.null_count:
         h[values.is_null().to_numpy(zero_copy_only=False)] = _MISSING
     return h
