@@ -23,6 +23,7 @@ from pipeline.contract import EXTRACTS, Extract
 from pipeline.errors import BatchValidationError, ScreeningError
 from pipeline.io.files import RawExtract, ReadThen
 from pipeline.labs.values import normalise_labs
+from pipeline.lookup import positions
 from pipeline.parallel import map_in_order, worker_count
 from pipeline.quality.gx_runner import SuiteOutcome, make_context, merge_outcomes, validate_frame
 from pipeline.quality.suites import CONFORMS, columns_named, load_suites, resolve
@@ -153,7 +154,7 @@ def validation_frame(
         ids = frame["patient_id"]
         if patients.index.is_unique and not patients.index.hasnans:
             # One hash lookup per row for the three columns (ids hashed once, not thrice).
-            at = patients.index.get_indexer(ids)
+            at = positions(patients.index, ids)
             known = at >= 0
             birth = _take_dates(patients["birth_date"], at, known)
             death = _take_dates(patients["death_date"], at, known)
