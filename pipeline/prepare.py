@@ -254,7 +254,7 @@ def split_by_condition(suite: dict[str, Any]) -> list[dict[str, Any]]:
 
     Great Expectations filters the frame it is given once per row-conditioned expectation
     with a pandas query over every row: the ten queries over each lab batch, one per analyte,
-    cost more than the checks themselves. A part of one equality condition is handed only
+    took half of its time. A part of one equality condition is handed only
     the rows its condition keeps (`gx_frame`); GX still applies the condition, so verdicts
     and counts are the same. Each part also gets only the columns it reads.
     """
