@@ -8,7 +8,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def _arrow_text(values: pd.Index | pd.Series) -> bool:
+def is_arrow_text(values: pd.Index | pd.Series) -> bool:
+    """Whether `values` hold Arrow-backed text (pandas' default `str` dtype), whose buffers
+    Arrow's kernels can read without a Python object per value."""
     dtype = values.dtype
     return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
 
@@ -21,7 +23,7 @@ def positions(index: pd.Index, keys: pd.Series) -> np.ndarray:
     through Python objects, twice as slow (0.84 s against 0.41 s for a million patient ids
     in a million, Arrow's table of the index built anew on each call).
     """
-    if not (_arrow_text(index) and _arrow_text(keys)):
+    if not (is_arrow_text(index) and is_arrow_text(keys)):
         return index.get_indexer(keys)
     found = pc.index_in(pa.array(keys.array), value_set=pa.array(index.array))
     return found.fill_null(-1).to_numpy().astype(np.intp)

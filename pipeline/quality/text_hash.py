@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pipeline.lookup import is_arrow_text
+
 _SEED = np.uint64(0x9E3779B97F4A7C15)
 _LENGTH_FACTOR = np.uint64(0xC2B2AE3D27D4EB4F)
 _COLUMN_FACTOR = np.uint64(0x165667B19E3779F9)
@@ -75,7 +77,7 @@ def arrow_text_hashes(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 def series_text_hashes(values: pd.Series) -> np.ndarray | None:
     """`arrow_text_hashes` of an Arrow-backed text Series (None for any other dtype)."""
-    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
+    if not is_arrow_text(values):
         return None
     return arrow_text_hashes(pa.array(values.array))
 
