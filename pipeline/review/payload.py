@@ -56,9 +56,10 @@ def _evidence(criteria: pa.Table, pseudonyms: list[str], trial: Trial) -> dict[s
 
     Only the listed patients' rows leave Arrow: not-eligible patients' criteria (most of the
     long table at hospital scale) would be converted to pandas only to be dropped."""
-    listed = pc.is_in(criteria["pseudonym"], value_set=pa.array(pseudonyms, pa.string()))
+    at = pc.index_in(criteria["pseudonym"], value_set=pa.array(pseudonyms, pa.string()))
+    listed = pc.is_valid(at)  # one look-up gives both the rows kept and their patient
     rows = criteria.filter(listed).to_pandas()
-    rows["_p"] = pd.Index(pseudonyms).get_indexer(rows["pseudonym"]).astype("int64")
+    rows["_p"] = at.filter(listed).to_numpy().astype("int64")
     rows = rows.sort_values(["_p", "criterion_order"], kind="stable")
     counts = np.bincount(rows["_p"].to_numpy(), minlength=len(pseudonyms))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype("int64")
