@@ -1,4 +1,4 @@
-"""Positions of keys in a unique index, for the tens of millions of rows of a validation."""
+"""Key look-ups (positions, membership) on Arrow-backed text, for the millions of rows of a run."""
 
 from __future__ import annotations
 
@@ -27,3 +27,18 @@ def positions(index: pd.Index, keys: pd.Series) -> np.ndarray:
         return index.get_indexer(keys)
     found = pc.index_in(pa.array(keys.array), value_set=pa.array(index.array))
     return found.fill_null(-1).to_numpy().astype(np.intp)
+
+
+def is_in(values: pd.Series | pd.Index, allowed: pd.Series | pd.Index) -> np.ndarray:
+    """Mask of the `values` found in `allowed`: `values.isin(allowed)`, as a numpy array.
+
+    pandas' `isin` on Arrow-backed text turns every allowed value into a Python object first:
+    at a million patients, the 4 million study ids of the imaging studies took 27 s and 3.5 GB
+    when the lesions were matched to them. Arrow's kernel reads the buffers. A missing value
+    is found where `allowed` holds one, as in pandas.
+    """
+    if not (is_arrow_text(values) and is_arrow_text(allowed)):
+        return np.asarray(values.isin(allowed), dtype=bool)
+    column = pa.array(values.array)
+    value_set = pa.array(allowed.array).cast(column.type)
+    return pc.is_in(column, value_set=value_set).to_numpy(zero_copy_only=False)

@@ -23,7 +23,7 @@ from pipeline.contract import EXTRACTS, Extract
 from pipeline.errors import BatchValidationError, ScreeningError
 from pipeline.io.files import RawExtract, ReadThen
 from pipeline.labs.values import normalise_labs
-from pipeline.lookup import positions
+from pipeline.lookup import is_in, positions
 from pipeline.parallel import map_in_order, worker_count
 from pipeline.quality.gx_runner import SuiteOutcome, make_context, merge_outcomes, validate_frame
 from pipeline.quality.suites import CONFORMS, columns_named, load_suites, resolve
@@ -578,7 +578,7 @@ def assemble(validated: dict[str, ValidatedExtract], as_of: pd.Timestamp) -> Pre
         extracts[name] = accepted.reset_index(drop=True)
     lesions = extracts["imaging_lesions"]
     extracts["imaging_lesions"] = lesions[
-        lesions["study_id"].isin(extracts["imaging_studies"]["study_id"])
+        is_in(lesions["study_id"], extracts["imaging_studies"]["study_id"])
     ].reset_index(drop=True)
     patients = extracts.pop("patients").set_index("patient_id")
     quarantine = {name: item.quarantine for name, item in validated.items()}

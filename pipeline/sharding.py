@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipeline.lookup import is_in
 from pipeline.prepare import PreparedExtracts
 from pipeline.pseudonym import PREFIX, pseudonymise
 from pipeline.publish import owner_only
@@ -107,9 +108,7 @@ def parquet_filter(selection: dict[str, pd.Index]) -> pc.Expression:
 
 def follows_shard(frame: pd.DataFrame, selection: dict[str, pd.Index]) -> np.ndarray:
     """Mask of the rows of an in-memory frame that `parquet_filter(selection)` would read."""
-    masks = [
-        frame[column].isin(values).to_numpy(dtype=bool) for column, values in selection.items()
-    ]
+    masks = [is_in(frame[column], values) for column, values in selection.items()]
     return np.logical_or.reduce(masks)
 
 
@@ -118,7 +117,7 @@ def shard_data(data: ScreeningData, members: pd.Index) -> ScreeningData:
     every extract and of the rows set aside."""
     studies = data.extracts.get("imaging_studies")
     study_ids = pd.Index(
-        [] if studies is None else studies["study_id"][studies["patient_id"].isin(members)]
+        [] if studies is None else studies["study_id"][is_in(studies["patient_id"], members)]
     )
 
     def cut(frames: dict[str, pd.DataFrame], reset: bool) -> dict[str, pd.DataFrame]:
@@ -128,7 +127,7 @@ def shard_data(data: ScreeningData, members: pd.Index) -> ScreeningData:
             out[name] = part.reset_index(drop=True) if reset else part
         return out
 
-    patients = data.patients[data.index.isin(members)]
+    patients = data.patients[is_in(data.index, members)]
     return replace(
         data,
         patients=patients,

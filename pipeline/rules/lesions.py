@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.lookup import is_in
 from pipeline.rules.conditions import Condition, parse_conditions
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import assign, empty_evidence
@@ -55,7 +56,7 @@ class LesionRule:
         if latest.empty:
             return evidence
         lesions = data.extracts["imaging_lesions"]
-        lesions = lesions[lesions["study_id"].isin(latest["study_id"])]
+        lesions = lesions[is_in(lesions["study_id"], latest["study_id"])]
         node = lesions["is_lymph_node"].fillna(False).astype(bool)
         size = lesions["short_axis_mm"].where(node, lesions["longest_diameter_mm"])
         threshold = np.where(node, self.min_node_short_axis_mm, self.min_longest_mm)

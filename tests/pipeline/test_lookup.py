@@ -2,9 +2,10 @@
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from pipeline.lookup import positions
+from pipeline.lookup import is_in, positions
 
 INDEX = pd.Index(["P1", "P22", "", "P333", "é"], dtype="str")
 
@@ -39,3 +40,43 @@ def test_an_empty_index_finds_nothing():
 )
 def test_other_dtypes_are_left_to_pandas(index, keys):
     assert positions(index, keys).tolist() == index.get_indexer(keys).tolist()
+
+
+@pytest.mark.parametrize(
+    ("values", "allowed"),
+    [
+        (["S1", "S2", "", "s1", "S1 ", "é", None], ["S1", "", "é"]),
+        (["S1", None, "S2"], ["S2", None]),
+        (["S1", None], []),
+        ([], ["S1"]),
+    ],
+)
+def test_membership_is_that_of_isin(values, allowed):
+    series = pd.Series(values, dtype="str")
+    for allowed_as in (pd.Series(allowed, dtype="str"), pd.Index(allowed, dtype="str")):
+        found = is_in(series, allowed_as)
+        assert found.dtype == np.bool_
+        assert found.tolist() == series.isin(allowed_as).tolist()
+
+
+def test_membership_of_an_index():
+    index = pd.Index(["P1", "P2", "P3"], dtype="str")
+    assert is_in(index, pd.Series(["P3", "P1"], dtype="str")).tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize(
+    ("values", "allowed"),
+    [
+        (pd.Series(["S1", "S2"], dtype=object), pd.Series(["S2"], dtype="str")),
+        (pd.Series(["S1", "S2"], dtype="str"), pd.Series(["S2"], dtype=object)),
+        (pd.Series([1, 2, 3]), pd.Series([3, 1])),
+    ],
+)
+def test_membership_of_other_dtypes_is_left_to_pandas(values, allowed):
+    assert is_in(values, allowed).tolist() == values.isin(allowed).tolist()
+
+
+def test_membership_of_large_string_values():
+    values = pd.Series(["a", "b", None], dtype=pd.ArrowDtype(pa.large_string()))
+    allowed = pd.Series(["b"], dtype="str")
+    assert is_in(values, allowed).tolist() == [False, True, False]
