@@ -35,6 +35,7 @@ from pipeline.quality.whole_extract import (
     whole_extract_pass,
 )
 from pipeline.rules.context import ScreeningData
+from pipeline.rules.latest_lab import LATEST_LAB_COLUMNS
 from pipeline.sources import ExtractSource, SourceConfig
 
 RULE_ID = "rule_id"
@@ -331,12 +332,32 @@ AcceptedSink = Callable[[pd.DataFrame], None]
 RowFilter = Callable[[pd.DataFrame], pd.DataFrame]
 
 
-def lab_rows_of(analytes: frozenset[str] | None) -> dict[str, RowFilter]:
-    """Filters that keep only the accepted lab rows of `analytes` (None: keep every row)."""
-    if analytes is None:
-        return {}
-    wanted = sorted(analytes)
-    return {"labs": lambda frame: frame[frame["analyte"].isin(wanted).to_numpy()]}
+@dataclass(frozen=True)
+class ScreenedRows:
+    """The accepted rows and columns the screening can read, cut in the worker that validated
+    them so the parent never holds the rest: rows dated after the as-of day (the screening
+    data stops there), and, given `analytes` (see `Trial.lab_analytes_read`), the lab rows of
+    other analytes and the lab columns `latest_lab` does not read (raw value, unit and code
+    texts once normalised: a quarter of the labs' memory)."""
+
+    name: str
+    as_of: pd.Timestamp
+    analytes: frozenset[str] | None = None
+
+    def __call__(self, frame: pd.DataFrame) -> pd.DataFrame:
+        keep = np.ones(len(frame), dtype=bool)
+        date = EXTRACTS[self.name].date_column
+        if date is not None:
+            keep &= ~(frame[date] >= self.as_of + pd.Timedelta(days=1)).to_numpy()  # NaT kept
+        if self.name == "labs" and self.analytes is not None:
+            keep &= frame["analyte"].isin(sorted(self.analytes)).to_numpy()
+            frame = frame[list(LATEST_LAB_COLUMNS)]
+        return frame if keep.all() else frame[keep]
+
+
+def screened_rows(as_of: pd.Timestamp, analytes: frozenset[str] | None) -> dict[str, RowFilter]:
+    """`ScreenedRows` of every extract."""
+    return {name: ScreenedRows(name, as_of, analytes) for name in EXTRACTS}
 
 
 @dataclass
@@ -601,9 +622,10 @@ def prepare_extracts(
     lab_analytes: frozenset[str] | None = None,
 ) -> PreparedExtracts:
     """Validate every extract and assemble the screening data (the in-process path); with
-    `lab_analytes` (see `Trial.lab_analytes_read`) other accepted lab rows are left out."""
+    `lab_analytes` (see `Trial.lab_analytes_read`) other accepted lab rows, and the lab
+    columns no rule reads, are left out (`ScreenedRows`)."""
     settings = ValidationSettings(as_of=as_of, previous_rows=previous_rows or {})
-    validated = validate_all(raws, source, settings, batch_rows, lab_rows_of(lab_analytes))
+    validated = validate_all(raws, source, settings, batch_rows, screened_rows(as_of, lab_analytes))
     prepared = assemble(validated, as_of)
     prepared.previous_rows = dict(settings.previous_rows)
     return prepared

@@ -29,6 +29,21 @@ from pipeline.status import from_masks
 
 COMPARATORS = (">", ">=", "<", "<=")
 
+# Every lab column `LatestLabRule.evaluate` reads: when it is the only rule reading labs, the
+# screening data keeps these alone (`pipeline.prepare.ScreenedRows`).
+LATEST_LAB_COLUMNS = (
+    "patient_id",
+    "record_id",
+    "analyte",
+    "collected_at",
+    "operator",
+    "value",
+    "lower",
+    "upper",
+    "canonical_unit",
+    "raw_with_unit",
+)
+
 
 def compare_interval(
     lower: pd.Series, upper: pd.Series, operator: pd.Series, comparator: str, threshold: float
