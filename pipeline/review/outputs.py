@@ -12,8 +12,8 @@ import pyarrow as pa
 from pipeline.publish import write_parquet
 from pipeline.review.changes import compute_changes, read_previous, statuses
 from pipeline.review.chart import attrition_svg
-from pipeline.review.page import render_page
-from pipeline.review.payload import build_payload
+from pipeline.review.page import write_page
+from pipeline.review.payload import LISTED, build_payload
 from pipeline.review.workbook import write_workbook
 from pipeline.trial import Trial
 
@@ -57,11 +57,13 @@ def write_review_outputs(
         previous_as_of.date().isoformat() if previous_as_of is not None else None,
         extracts,
     )
-    (staging / "review.html").write_text(render_page(payload, svg), "utf-8")
+    listed = sum(payload["counts"][status] for status in LISTED)
+    write_page(staging / "review.html", payload, svg)
+    del payload  # freed before the workbook's own peak
 
     workbook_rows = write_workbook(staging / "candidates.xlsx", tables, trial, as_of)
     return {
-        "review.html": len(payload["patients"]["pseudonym"]),
+        "review.html": listed,
         "changes.parquet": changes.num_rows,
         "candidates.xlsx": workbook_rows,
         "attrition.svg": len(attrition),

@@ -6,7 +6,7 @@ not-eligible patients appear in the counts only. Repeated strings are dictionary
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.review.page import JsonText, script_json
 from pipeline.status import OVERALL_NAMES, STATUS_NAMES
 from pipeline.trial import Trial
 
@@ -21,26 +22,50 @@ LISTED = ("candidate", "needs_review")
 EXTRACT_FIELDS = ("file", "rows_read", "rows_accepted", "rows_quarantined", "duplicates_removed")
 
 
-def _codes(values: pd.Series) -> tuple[list[int | None], list[str]]:
-    """Dictionary-encode a text column: codes (None for missing) and the sorted dictionary."""
+# Values converted to Python objects at a time when a long column is encoded (`json_array`).
+JSON_CHUNK = 1 << 18
+
+
+def json_array(
+    values: Any, to_list: Callable[[Any], list[Any]] = lambda part: part.tolist()
+) -> JsonText:
+    """`JsonText` of `to_list(values)`, converted a chunk of `JSON_CHUNK` values at a time.
+
+    At a million patients the page lists 11 million criterion rows: as Python lists (a
+    pointer, and often an object, per value) the payload held about 4 GB, the run's peak.
+    `values` is anything that slices by position (numpy, Arrow, a pandas Series' `array`).
+    """
+    parts = [
+        script_json(to_list(values[start : start + JSON_CHUNK]))[1:-1]
+        for start in range(0, len(values), JSON_CHUNK)
+    ]
+    return JsonText("[" + ",".join(parts) + "]")
+
+
+def _nullable_codes(codes: np.ndarray) -> list[int | None]:
+    return pd.Series(codes).astype(object).where(codes >= 0, None).tolist()
+
+
+def _codes(values: pd.Series) -> tuple[JsonText, list[str]]:
+    """Dictionary-encode a text column: codes (null for missing) and the sorted dictionary."""
     codes, uniques = pd.factorize(values, sort=True)
-    as_list = pd.Series(codes).astype(object).where(codes >= 0, None)
-    return as_list.tolist(), [str(u) for u in uniques]
+    return json_array(codes, _nullable_codes), [str(u) for u in uniques]
 
 
-def _numbers(values: pd.Series) -> list[float | None]:
+def _finite_or_none(array: np.ndarray) -> list[float | None]:
+    return pd.Series(array).astype(object).where(np.isfinite(array), None).tolist()
+
+
+def _numbers(values: pd.Series) -> JsonText:
     """Floats for JSON: missing (and non-finite) become null."""
-    array = values.to_numpy(dtype="float64", na_value=np.nan)
-    out = pd.Series(array).astype(object)
-    return out.where(np.isfinite(array), None).tolist()
+    return json_array(values.to_numpy(dtype="float64", na_value=np.nan), _finite_or_none)
 
 
-def _patients(candidates: pa.Table) -> dict[str, list[Any]]:
-    """Listed patients in the table's order (by pseudonym), columns as JSON lists."""
-    listed = candidates.filter(pc.is_in(candidates["overall_status"], pa.array(LISTED)))
+def _patients(listed: pa.Table) -> dict[str, JsonText]:
+    """Listed patients in the table's order (by pseudonym), columns as JSON arrays."""
     columns = ["pseudonym", "overall_status", *(f"n_{n}" for n in STATUS_NAMES)]
     columns += ["unknown_criteria", "to_confirm_criteria"]
-    return {name: listed[name].to_pylist() for name in columns}
+    return {name: json_array(listed[name], lambda part: part.to_pylist()) for name in columns}
 
 
 def _positions(values: pd.Series, names: list[str]) -> np.ndarray:
@@ -51,23 +76,25 @@ def _positions(values: pd.Series, names: list[str]) -> np.ndarray:
     return at.astype("int64")
 
 
-def _evidence(criteria: pa.Table, pseudonyms: list[str], trial: Trial) -> dict[str, Any]:
+def _evidence(criteria: pa.Table, pseudonyms: pa.Array, trial: Trial) -> dict[str, Any]:
     """Every criterion row of the listed patients, grouped by patient via offsets.
 
     Only the listed patients' rows leave Arrow: not-eligible patients' criteria (most of the
     long table at hospital scale) would be converted to pandas only to be dropped."""
-    at = pc.index_in(criteria["pseudonym"], value_set=pa.array(pseudonyms, pa.string()))
+    at = pc.index_in(criteria["pseudonym"], value_set=pseudonyms)
     listed = pc.is_valid(at)  # one look-up gives both the rows kept and their patient
-    rows = criteria.filter(listed).to_pandas()
+    rows = criteria.drop_columns(["pseudonym"]).filter(listed).to_pandas()
     rows["_p"] = at.filter(listed).to_numpy().astype("int64")
-    rows = rows.sort_values(["_p", "criterion_order"], kind="stable")
+    order = np.lexsort((rows["criterion_order"].to_numpy(), rows["_p"].to_numpy()))
+    if (np.diff(order) < 0).any():  # the report tables come sorted: usually nothing to do
+        rows = rows.take(order)
     counts = np.bincount(rows["_p"].to_numpy(), minlength=len(pseudonyms))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype("int64")
     dates = pd.to_datetime(rows["record_date"]).dt.strftime("%Y-%m-%d")
     encoded: dict[str, Any] = {
-        "offsets": offsets.tolist(),
-        "criterion": _positions(rows["criterion_id"], trial.criterion_ids()).tolist(),
-        "status": _positions(rows["status"], list(STATUS_NAMES)).tolist(),
+        "offsets": json_array(offsets),
+        "criterion": json_array(_positions(rows["criterion_id"], trial.criterion_ids())),
+        "status": json_array(_positions(rows["status"], list(STATUS_NAMES))),
         "value": _numbers(rows["value"]),
     }
     dictionaries = {}
@@ -100,7 +127,8 @@ def build_payload(
 ) -> dict[str, Any]:
     """Everything review.html shows, from the report tables (pseudonyms only)."""
     counts = tables["candidates"]["overall_status"].to_pandas().value_counts()
-    patients = _patients(tables["candidates"])
+    candidates = tables["candidates"]
+    listed = candidates.filter(pc.is_in(candidates["overall_status"], pa.array(LISTED)))
     return {
         "trial": {"id": trial.id, "title": trial.title, "version": trial.version},
         "as_of": as_of,
@@ -119,8 +147,8 @@ def build_payload(
             }
             for c in trial.criteria
         ],
-        "patients": patients,
-        "evidence": _evidence(tables["criteria"], patients["pseudonym"], trial),
+        "patients": _patients(listed),
+        "evidence": _evidence(tables["criteria"], listed["pseudonym"].combine_chunks(), trial),
         "changes": _changes(changes.to_pandas()),
         "extracts": {
             name: {field: extracts[name].get(field) for field in EXTRACT_FIELDS}

@@ -7,8 +7,9 @@ import re
 import xml.etree.ElementTree as ET
 
 import pandas as pd
+import pytest
 
-from pipeline.review.page import script_json
+from pipeline.review.page import render_page, script_json, script_json_parts, write_page
 from tests.pipeline.review.crafted import pseudonym, publish_crafted
 
 HOSTILE = '</script><script>alert("x")</script><img src=x onerror=alert(1)> & <!--'
@@ -27,6 +28,33 @@ def test_script_json_cannot_close_the_script_element():
     text = script_json({"reason": HOSTILE, "x": "\u2028"})
     assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
     assert json.loads(text) == {"reason": HOSTILE, "x": "\u2028"}
+
+
+NESTED = {
+    "trial": {"id": "t<1>", "title": HOSTILE, "version": "1"},
+    "as_of": "2026-11-24",
+    "empty": {},
+    "numbers": {"1": [1, 2.5, None], "x": {"deep": {"deeper": ["\u2029", "é"]}}},
+    "patients": {"pseudonym": ["p1", "p2"], "reason": [HOSTILE, None]},
+    "list": [{"a": 1}, {}],
+}
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2, 5])
+@pytest.mark.parametrize("data", [NESTED, {}, [], "text & more", None, {1: "int key"}])
+def test_json_in_pieces_is_the_json_of_the_whole(data, depth):
+    pieces = list(script_json_parts(data, depth))
+    assert "".join(pieces) == script_json(data)
+    if depth and data is NESTED:
+        assert len(pieces) > 10  # really split, so no piece holds the whole
+
+
+def test_the_page_written_in_pieces_is_the_page_rendered_at_once(tmp_path):
+    write_page(tmp_path / "review.html", NESTED, "<svg>chart</svg>")
+    page = render_page(NESTED, "<svg>chart</svg>")
+    assert (tmp_path / "review.html").read_bytes() == page.encode("utf-8")
+    assert embedded_data(page) == NESTED
+    assert "<svg>chart</svg>" in page and "{{" not in page
 
 
 def test_hostile_reason_is_data_never_markup(tmp_path):
