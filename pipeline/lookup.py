@@ -15,16 +15,29 @@ def is_arrow_text(values: pd.Index | pd.Series) -> bool:
     return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
 
 
+def _arrow_pays(index: pd.Index, keys: pd.Series) -> bool:
+    """Whether Arrow's look-up beats pandas': Arrow hashes the index anew on each call, pandas
+    keeps its table of the index but hashes each key through a Python object. In a million
+    ids, 10,000 keys took 0.05 s with pandas and 0.18 s with Arrow; 2 million keys, 1.27 s
+    against 0.44 s."""
+    return (
+        is_arrow_text(index)
+        and is_arrow_text(keys)
+        and 4 * len(keys) >= len(index)
+        and index.is_unique
+        and not index.hasnans
+    )
+
+
 def positions(index: pd.Index, keys: pd.Series) -> np.ndarray:
     """Position of each key in `index` (unique, no missing value), -1 where it is absent or
     missing: `index.get_indexer(keys)`.
 
-    With Arrow-backed text on both sides the look-up is Arrow's: pandas hashes Arrow text
-    through Python objects, twice as slow (0.84 s against 0.41 s for a million patient ids
-    in a million, Arrow's table of the index built anew on each call).
+    With Arrow-backed text on both sides and keys at least a quarter as many as the index,
+    the look-up is Arrow's (`_arrow_pays`).
     """
-    if not (is_arrow_text(index) and is_arrow_text(keys)):
-        return index.get_indexer(keys)
+    if not _arrow_pays(index, keys):
+        return index.get_indexer(keys)  # pandas' own result, or its error
     found = pc.index_in(pa.array(keys.array), value_set=pa.array(index.array))
     return found.fill_null(-1).to_numpy().astype(np.intp)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.lookup import positions
 from pipeline.rules.conditions import Condition, filter_rows, possibly_matching
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import assign
@@ -15,13 +16,13 @@ from pipeline.status import UNKNOWN
 def screened(data: ScreeningData, patient_ids: pd.Series) -> np.ndarray:
     """Rows whose patient is screened (`patient_ids.isin(data.index)`, as a numpy mask).
 
-    The patients index hashes its ids once and keeps the table: looking rows up in it costs
-    the rows only, where `isin` rebuilds a table of every screened patient on each call.
+    Looked up as positions in the patients index (`lookup.positions`): pandas' `isin` would
+    make a Python object of every screened patient on each call.
     """
     index = data.index
     if not index.is_unique or index.hasnans:
         return patient_ids.isin(index).to_numpy()
-    return index.get_indexer(patient_ids) >= 0
+    return positions(index, patient_ids) >= 0
 
 
 def select_records(

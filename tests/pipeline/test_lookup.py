@@ -80,3 +80,16 @@ def test_membership_of_large_string_values():
     values = pd.Series(["a", "b", None], dtype=pd.ArrowDtype(pa.large_string()))
     allowed = pd.Series(["b"], dtype="str")
     assert is_in(values, allowed).tolist() == [False, True, False]
+
+
+@pytest.mark.parametrize("n_keys", [0, 3, 24, 25, 60, 400])
+def test_positions_are_those_of_get_indexer_for_any_number_of_keys(n_keys):
+    index = pd.Index([f"P{i}" for i in range(100)], dtype="str")
+    rng = np.random.default_rng(n_keys)
+    keys = pd.Series([f"P{i}" for i in rng.integers(0, 130, n_keys)], dtype="str")
+    assert positions(index, keys).tolist() == index.get_indexer(keys).tolist()
+
+
+def test_a_non_unique_index_is_pandas_error():
+    with pytest.raises(pd.errors.InvalidIndexError):
+        positions(pd.Index(["P1", "P1"], dtype="str"), pd.Series(["P1"] * 4, dtype="str"))

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.rules.evidence import assign, empty_evidence
+from pipeline.rules.evidence import assign, empty_evidence, repeated_text
 from pipeline.status import MET, NOT_MET, UNKNOWN
 
 PATIENTS = pd.Index(pd.array([f"P{i}" for i in range(8)], dtype="str"), name="patient_id")
@@ -55,3 +55,21 @@ def test_a_patient_not_screened_is_an_error():
     evidence = empty_evidence(PATIENTS, UNKNOWN, "no record", "labs")
     with pytest.raises(KeyError):
         assign(evidence, pd.Index(["P1", "nobody"]), status=MET)
+
+
+@pytest.mark.parametrize("text", ["no result in the window", "é <b>", "", None])
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_repeated_text_is_the_text_n_times_as_str(text, n):
+    built = repeated_text(text, n)
+    expected = pd.array([text] * n, dtype="str")
+    assert built.dtype == expected.dtype
+    pd.testing.assert_extension_array_equal(built, expected)
+
+
+def test_empty_evidence_has_one_reason_and_source_and_no_record():
+    evidence = empty_evidence(PATIENTS, UNKNOWN, "no record", None)
+    assert evidence.index is PATIENTS or evidence.index.equals(PATIENTS)
+    assert evidence["reason"].tolist() == ["no record"] * len(PATIENTS)
+    assert evidence["source"].isna().all() and evidence["raw_value"].isna().all()
+    assert evidence["unit"].isna().all() and evidence["record_date"].isna().all()
+    assert all(evidence[c].dtype == "str" for c in ("reason", "source", "raw_value", "unit"))
