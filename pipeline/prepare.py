@@ -411,14 +411,20 @@ class RowLevelPass:
         bad = rule_of.notna().to_numpy()
         quarantined = frame[bad].assign(rule_id=rule_of[bad], reason=rule_of[bad].map(self.reasons))
         derived = [c for c in frame.columns if c.endswith(CONFORMS) or c.startswith("patient_")]
-        accepted = frame.loc[~bad].drop(columns=[c for c in derived if c != "patient_id"])
-        rows_accepted = len(accepted)
+        # The records' columns, not copied (copy-on-write); the rows are taken once, after
+        # `keep_accepted` has cut them (most lab rows), not copied whole and then cut.
+        accepted = frame.drop(columns=[c for c in derived if c != "patient_id"])
+        rows_accepted = int(len(bad) - bad.sum())
         after_as_of = 0
         if self.extract.date_column is not None:  # counted here: `keep_accepted` may drop rows
             later = accepted[self.extract.date_column] >= self.as_of + pd.Timedelta(days=1)
-            after_as_of = int(later.sum())
+            after_as_of = int((later.to_numpy() & ~bad).sum())
         if self.keep_accepted is not None:
             accepted = self.keep_accepted(accepted)
+        if bad.any():
+            quarantined_rows = accepted.index.isin(frame.index[bad])
+            if quarantined_rows.any():
+                accepted = accepted[~quarantined_rows]
         rules = {str(k): int(v) for k, v in rule_of[bad].value_counts().items()}
         return BatchVerdict(
             accepted,

@@ -9,6 +9,7 @@ import pytest
 from pipeline.contract import EXTRACTS
 from pipeline.errors import BatchValidationError
 from pipeline.prepare import (
+    ScreenedRows,
     ValidationSettings,
     condition_rows,
     equality_condition,
@@ -188,6 +189,43 @@ def test_future_date_beyond_tolerance_is_quarantined_but_near_future_is_kept(con
     assert result.quarantine.set_index("row_number")["rule_id"].to_dict() == {
         2: "plausibility.labs.collected_at.not_future"
     }
+
+
+@pytest.mark.parametrize("analytes", [None, frozenset({"haemoglobin"})])
+def test_accepted_rows_and_counts_with_rows_set_aside_after_the_as_of_day_and_cut(
+    context, suites, analytes
+):
+    patients = patients_reference(validate("patients", [PATIENT], context, suites).accepted)
+    base = {"patient_id": "P1", "loinc_code": "718-7", "value_raw": "12", "unit": "g/dL"}
+    later = "2026-12-01 08:00"  # after the as-of day, before the future tolerance
+    rows = [
+        {**base, "record_id": "L1", "collected_at": "2026-11-20 08:00"},
+        {**base, "record_id": "L2", "collected_at": later},
+        {**base, "record_id": "L3", "collected_at": later, "patient_id": "P9"},  # orphan
+        {**base, "record_id": "L4", "collected_at": "2026-11-21 08:00", "patient_id": "P9"},
+        {
+            **base,
+            "record_id": "L5",
+            "collected_at": "2026-11-22 08:00",
+            "loinc_code": "2160-0",
+            "value_raw": "80",
+            "unit": "umol/L",
+        },
+    ]
+    settings = ValidationSettings(as_of=AS_OF, previous_rows={})
+    result = validate_extract(
+        raw("labs", rows),
+        source("labs"),
+        settings,
+        suites["labs"],
+        context,
+        patients,
+        keep_accepted=ScreenedRows("labs", AS_OF, analytes),
+    )
+    assert sorted(result.quarantine["record_id"]) == ["L3", "L4"]
+    assert result.account.rows_accepted == 3 and result.account.rows_after_as_of == 1
+    kept = ["L1", "L5"] if analytes is None else ["L1"]
+    assert result.accepted["record_id"].tolist() == kept
 
 
 def test_condition_columns_as_categories_give_gx_the_same_verdicts(context, suites):
