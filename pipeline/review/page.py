@@ -48,7 +48,7 @@ def script_json(data: Any) -> str:
 
 def script_json_parts(data: Any, depth: int = 2) -> Iterator[str]:
     """`script_json(data)` in pieces, split at the members of dicts down to `depth` levels:
-    at a million patients the page's JSON is 400 MB of text, and one string of it (then its
+    at a million patients the page's JSON is about 400 MB of text, and one string of it (then its
     escaped copy, then the page, then its UTF-8 bytes) stacked over a gigabyte on the run's
     peak. Escaping is per character, so the pieces escape as the whole does."""
     if isinstance(data, JsonText):

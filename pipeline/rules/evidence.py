@@ -89,9 +89,9 @@ def assign(evidence: pd.DataFrame, patients: pd.Index, **columns: Any) -> None:
     """`evidence.loc[patients, column] = value` for each column, the patients looked up once.
 
     `.loc` looks its labels up among every screened patient again for each column (at a
-    million patients, a hundred times the cost of the assignment itself); here Arrow looks
-    them up once (`lookup.positions`). A Series value is
-    aligned on `patients` as `.loc` aligns it; a patient not in the evidence is a KeyError.
+    million patients, a hundred times the cost of the assignment itself); here they are
+    looked up once (`lookup.positions`). A Series value is aligned on `patients` as `.loc`
+    aligns it; a patient not in the evidence is a KeyError.
     """
     at = positions(evidence.index, patients)
     if len(at) and at.min() < 0:
