@@ -46,18 +46,18 @@ def script_json(data: Any) -> str:
     return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group(0)], text)
 
 
-def script_json_parts(data: Any, depth: int = 2) -> Iterator[str]:
-    """`script_json(data)` in pieces, split at the members of dicts down to `depth` levels:
-    at a million patients the page's JSON is about 400 MB of text, and one string of it (then its
-    escaped copy, then the page, then its UTF-8 bytes) stacked over a gigabyte on the run's
-    peak. Escaping is per character, so the pieces escape as the whole does."""
+def script_json_parts(data: Any) -> Iterator[str]:
+    """`script_json(data)` in pieces, split at the members of every dict with text keys, so
+    that a `JsonText` at any depth is written as it is: at a million patients the page's JSON
+    is about 400 MB of text, and one string of it (then its escaped copy, then the page, then
+    its UTF-8 bytes) stacked over a gigabyte on the run's peak. Escaping is per character, so
+    the pieces escape as the whole does."""
     if isinstance(data, JsonText):
         yield data.text
-        return
-    if depth > 0 and isinstance(data, dict) and data and all(isinstance(k, str) for k in data):
+    elif isinstance(data, dict) and data and all(isinstance(k, str) for k in data):
         for position, (key, value) in enumerate(data.items()):
             yield ("{" if position == 0 else ",") + script_json(key) + ":"
-            yield from script_json_parts(value, depth - 1)
+            yield from script_json_parts(value)
         yield "}"
     else:
         yield script_json(data)
@@ -88,11 +88,6 @@ def page_parts(payload: dict[str, Any], svg: str) -> Iterator[str]:
             yield values[match.group(1)]
         start = match.end()
     yield template[start:]
-
-
-def render_page(payload: dict[str, Any], svg: str) -> str:
-    """The whole page as one string."""
-    return "".join(page_parts(payload, svg))
 
 
 def write_page(path: Path, payload: dict[str, Any], svg: str) -> None:
