@@ -43,23 +43,21 @@ def json_array(
     return JsonText("[" + ",".join(parts) + "]")
 
 
-def _nullable_codes(codes: np.ndarray) -> list[int | None]:
-    return pd.Series(codes).astype(object).where(codes >= 0, None).tolist()
+def _with_nulls(values: Any, present: Any) -> list[Any]:
+    """Values as Python objects, None (JSON null) where they are not `present`."""
+    return pd.Series(values).astype(object).where(present, None).tolist()
 
 
 def _codes(values: pd.Series) -> tuple[JsonText, list[str]]:
     """Dictionary-encode a text column: codes (null for missing) and the sorted dictionary."""
     codes, uniques = pd.factorize(values, sort=True)
-    return json_array(codes, _nullable_codes), [str(u) for u in uniques]
-
-
-def _finite_or_none(array: np.ndarray) -> list[float | None]:
-    return pd.Series(array).astype(object).where(np.isfinite(array), None).tolist()
+    return json_array(codes, lambda part: _with_nulls(part, part >= 0)), [str(u) for u in uniques]
 
 
 def _numbers(values: pd.Series) -> JsonText:
     """Floats for JSON: missing (and non-finite) become null."""
-    return json_array(values.to_numpy(dtype="float64", na_value=np.nan), _finite_or_none)
+    array = values.to_numpy(dtype="float64", na_value=np.nan)
+    return json_array(array, lambda part: _with_nulls(part, np.isfinite(part)))
 
 
 def _patients(listed: pa.Table) -> dict[str, JsonText]:
@@ -113,7 +111,7 @@ def _evidence(criteria: pa.Table, pseudonyms: pa.Array, trial: Trial) -> dict[st
 
 def _changes(changes: pd.DataFrame) -> dict[str, Any]:
     return {
-        column: changes[column].astype(object).where(changes[column].notna(), None).tolist()
+        column: _with_nulls(changes[column], changes[column].notna())
         for column in ("pseudonym", "change", "previous_status", "current_status", "reason")
     }
 
