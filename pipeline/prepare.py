@@ -22,7 +22,7 @@ from pipeline.conform import conform_extract, number_from_text
 from pipeline.contract import EXTRACTS, Extract
 from pipeline.errors import BatchValidationError, ScreeningError
 from pipeline.io.files import RawExtract, ReadThen
-from pipeline.labs.values import normalise_labs
+from pipeline.labs.values import LAB_COLUMNS, normalise_labs
 from pipeline.lookup import is_in, positions
 from pipeline.parallel import map_in_order, worker_count
 from pipeline.quality.gx_runner import SuiteOutcome, make_context, merge_outcomes, validate_frame
@@ -138,16 +138,11 @@ def validation_frame(
     if name == "labs":
         labs = normalise_labs(frame["loinc_code"], frame["value_raw"], frame["unit"], decimal)
         unit_text = frame["unit"].fillna("").astype("str")
-        frame = frame.assign(
-            analyte=labs["analyte"].to_numpy(),
-            operator=labs["operator"].to_numpy(),
-            value=labs["value"].to_numpy(),
-            canonical_unit=labs["canonical_unit"].to_numpy(),
-            lower=labs["lower"].to_numpy(),
-            upper=labs["upper"].to_numpy(),
+        frame = frame.assign(  # same index: columns joined without a copy to numpy
+            **{column: labs[column] for column in LAB_COLUMNS},
             raw_with_unit=(frame["value_raw"].astype("str") + " " + unit_text).str.strip(),
-            unit__known=~labs["unknown_unit"].to_numpy(),
-            **{"value_raw" + CONFORMS: ~(labs["analyte"].notna() & labs["unparseable"]).to_numpy()},
+            unit__known=~labs["unknown_unit"],
+            **{"value_raw" + CONFORMS: ~(labs["analyte"].notna() & labs["unparseable"])},
         )
     if name == "assessments":
         frame = frame.assign(value_number=number_from_text(frame["value"]))

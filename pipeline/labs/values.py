@@ -6,8 +6,6 @@ coerced to its bound: a threshold is met only if every value in the interval mee
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 
@@ -62,20 +60,30 @@ def parse_lab_values(raw: pd.Series, decimal: str = ".") -> pd.DataFrame:
     )
 
 
-def _per_unique(values: pd.Series, function: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """`function` applied to the distinct values only, spread back to every row.
+def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Each row's position among the distinct values, and those values (a missing value, if
+    any, last).
 
     Lab extracts repeat a few thousand distinct texts over tens of millions of rows: the
-    string work is done once per distinct text. Missing values stay missing.
+    string work is done once per distinct text, then spread back with `_spread`.
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    done = function(pd.Series(uniques, dtype=values.dtype))
-    result = done.take(np.where(codes < 0, 0, codes)) if len(done) else done.reindex([0] * 0)
-    result = pd.Series(result.to_numpy(), index=values.index, dtype=done.dtype)
+    distinct = pd.Series(uniques, dtype=values.dtype)
     missing = codes < 0
     if missing.any():
-        result[missing] = function(pd.Series([pd.NA], dtype=values.dtype)).iloc[0]
-    return result
+        distinct = pd.concat([distinct, pd.Series([pd.NA], dtype=values.dtype)], ignore_index=True)
+        codes = np.where(missing, len(uniques), codes)
+    return codes, distinct
+
+
+def _spread(done: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """Per-distinct results back to every row. The values are taken in their own array
+    (Arrow's take for text): no Python object per row, as `to_numpy` would make."""
+    return pd.Series(done.array.take(codes), index=index, dtype=done.dtype)
+
+
+_HAS_LOWER = ["=", ">", ">="]
+_HAS_UPPER = ["=", "<", "<="]
 
 
 def normalise_labs(
@@ -88,40 +96,46 @@ def normalise_labs(
     """
     catalogue = load_catalogue()
     codes = analyte_by_loinc()
-    analyte = _per_unique(loinc, lambda u: u.astype("str").str.strip().map(codes).astype("str"))
-    operator = _per_unique(value_raw, lambda u: parse_lab_values(u, decimal)["operator"])
-    number = _per_unique(value_raw, lambda u: parse_lab_values(u, decimal)["number"])
-    parsed = pd.DataFrame({"operator": operator, "number": number}, index=loinc.index)
-    unit_key = _per_unique(unit.fillna(""), normalise_unit_text)
+    index = loinc.index
+    # Each step works on the distinct texts; the factor table's codes come from them too.
+    loinc_codes, loinc_distinct = _distinct(loinc)
+    analyte_of = loinc_distinct.astype("str").str.strip().map(codes).astype("str")
+    analyte = _spread(analyte_of, loinc_codes, index)
+    raw_codes, raw_distinct = _distinct(value_raw)
+    parsed = parse_lab_values(raw_distinct, decimal)
+    operator = _spread(parsed["operator"], raw_codes, index)
+    number = parsed["number"].to_numpy()[raw_codes]
+    has_lower = parsed["operator"].isin(_HAS_LOWER).to_numpy()[raw_codes]
+    has_upper = parsed["operator"].isin(_HAS_UPPER).to_numpy()[raw_codes]
+    unit_codes, unit_distinct = _distinct(unit.fillna(""))
     # One factor per (analyte, unit) pair that occurs, instead of a pass per analyte.
-    a_codes, a_names = pd.factorize(analyte, use_na_sentinel=True)
-    u_codes, u_keys = pd.factorize(unit_key, use_na_sentinel=True)
+    a_of, a_names = pd.factorize(analyte_of, use_na_sentinel=True)
+    u_of, u_keys = pd.factorize(normalise_unit_text(unit_distinct), use_na_sentinel=True)
+    a_codes, u_codes = a_of[loinc_codes], u_of[unit_codes]
     table = np.full((len(a_names) + 1, len(u_keys) + 1), np.nan)
-    canonical = np.full(len(a_names) + 1, None, dtype=object)
+    canonical = pd.Series([None] * (len(a_names) + 1), dtype="str")  # last: no analyte
     for i, name in enumerate(a_names):
         spec = catalogue.get(name)
         if spec is None:
             continue
         canonical[i] = spec.unit
         table[i, : len(u_keys)] = pd.Series(u_keys).map(spec.factors).astype("float64")
-    factor = pd.Series(table[a_codes, u_codes], index=loinc.index, dtype="float64")
-    canonical_unit = pd.Series(canonical[a_codes], index=loinc.index).astype("str")
-    canonical_unit = canonical_unit.where(pd.Series(canonical[a_codes]).notna().to_numpy())
-    value = (parsed["number"] * factor).round(9)
-    op = parsed["operator"]
-    lower = value.where(op.isin(["=", ">", ">="]), -np.inf).where(value.notna())
-    upper = value.where(op.isin(["=", "<", "<="]), np.inf).where(value.notna())
-    known = analyte.notna()
+    a_rows = np.where(a_codes < 0, len(a_names), a_codes)
+    factor = table[a_codes, u_codes]
+    value = pd.Series(number * factor, index=index, dtype="float64").round(9)
+    present = value.notna().to_numpy()
+    lower = value.where(has_lower, -np.inf).where(present)
+    upper = value.where(has_upper, np.inf).where(present)
     return pd.DataFrame(
         {
             "analyte": analyte,
-            "operator": op,
+            "operator": operator,
             "value": value,
-            "canonical_unit": canonical_unit,
+            "canonical_unit": _spread(canonical, a_rows, index),
             "lower": lower,
             "upper": upper,
-            "unparseable": parsed["number"].isna(),
-            "unknown_unit": known & parsed["number"].notna() & factor.isna(),
+            "unparseable": pd.Series(np.isnan(number), index=index),
+            "unknown_unit": analyte.notna().to_numpy() & ~np.isnan(number) & np.isnan(factor),
         },
-        index=loinc.index,
+        index=index,
     )
