@@ -18,6 +18,7 @@ file's one batch), which a pool would only slow down.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import os
@@ -86,3 +87,37 @@ def map_in_order(job: Callable[[T], R], items: Iterable[T], workers: int) -> Ite
         finally:
             for future in pending:
                 future.cancel()
+
+
+@contextlib.contextmanager
+def in_background(job: Callable[[], R], workers: int) -> Iterator[Future[R]]:
+    """`job` on one forked process while the caller goes on with its own work; the future
+    gives its result (or raises its exception). With `workers` at 1, `job` runs here, first.
+
+    For single-threaded stages that leave a core idle (the review outputs: the workbook is
+    written beside the page). The job reaches the process through `fork`, as in
+    `map_in_order`: nothing is pickled but its result. Leaving the block waits for the job.
+    """
+    if workers <= 1:
+        done: Future[R] = Future()
+        try:
+            done.set_result(job())
+        except Exception as exc:  # raised by `result()`, as from a process
+            done.set_exception(exc)
+        yield done
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        1, mp_context=context, initializer=_install, initargs=(_Ignore(job),)
+    ) as pool:
+        yield pool.submit(_run, None)
+
+
+class _Ignore:
+    """A job of no argument called as a batch job (`_run` passes one item)."""
+
+    def __init__(self, job: Callable[[], Any]) -> None:
+        self.job = job
+
+    def __call__(self, _item: Any) -> Any:
+        return self.job()
