@@ -48,8 +48,10 @@ def test_truth_exercises_every_status_of_every_computable_criterion(hospital_10k
     assert {"met", "not_met", "to_confirm", "not_applicable"} <= seen["negative_pregnancy_test"]
 
 
-def test_all_report_files_present_with_counts_in_manifest(report_10k):
+def test_all_report_files_present_with_counts_in_manifest(hospital_10k, report_10k):
     import json
+
+    from pipeline.publish import sha256_file
 
     manifest = json.loads((report_10k / "manifest.json").read_text())
     for name in ("candidates", "criteria", "attrition", "reidentification"):
@@ -61,7 +63,8 @@ def test_all_report_files_present_with_counts_in_manifest(report_10k):
         assert extract["rows_read"] == (
             extract["rows_accepted"] + extract["rows_quarantined"] + extract["duplicates_removed"]
         ), name
-        assert len(manifest["inputs"][name]["sha256"]) == 64
+        entry = manifest["inputs"][name]
+        assert entry["sha256"] == sha256_file(hospital_10k.exports / entry["file"]), name
 
 
 def test_attrition_follows_protocol_order_and_counts(report_10k):
