@@ -32,8 +32,8 @@ from pipeline.io.files import ROW_NUMBER, RawExtract, ReadThen
 from pipeline.parallel import map_in_order
 from pipeline.quality.gx_runner import SuiteOutcome, validate_frame
 from pipeline.quality.suites import columns_named
-from pipeline.quality.text_hash import combine_hashes, series_text_hashes
 from pipeline.sources import ExtractSource
+from pipeline.text_hash import combine_hashes, series_text_hashes
 
 WHOLE_EXTRACT_TYPES = frozenset(
     {

@@ -1,10 +1,15 @@
-"""Key positions: Arrow's look-up gives what `Index.get_indexer` gives."""
+"""Key positions: the hashed look-up gives what `Index.get_indexer` gives, hash collisions
+included; membership is that of `isin`."""
+
+import gc
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
+from pipeline import lookup
 from pipeline.lookup import is_in, positions
 
 INDEX = pd.Index(["P1", "P22", "", "P333", "é"], dtype="str")
@@ -93,3 +98,48 @@ def test_positions_are_those_of_get_indexer_for_any_number_of_keys(n_keys):
 def test_a_non_unique_index_is_pandas_error():
     with pytest.raises(pd.errors.InvalidIndexError):
         positions(pd.Index(["P1", "P1"], dtype="str"), pd.Series(["P1"] * 4, dtype="str"))
+
+
+def _hash_by_length(values):
+    """A deliberately weak hash: every value of one length collides."""
+    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    return pc.utf8_length(array).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.uint64)
+
+
+def test_a_key_sharing_a_hash_with_an_index_value_is_confirmed_on_its_text(monkeypatch):
+    monkeypatch.setattr(lookup, "arrow_text_hashes", _hash_by_length)
+    index = pd.Index(["A", "BB", "CCC"], dtype="str")
+    keys = pd.Series(["BB", "XX", "Y", "CCC", "ZZZZ", None], dtype="str")
+    hashed = lookup.HashedIndex.of(index)
+    assert hashed is not None
+    assert hashed.positions(pa.array(keys.array)).tolist() == [1, -1, -1, 2, -1, -1]
+
+
+def test_an_index_whose_values_share_a_hash_is_looked_up_without_hashes(monkeypatch):
+    monkeypatch.setattr(lookup, "arrow_text_hashes", _hash_by_length)
+    index = pd.Index(["P1", "P2", "P33"], dtype="str")
+    assert lookup.HashedIndex.of(index) is None
+    keys = pd.Series(["P2", "P33", "P3", None, "P1"], dtype="str")
+    assert positions(index, keys).tolist() == index.get_indexer(keys).tolist()
+
+
+def test_an_index_is_hashed_once_while_it_lives():
+    index = pd.Index([f"P{i}" for i in range(50)], dtype="str")
+    keys = pd.Series(["P3", "P49", "nobody"], dtype="str")
+    assert positions(index, keys).tolist() == [3, 49, -1]
+    entry = lookup._PREPARED[id(index)]
+    assert positions(index, keys[:1]).tolist() == [3]
+    assert lookup._PREPARED[id(index)] is entry
+    key = id(index)
+    del index
+    gc.collect()
+    assert key not in lookup._PREPARED
+
+
+def test_keys_in_several_chunks_and_of_another_string_type():
+    index = pd.Index(["P1", "P2", "P3"], dtype="str")
+    chunked = pd.concat([pd.Series(["P3", None], dtype="str"), pd.Series(["P1"], dtype="str")])
+    assert positions(index, chunked.reset_index(drop=True)).tolist() == [2, -1, 0]
+    large = pa.array(["P2", "x"], pa.large_string())
+    hashed = lookup.HashedIndex.of(index)
+    assert hashed.positions(large).tolist() == [1, -1]

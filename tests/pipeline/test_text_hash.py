@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.quality.text_hash import arrow_text_hashes, combine_hashes, series_text_hashes
+from pipeline.text_hash import arrow_text_hashes, combine_hashes, series_text_hashes
 
 # lengths around the 8-byte steps, prefixes, a trailing NUL, non-ASCII text
 TRICKY = [

@@ -1,11 +1,12 @@
 """64-bit hashes of text columns, computed on the Arrow buffers with numpy.
 
 The first pass of validation hashes every row of every extract (exact duplicates) and every
-record id (uniqueness). pandas hashes Arrow-backed text through one Python object per value:
-about a second per million lab rows. Here the bytes are read eight at a time straight from
-the Arrow data buffer, one vectorised step per eight bytes of the longest values, and mixed
-with the 64-bit finaliser of MurmurHash3. No hash decides an outcome on its own: every row a
-hash match sets aside is confirmed on its text by the caller, and a collision stops the run.
+record id (uniqueness); key look-ups hash the patient ids (`pipeline.lookup`). pandas hashes
+Arrow-backed text through one Python object per value: about a second per million lab rows.
+Here the bytes are read eight at a time straight from the Arrow data buffer, one vectorised
+step per eight bytes of the longest values, and mixed with the 64-bit finaliser of
+MurmurHash3. No hash decides an outcome on its own: every match is confirmed on its text by
+the caller, and a collision stops the run or falls back to a look-up without hashes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipeline.lookup import is_arrow_text
+
+def is_arrow_text(values: pd.Index | pd.Series) -> bool:
+    """Whether `values` hold Arrow-backed text (pandas' default `str` dtype), whose buffers
+    Arrow's kernels and these hashes can read without a Python object per value."""
+    dtype = values.dtype
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
 
 _SEED = np.uint64(0x9E3779B97F4A7C15)
 _LENGTH_FACTOR = np.uint64(0xC2B2AE3D27D4EB4F)
