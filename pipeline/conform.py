@@ -6,14 +6,13 @@ is flagged, and the data-quality suite sets its row aside with a rule id naming 
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.contract import Column, Extract
+from pipeline.date_text import NUMERIC_FORMAT, written_as
 from pipeline.io.files import ROW_NUMBER, RawExtract
 from pipeline.quality.suites import CONFORMS, TYPED
 from pipeline.sources import ExtractSource
@@ -30,80 +29,45 @@ def _text(series: pd.Series) -> pd.Series:
 def _parse_dates(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(text):
         return text.astype("datetime64[us]")
-    # Each distinct text is parsed once: extracts repeat dates (and minutes) many times.
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    distinct = pd.Series(uniques, dtype=text.dtype)
-    result = pd.Series(pd.NaT, index=distinct.index, dtype="datetime64[us]")
+    # Every value is parsed, not each distinct text once: timestamps to the minute are
+    # mostly distinct, and finding the distinct ones cost more than parsing them all.
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     for fmt in formats:
-        todo = result.isna() & distinct.notna()
+        todo = (result.isna() & text.notna()).to_numpy()
         if not todo.any():
             break
-        result[todo] = _parse_with(distinct[todo], fmt)
-    values = result.to_numpy()
-    spread = (
-        values[np.where(codes < 0, 0, codes)] if len(values) else np.zeros(len(codes), "M8[us]")
-    )
-    spread[codes < 0] = np.datetime64("NaT")
-    return pd.Series(spread, index=text.index, dtype="datetime64[us]")
+        if todo.all():
+            result = _parse_with(text, fmt)
+        else:
+            result[todo] = _parse_with(text[todo], fmt)
+    return result
 
 
-# Formats of zero-padded numbers only (%Y %m %d %H %M %S and literal text): the ones whose
-# Arrow round trip is tested against pandas. Others go to pandas whole.
-_NUMERIC_FORMAT = re.compile(r"(?:%[YmdHMS]|[^%])*")
 _YEAR_1 = pa.scalar(-62135596800, pa.timestamp("s"))  # 0001-01-01
 _YEAR_10000 = pa.scalar(253402300800, pa.timestamp("s"))  # 10000-01-01
-
-
-# Each field of a numeric format: how to read it from an instant, and its zero-padded width.
-_FIELDS = {
-    "%Y": (pc.year, 4),
-    "%m": (pc.month, 2),
-    "%d": (pc.day, 2),
-    "%H": (pc.hour, 2),
-    "%M": (pc.minute, 2),
-    "%S": (pc.second, 2),
-}
-
-
-def canonical_text(instants: pa.Array, fmt: str) -> pa.Array:
-    """`pc.strftime(instants, format=fmt)` for a format of %Y %m %d %H %M %S and literal
-    text (years 1 to 9999), built from the instants' fields: twice as fast as strftime,
-    which took most of the date parsing of a validation."""
-    pieces: list[pa.Array | str] = []
-    for token in re.findall(r"%[YmdHMS]|[^%]+", fmt):
-        if token in _FIELDS:
-            field, width = _FIELDS[token]
-            digits = field(instants).cast(pa.string())
-            pieces.append(pc.utf8_lpad(digits, width=width, padding="0"))
-        else:
-            pieces.append(token)
-    if not any(isinstance(piece, pa.Array) for piece in pieces):  # literal text only
-        return pc.strftime(instants, format=fmt)
-    return pc.binary_join_element_wise(*pieces, "")
 
 
 def _parse_with(text: pd.Series, fmt: str) -> pd.Series:
     """`text` parsed with `fmt` exactly as `pd.to_datetime(format=fmt, errors="coerce")` does.
 
-    Arrow's C++ strptime parses first; a value is taken from it only when formatting the
-    parsed instant with `fmt` gives back the very same text (a canonical value, which pandas
-    reads as the same instant). Everything else (no zero padding, out-of-range days that a
-    C strptime would roll over, fractions of seconds...) is left to pandas, so the result is
-    pandas' result, at a fraction of its cost on tens of millions of timestamps.
+    Arrow's C++ strptime parses first; a value is taken from it only when it is the very text
+    `fmt` writes for the parsed instant (`date_text.written_as`: a canonical value, which
+    pandas reads as the same instant). Everything else (no zero padding, out-of-range days
+    that a C strptime would roll over, fractions of seconds...) is left to pandas, so the
+    result is pandas' result, at a fraction of its cost on tens of millions of timestamps.
     """
     parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     canonical = np.zeros(len(text), dtype=bool)
-    if not _NUMERIC_FORMAT.fullmatch(fmt):  # %y, %b, %z, %f...: pandas parses every value
+    if not NUMERIC_FORMAT.fullmatch(fmt):  # %y, %b, %z, %f...: pandas parses every value
         return _parse_with_pandas(text, fmt, parsed, ~canonical)
     try:
         values = pa.array(text.astype("str").array)
         seconds = pc.strptime(values, format=fmt, unit="s", error_is_null=True)
-        same = pc.and_(
-            pc.equal(canonical_text(seconds, fmt), values),
-            # Python's datetime (pandas' strptime) knows years 1 to 9999 only.
-            pc.and_(pc.greater_equal(seconds, _YEAR_1), pc.less(seconds, _YEAR_10000)),
+        # Python's datetime (pandas' strptime) knows years 1 to 9999 only.
+        in_range = pc.and_(pc.greater_equal(seconds, _YEAR_1), pc.less(seconds, _YEAR_10000))
+        canonical = written_as(values, seconds, fmt) & in_range.fill_null(False).to_numpy(
+            zero_copy_only=False
         )
-        canonical = same.fill_null(False).to_numpy(zero_copy_only=False)
         instants = seconds.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)
         parsed[canonical] = instants[canonical]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

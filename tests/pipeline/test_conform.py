@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.conform import _parse_dates, canonical_text, conform_column, conform_extract
+from pipeline.conform import _parse_dates, conform_column, conform_extract
 from pipeline.contract import EXTRACTS
 from pipeline.io.files import ROW_NUMBER
 from pipeline.quality.suites import CONFORMS
@@ -260,16 +257,3 @@ def test_generated_timestamps_parse_exactly_as_pandas_parses_them(parts):
     parsed = _parse_dates(text(*values), (fmt,))
     expected = pd.to_datetime(text(*values), format=fmt, errors="coerce").astype("datetime64[us]")
     pd.testing.assert_series_equal(parsed, expected, check_names=False)
-
-
-@pytest.mark.parametrize(
-    "fmt", ["%Y-%m-%d", "%d/%m/%Y %H:%M", "%Y%m%d%H%M%S", "T%H:%M:%S on %d.%m.%Y", "%m", "at noon"]
-)
-def test_canonical_text_is_what_strftime_writes(fmt):
-    rng = np.random.default_rng(7)
-    low, high = -62135596800, 253402300799  # 0001-01-01 to 9999-12-31 23:59:59
-    seconds = np.concatenate([rng.integers(low, high, 200_000), [low, high, 0, -1, 86399]])
-    instants = pa.array(seconds, pa.timestamp("s"))
-    instants = pa.concat_arrays([instants, pa.array([None], pa.timestamp("s"))])
-    ours = canonical_text(instants, fmt)
-    assert ours.to_pylist() == pc.strftime(instants, format=fmt).to_pylist()
