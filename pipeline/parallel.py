@@ -18,7 +18,6 @@ file's one batch), which a pool would only slow down.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import multiprocessing
 import os
@@ -28,7 +27,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from pipeline.errors import ConfigError
-from pipeline.memory import release_free_memory, tune_worker_allocator
+from pipeline.memory import tune_worker_allocator
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -51,11 +50,6 @@ def _install(job: Callable[[Any], Any]) -> None:
     global _JOB
     _JOB = job
     tune_worker_allocator()
-
-
-def _install_as_is(job: Callable[[Any], Any]) -> None:
-    global _JOB
-    _JOB = job
 
 
 def _run(item: Any) -> Any:
@@ -92,42 +86,3 @@ def map_in_order(job: Callable[[T], R], items: Iterable[T], workers: int) -> Ite
         finally:
             for future in pending:
                 future.cancel()
-
-
-@contextlib.contextmanager
-def in_background(job: Callable[[], R], workers: int) -> Iterator[Future[R]]:
-    """`job` on one forked process while the caller goes on with its own work; the future
-    gives its result (or raises its exception). With `workers` at 1, `job` runs here, first.
-
-    For single-threaded stages that leave a core idle (the review outputs: the workbook is
-    written beside the page). The job reaches the process through `fork`, as in
-    `map_in_order`: nothing is pickled but its result. Leaving the block waits for the job.
-    """
-    if workers <= 1:
-        done: Future[R] = Future()
-        try:
-            done.set_result(job())
-        except Exception as exc:  # raised by `result()`, as from a process
-            done.set_exception(exc)
-        yield done
-        return
-    # Free pages kept by the allocators would be shared with the process and then copied
-    # for whichever side reuses them first (the 1M review stage's peak went from 5.7 to
-    # 9.9 GB): they go back to the system first, and the process keeps the parent's
-    # allocator settings (it does one job, not a stream of batches).
-    release_free_memory()
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        1, mp_context=context, initializer=_install_as_is, initargs=(_Ignore(job),)
-    ) as pool:
-        yield pool.submit(_run, None)
-
-
-class _Ignore:
-    """A job of no argument called as a batch job (`_run` passes one item)."""
-
-    def __init__(self, job: Callable[[], Any]) -> None:
-        self.job = job
-
-    def __call__(self, _item: Any) -> Any:
-        return self.job()

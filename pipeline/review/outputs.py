@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,6 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from pipeline.parallel import in_background, worker_count
 from pipeline.publish import write_parquet
 from pipeline.review.changes import compute_changes, read_previous, statuses
 from pipeline.review.chart import attrition_svg
@@ -38,34 +36,32 @@ def write_review_outputs(
     row count (patients listed, changes, patients in the workbook, criteria in the chart).
     """
     as_of_text = as_of.date().isoformat()
-    write = functools.partial(write_workbook, staging / "candidates.xlsx", tables, trial, as_of)
-    # The workbook (the longest file to write) on another core, beside the other files.
-    with in_background(write, min(worker_count(), 2)) as workbook:
-        previous_as_of = pd.Timestamp(previous.name) if previous is not None else None
-        old = read_previous(previous) if previous is not None else None
-        changes = compute_changes(
-            statuses(tables["candidates"]),
-            old,
-            previous_as_of.date() if previous_as_of is not None else None,
-        )
-        write_parquet(changes, staging / "changes.parquet")
+    previous_as_of = pd.Timestamp(previous.name) if previous is not None else None
+    old = read_previous(previous) if previous is not None else None
+    changes = compute_changes(
+        statuses(tables["candidates"]),
+        old,
+        previous_as_of.date() if previous_as_of is not None else None,
+    )
+    write_parquet(changes, staging / "changes.parquet")
 
-        attrition = tables["attrition"].to_pandas()
-        svg = attrition_svg(attrition, f"{trial.title} — {as_of_text}")
-        (staging / "attrition.svg").write_text(svg, "utf-8")
+    attrition = tables["attrition"].to_pandas()
+    svg = attrition_svg(attrition, f"{trial.title} — {as_of_text}")
+    (staging / "attrition.svg").write_text(svg, "utf-8")
 
-        payload = build_payload(
-            trial,
-            as_of_text,
-            tables,
-            changes,
-            previous_as_of.date().isoformat() if previous_as_of is not None else None,
-            extracts,
-        )
-        listed = sum(payload["counts"][status] for status in LISTED)
-        write_page(staging / "review.html", payload, svg)
-        del payload
-        workbook_rows = workbook.result()
+    payload = build_payload(
+        trial,
+        as_of_text,
+        tables,
+        changes,
+        previous_as_of.date().isoformat() if previous_as_of is not None else None,
+        extracts,
+    )
+    listed = sum(payload["counts"][status] for status in LISTED)
+    write_page(staging / "review.html", payload, svg)
+    del payload  # freed before the workbook's own peak
+
+    workbook_rows = write_workbook(staging / "candidates.xlsx", tables, trial, as_of)
     return {
         "review.html": listed,
         "changes.parquet": changes.num_rows,

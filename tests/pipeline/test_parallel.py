@@ -1,15 +1,13 @@
-"""The ordered process map (results in input order, errors raised, input consumed lazily)
-and the background job (forked only with several workers, its error raised by its result)."""
+"""The ordered process map: results in input order, errors raised, input consumed lazily."""
 
 from __future__ import annotations
 
-import functools
 import os
 
 import pytest
 
 from pipeline.errors import ConfigError, InputFileError, ScreeningError
-from pipeline.parallel import in_background, map_in_order, worker_count
+from pipeline.parallel import map_in_order, worker_count
 
 
 def _square_with_pid(item: int) -> tuple[int, int]:
@@ -88,26 +86,3 @@ def test_an_input_file_error_crosses_processes_whole():
         "unit",
     )
     assert str(caught.value) == "/landing/labs.csv, line 7, column 'unit': has 3 fields"
-
-
-def _pid_and_value(value: int) -> tuple[int, int]:
-    return os.getpid(), value * 2
-
-
-@pytest.mark.parametrize("workers", [1, 2])
-def test_a_background_job_gives_its_result_forked_only_with_workers(workers):
-    with in_background(functools.partial(_pid_and_value, 21), workers) as job:
-        here = os.getpid()
-        pid, value = job.result()
-    assert value == 42
-    assert (pid != here) == (workers > 1)
-
-
-def _fails() -> None:
-    raise ValueError("cannot write")
-
-
-@pytest.mark.parametrize("workers", [1, 2])
-def test_a_background_job_error_is_raised_by_its_result(workers):
-    with in_background(_fails, workers) as job, pytest.raises(ValueError, match="cannot write"):
-        job.result()
