@@ -8,7 +8,7 @@ text is the canonical spelling of the instant parsed (`written_as`); pandas pars
 The check reads the texts as a matrix of bytes (the values of the canonical length, one row
 each): the format's literal bytes must be in place, and each field's zero-padded digits must
 equal that field of the instant. Formatting every instant back to text and comparing took
-two thirds of the date typing of a validation.
+a third of the date typing of a 1M validation.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ class HashedIndex:
     A key is hashed, its hash looked up among the index's, and the match confirmed on the
     text, so a hash collision never matches a wrong value. Arrow's `index_in` hashes the
     whole index anew on each call: a million patient ids, once per batch of a million lab
-    rows, was a tenth of the validation's time (0.43 s per batch; 0.17 s here). None of the
+    rows, was a tenth of the validation's time (0.43 s per batch; 0.13 s here). None of the
     index's values may share a hash (odds about 1 in 40 million at a million values); `of`
     declines such an index.
     """
