@@ -20,6 +20,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.text_hash import text_buffers
+
 # Formats of zero-padded numbers and literal text only: the ones `written_as` can check.
 NUMERIC_FORMAT = re.compile(r"(?:%[YmdHMS]|[^%])*")
 
@@ -47,21 +49,6 @@ def _layout(fmt: str) -> list[tuple[str | None, bytes, int, int]]:
     return pieces
 
 
-def _text_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Start offsets (one more than the values: the end) and data bytes of a string array."""
-    offset_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
-    _, offset_buffer, data_buffer = values.buffers()
-    offsets = np.frombuffer(offset_buffer, dtype=offset_type)[
-        values.offset : values.offset + len(values) + 1
-    ].astype(np.int64)
-    data = (
-        np.frombuffer(data_buffer, dtype=np.uint8)
-        if data_buffer is not None
-        else np.empty(0, dtype=np.uint8)
-    )
-    return offsets, data
-
-
 def written_as(
     values: pa.Array | pa.ChunkedArray, instants: pa.Array | pa.ChunkedArray, fmt: str
 ) -> np.ndarray:
@@ -81,7 +68,7 @@ def written_as(
     written = np.zeros(len(values), dtype=bool)
     if length == 0 or len(values) == 0:
         return written
-    offsets, data = _text_buffers(values)
+    offsets, data = text_buffers(values)
     starts = offsets[:-1]
     present = pc.and_(pc.is_valid(values), pc.is_valid(instants))
     candidates = np.flatnonzero(

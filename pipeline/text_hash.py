@@ -41,6 +41,22 @@ def _finalise(h: np.ndarray) -> np.ndarray:
     return h
 
 
+def text_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The value offsets (one more than the values: the last is the end) and the data bytes
+    of a (large) string array, read in place; the data ends with the last value."""
+    offset_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    _, offset_buffer, data_buffer = values.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=offset_type)[
+        values.offset : values.offset + len(values) + 1
+    ].astype(np.int64)
+    data = (
+        np.frombuffer(data_buffer, dtype=np.uint8)[: offsets[-1]]
+        if data_buffer is not None
+        else np.empty(0, dtype=np.uint8)
+    )
+    return offsets, data
+
+
 def arrow_text_hashes(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A 64-bit hash of each value of a string column (missing values share one hash)."""
     if isinstance(values, pa.ChunkedArray):
@@ -51,16 +67,7 @@ def arrow_text_hashes(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     n = len(values)
     if n == 0:
         return np.empty(0, dtype=np.uint64)
-    offset_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
-    _, offset_buffer, data_buffer = values.buffers()
-    offsets = np.frombuffer(offset_buffer, dtype=offset_type)[
-        values.offset : values.offset + n + 1
-    ].astype(np.int64)
-    data = (
-        np.frombuffer(data_buffer, dtype=np.uint8)[: offsets[-1]]
-        if data_buffer is not None
-        else np.empty(0, dtype=np.uint8)
-    )
+    offsets, data = text_buffers(values)
     starts = offsets[:-1]
     lengths = offsets[1:] - starts
     padded = np.zeros(len(data) + 8, dtype=np.uint8)
