@@ -1,4 +1,4 @@
-"""The data behind review.html, as one compact JSON document built with vectorised pandas.
+"""The data behind review.html, as one compact JSON document built with Arrow.
 
 Only patients on the candidate and needs-review lists are embedded (with every criterion);
 not-eligible patients appear in the counts only. Repeated strings are dictionary-encoded.
@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.review.json_columns import iso_days, json_codes, json_floats, json_integers
 from pipeline.review.page import JsonText, script_json
 from pipeline.status import OVERALL_NAMES, STATUS_NAMES
 from pipeline.trial import Trial
@@ -48,63 +49,55 @@ def _with_nulls(values: Any, present: Any) -> list[Any]:
     return pd.Series(values).astype(object).where(present, None).tolist()
 
 
-def _codes(values: pd.Series) -> tuple[JsonText, list[str]]:
-    """Dictionary-encode a text column: codes (null for missing) and the sorted dictionary."""
-    codes, uniques = pd.factorize(values, sort=True)
-    return json_array(codes, lambda part: _with_nulls(part, part >= 0)), [str(u) for u in uniques]
-
-
-def _numbers(values: pd.Series) -> JsonText:
-    """Floats for JSON: missing (and non-finite) become null."""
-    array = values.to_numpy(dtype="float64", na_value=np.nan)
-    return json_array(array, lambda part: _with_nulls(part, np.isfinite(part)))
-
-
 def _patients(listed: pa.Table) -> dict[str, JsonText]:
     """Listed patients in the table's order (by pseudonym), columns as JSON arrays."""
-    columns = ["pseudonym", "overall_status", *(f"n_{n}" for n in STATUS_NAMES)]
-    columns += ["unknown_criteria", "to_confirm_criteria"]
-    return {name: json_array(listed[name], lambda part: part.to_pylist()) for name in columns}
+    counts = [f"n_{n}" for n in STATUS_NAMES]
+    columns = ["pseudonym", "overall_status", *counts, "unknown_criteria", "to_confirm_criteria"]
+    return {
+        name: json_integers(listed[name])
+        if name in counts
+        else json_array(listed[name], lambda part: part.to_pylist())
+        for name in columns
+    }
 
 
-def _positions(values: pd.Series, names: list[str]) -> np.ndarray:
+def _positions(values: pa.ChunkedArray, names: list[str]) -> pa.ChunkedArray:
     """Each value's position in `names`, by one hash look-up (not a Python call per row)."""
-    at = pd.Index(names).get_indexer(values)
-    if (at < 0).any():
+    at = pc.index_in(values, value_set=pa.array(names, values.type))
+    if at.null_count:
         raise ValueError("a criterion row names an unknown criterion or status")
-    return at.astype("int64")
+    return at
 
 
 def _evidence(criteria: pa.Table, pseudonyms: pa.Array, trial: Trial) -> dict[str, Any]:
     """Every criterion row of the listed patients, grouped by patient via offsets.
 
-    Only the listed patients' rows leave Arrow: not-eligible patients' criteria (most of the
-    long table at hospital scale) would be converted to pandas only to be dropped."""
+    The rows never leave Arrow: the columns are written as JSON by `json_columns`, which
+    turns only distinct values into Python objects."""
     at = pc.index_in(criteria["pseudonym"], value_set=pseudonyms)
     listed = pc.is_valid(at)  # one look-up gives both the rows kept and their patient
-    rows = criteria.drop_columns(["pseudonym"]).filter(listed).to_pandas()
-    rows["_p"] = at.filter(listed).to_numpy().astype("int64")
-    order = np.lexsort((rows["criterion_order"].to_numpy(), rows["_p"].to_numpy()))
+    rows = criteria.drop_columns(["pseudonym"]).filter(listed)
+    patient = at.filter(listed).to_numpy().astype("int64")
+    order = np.lexsort((rows["criterion_order"].to_numpy(), patient))
     if (np.diff(order) < 0).any():  # the report tables come sorted: usually nothing to do
-        rows = rows.take(order)
-    counts = np.bincount(rows["_p"].to_numpy(), minlength=len(pseudonyms))
+        rows, patient = rows.take(order), patient[order]
+    counts = np.bincount(patient, minlength=len(pseudonyms))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype("int64")
-    dates = pd.to_datetime(rows["record_date"]).dt.strftime("%Y-%m-%d")
     encoded: dict[str, Any] = {
-        "offsets": json_array(offsets),
-        "criterion": json_array(_positions(rows["criterion_id"], trial.criterion_ids())),
-        "status": json_array(_positions(rows["status"], list(STATUS_NAMES))),
-        "value": _numbers(rows["value"]),
+        "offsets": json_integers(offsets),
+        "criterion": json_integers(_positions(rows["criterion_id"], trial.criterion_ids())),
+        "status": json_integers(_positions(rows["status"], list(STATUS_NAMES))),
+        "value": json_floats(rows["value"]),
     }
     dictionaries = {}
-    for column, values in (
-        ("reason", rows["reason"]),
-        ("source", rows["source"]),
-        ("date", dates),
-        ("raw", rows["raw_value"]),
-        ("unit", rows["unit"]),
+    for column, values, render in (
+        ("reason", rows["reason"], None),
+        ("source", rows["source"], None),
+        ("date", rows["record_date"], iso_days),
+        ("raw", rows["raw_value"], None),
+        ("unit", rows["unit"], None),
     ):
-        encoded[column], dictionaries[column] = _codes(values)
+        encoded[column], dictionaries[column] = json_codes(values, render)
     encoded["dict"] = dictionaries
     return encoded
 
