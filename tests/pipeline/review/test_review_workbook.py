@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import zipfile
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
@@ -135,3 +137,53 @@ def test_rows_rendered_in_small_blocks_give_the_same_file(
     published = (report / "candidates.xlsx").read_bytes()
     assert (tmp_path / "default.xlsx").read_bytes() == published
     assert (tmp_path / "blocks.xlsx").read_bytes() == published
+
+
+def test_detail_rows_are_in_pseudonym_then_criterion_order_whatever_the_table_order(tmp_path):
+    """The report tables come sorted, but the detail sheet does not rely on it: shuffled
+    tables give the same rows, in the order of a stable sort by pseudonym then order."""
+    names = "qbxadmcz"
+    statuses = {
+        pseudonym(letter): [["met", "unknown", "to_confirm"], ["not_met"] * 3, ["met"] * 3][i % 3]
+        for i, letter in enumerate(names)
+    }
+    tables = crafted_tables(statuses)
+    shuffled = {
+        name: table.take(np.random.default_rng(5).permutation(table.num_rows))
+        for name, table in tables.items()
+    }
+    write_workbook(tmp_path / "sorted.xlsx", tables, TINY, pd.Timestamp("2026-11-24"))
+    write_workbook(tmp_path / "shuffled.xlsx", shuffled, TINY, pd.Timestamp("2026-11-24"))
+    detail = sheet_frame(load_workbook(tmp_path / "shuffled.xlsx"), DETAIL_SHEET)
+    criteria = tables["criteria"].to_pandas()
+    listed = tables["candidates"].to_pandas().query("overall_status != 'not_eligible'")
+    expected = criteria[
+        criteria["pseudonym"].isin(listed["pseudonym"])
+        & criteria["status"].isin(["unknown", "to_confirm"])
+    ].sort_values(["pseudonym", "criterion_order"], kind="stable")
+    assert detail["Pseudonym"].tolist() == expected["pseudonym"].tolist()
+    assert detail["Order"].tolist() == expected["criterion_order"].tolist()
+    assert len(detail) == 2 * len(names[::3]) and len(set(detail["Pseudonym"])) > 1
+    sorted_detail = sheet_frame(load_workbook(tmp_path / "sorted.xlsx"), DETAIL_SHEET)
+    pd.testing.assert_frame_equal(detail, sorted_detail)
+
+
+def test_rows_are_taken_by_mask_or_by_position_alike():
+    table = pa.table({"x": pa.chunked_array([[0, 1, 2], [3, 4], [5, 6, 7]])})
+    for positions in ([1, 3, 4, 7], [7, 1, 4], [], [2, 2, 5]):
+        taken = workbook_module._rows_at(table, np.array(positions, dtype="int64"))
+        assert taken["x"].to_pylist() == positions
+
+
+def test_numbers_are_written_as_openpyxl_writes_them():
+    floats = pd.Series([1.5, np.nan, -0.0, 1e16, 1e-05, 0.1 + 0.2, np.inf, 100.0, 1.5])
+    text, present, finite = workbook_module._number_text(floats, "float")
+    expected = ["%.16g" % v for v in floats]  # noqa: UP031 - openpyxl's own format
+    kept = present & finite
+    assert np.array(text.to_pylist(), dtype=object)[kept].tolist() == [
+        e for e, k in zip(expected, kept, strict=True) if k
+    ]
+    assert present.tolist() == [True, False, *[True] * 7]
+    assert finite.tolist() == [*[True] * 6, False, True, True]
+    ints = pd.Series([3, -2, 2**40, 0], dtype="int64")
+    assert workbook_module._number_text(ints, "int")[0].to_pylist() == ["3", "-2", str(2**40), "0"]
