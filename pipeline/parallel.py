@@ -24,9 +24,11 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, TypeVar
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, Generic, TypeVar
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, ScreeningError
 from pipeline.memory import tune_worker_allocator
 
 T = TypeVar("T")
@@ -86,3 +88,71 @@ def map_in_order(job: Callable[[T], R], items: Iterable[T], workers: int) -> Ite
         finally:
             for future in pending:
                 future.cancel()
+
+
+class Background(Generic[R]):
+    """`job()` started on a forked process (with `workers` above 1) while the caller goes on;
+    `result()` waits for it and returns its value or raises its exception. With `workers` at
+    1 the job runs here, at once.
+
+    For serial work that would otherwise leave the other cores idle (an extract's
+    whole-extract rules while the next extracts are read). A plain process and a pipe, no
+    thread: the caller may fork pools while the job runs. The job reaches the process through
+    `fork`; only its result is pickled.
+    """
+
+    def __init__(self, job: Callable[[], R], workers: int) -> None:
+        self._value: tuple[bool, Any] | None = None
+        self._process: BaseProcess | None = None
+        if workers <= 1:
+            self._value = _outcome(job)
+            return
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_send_outcome, args=(job, send), daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self) -> R:
+        if self._value is None and self._process is not None:
+            try:
+                self._value = self._receive.recv()
+            except EOFError:
+                self._value = (False, ScreeningError("a background process ended early"))
+            finally:
+                self._receive.close()
+                self._process.join()
+                self._process = None
+        assert self._value is not None
+        done, value = self._value
+        if not done:
+            raise value
+        return value
+
+    def cancel(self) -> None:
+        """Stop the job if it still runs (the caller gave up on its result)."""
+        if self._process is not None:
+            self._process.terminate()
+            self._process.join()
+            self._receive.close()
+            self._process = None
+            self._value = (False, ScreeningError("a background job was cancelled"))
+
+
+def _outcome(job: Callable[[], Any]) -> tuple[bool, Any]:
+    try:
+        return True, job()
+    except Exception as exc:  # raised by `result()`, as from a process
+        return False, exc
+
+
+def _send_outcome(job: Callable[[], Any], send: Connection) -> None:
+    tune_worker_allocator()
+    outcome = _outcome(job)
+    try:
+        send.send(outcome)
+    except Exception:  # a value that does not pickle: say which kind it was
+        kind = "its result" if outcome[0] else type(outcome[1]).__name__
+        send.send((False, ScreeningError(f"background job failed ({kind} did not pickle)")))
+    finally:
+        send.close()

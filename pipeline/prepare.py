@@ -8,6 +8,7 @@ kept. `ExtractAccount.reconcile` checks that against the row count taken without
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -24,13 +25,15 @@ from pipeline.errors import BatchValidationError, ScreeningError
 from pipeline.io.files import RawExtract, ReadThen
 from pipeline.labs.values import LAB_COLUMNS, normalise_labs
 from pipeline.lookup import is_in, positions
-from pipeline.parallel import map_in_order, worker_count
+from pipeline.parallel import Background, map_in_order, worker_count
 from pipeline.quality.gx_runner import SuiteOutcome, make_context, merge_outcomes, validate_frame
 from pipeline.quality.suites import CONFORMS, columns_named, load_suites, resolve
 from pipeline.quality.whole_extract import (
     DuplicateWitnesses,
     ExtractKeys,
     check_hashed_keys,
+    judge_key_columns,
+    read_key_columns,
     split_suite,
     whole_extract_pass,
 )
@@ -445,9 +448,10 @@ def validate_extract(
     accepted_sink: AcceptedSink | None = None,
     keep_accepted: RowFilter | None = None,
     workers: int = 1,
+    judged: ExtractKeys | None = None,
 ) -> ValidatedExtract:
     """Validate one extract in two passes over its batches; stop the run on a batch-level
-    failure.
+    failure. `judged` is the first pass's outcome when it was run ahead (`judge_ahead`).
 
     Memory follows the batch, not the file: the first pass keeps only row hashes and the
     columns of the whole-extract rules (see `pipeline.quality.whole_extract`); the second
@@ -462,7 +466,9 @@ def validate_extract(
     account = ExtractAccount(name, raw.path, raw.rows_read, ignored_columns=raw.ignored_columns)
     resolved = resolve(suite, settings.parameters(name))
     whole_suite, row_suite = split_suite(resolved)
-    keys = whole_extract_pass(raw, extract, spec, whole_suite, context, batch_rows, workers)
+    keys = judged
+    if keys is None:
+        keys = whole_extract_pass(raw, extract, spec, whole_suite, context, batch_rows, workers)
     _stop_on_failures(name, keys.outcome, settings)
     account.duplicates_removed = len(keys.duplicates)
     witnesses = DuplicateWitnesses(keys)
@@ -550,6 +556,25 @@ def _duplicates_summary(name: str, account: ExtractAccount) -> dict[str, Any]:
     }
 
 
+def judge_ahead(
+    raw: RawExtract,
+    source: SourceConfig,
+    settings: ValidationSettings,
+    suite: dict[str, Any],
+    context: Any,
+    batch_rows: int | None,
+    workers: int,
+) -> Background[ExtractKeys]:
+    """An extract's first pass, read here, then judged (exact duplicates, whole-extract
+    rules) on a forked process, so that the caller reads the next extract meanwhile: that
+    serial work on the whole extract left every core but one idle."""
+    extract = EXTRACTS[raw.name]
+    whole_suite = split_suite(resolve(suite, settings.parameters(raw.name)))[0]
+    spec = source.extracts[raw.name]
+    keys = read_key_columns(raw, extract, spec, whole_suite, batch_rows, workers)
+    return Background(functools.partial(judge_key_columns, keys, context), workers)
+
+
 def validate_all(
     raws: dict[str, RawExtract],
     source: SourceConfig,
@@ -558,12 +583,15 @@ def validate_all(
     keep_accepted: dict[str, RowFilter] | None = None,
     workers: int | None = None,
 ) -> dict[str, ValidatedExtract]:
-    """Patients first (their accepted ids anchor every other extract), then the others;
-    each extract's batches on `workers` processes (default: `worker_count()`)."""
+    """Every extract's first pass (each judged on a process of its own while the next is
+    read: `judge_ahead`), then the second passes: patients first (their accepted ids anchor
+    every other extract), then the others; each extract's batches on `workers` processes
+    (default: `worker_count()`)."""
     suites = load_suites()
     context = make_context()
     filters = keep_accepted or {}
     processes = worker_count() if workers is None else workers
+    judged: dict[str, Background[ExtractKeys]] = {}
 
     def validate(name: str, reference: pd.DataFrame | None) -> ValidatedExtract:
         return validate_extract(
@@ -576,13 +604,22 @@ def validate_all(
             batch_rows=batch_rows,
             keep_accepted=filters.get(name),
             workers=processes,
+            judged=judged[name].result(),
         )
 
-    validated = {"patients": validate("patients", None)}
-    reference = patients_reference(validated["patients"].accepted)
-    for name in EXTRACTS:
-        if name != "patients":
-            validated[name] = validate(name, reference)
+    try:
+        for name in EXTRACTS:
+            judged[name] = judge_ahead(
+                raws[name], source, settings, suites[name], context, batch_rows, processes
+            )
+        validated = {"patients": validate("patients", None)}
+        reference = patients_reference(validated["patients"].accepted)
+        for name in EXTRACTS:
+            if name != "patients":
+                validated[name] = validate(name, reference)
+    finally:
+        for handle in judged.values():
+            handle.cancel()  # only a run that stopped early leaves one running
     return validated
 
 

@@ -165,17 +165,28 @@ class _KeyColumns:
         return batch[ROW_NUMBER].to_numpy(), row_hashes(batch), part
 
 
-def whole_extract_pass(
+@dataclass
+class KeyColumns:
+    """What the first pass read of a whole extract: row numbers, row hashes, and the typed
+    columns of the whole-extract rules, in row order."""
+
+    row_numbers: np.ndarray
+    hashes: np.ndarray
+    frame: pd.DataFrame
+    suite: dict[str, Any]
+    hashed: dict[str, str]
+
+
+def read_key_columns(
     raw: RawExtract,
     extract: Extract,
     source: ExtractSource,
     suite: dict[str, Any],
-    context: Any,
     batch_rows: int | None,
     workers: int = 1,
-) -> ExtractKeys:
-    """Hash every row, find exact duplicates, and run the whole-extract rules (the batches
-    are hashed and typed on `workers` processes)."""
+) -> KeyColumns:
+    """The first pass: hash every row and type the columns of the whole-extract rules (the
+    batches are hashed and typed on `workers` processes)."""
     columns = columns_named(suite)
     hashed = hashed_unique_rules(suite)
     numbers, hashes, parts = [], [], []
@@ -187,14 +198,34 @@ def whole_extract_pass(
         hashes.append(batch_hashes)
         parts.append(part)
     row_numbers = np.concatenate(numbers)
-    keys = pd.Series(np.concatenate(hashes))
-    duplicated = keys.duplicated(keep="first").to_numpy()
-    first_rows = _first_occurrences(keys, duplicated, row_numbers)
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     frame.index = pd.Index(row_numbers)
-    del parts, hashes
-    outcome = validate_frame(context, frame[~duplicated], suite)
-    return ExtractKeys(row_numbers[duplicated], first_rows, outcome, hashed)
+    return KeyColumns(row_numbers, np.concatenate(hashes), frame, suite, hashed)
+
+
+def judge_key_columns(keys: KeyColumns, context: Any) -> ExtractKeys:
+    """Find exact duplicates and run the whole-extract rules on the rows left. Serial work
+    on the whole extract: `pipeline.prepare.validate_all` runs it on a forked process while
+    the next extracts are read."""
+    hashes = pd.Series(keys.hashes)
+    duplicated = hashes.duplicated(keep="first").to_numpy()
+    first_rows = _first_occurrences(hashes, duplicated, keys.row_numbers)
+    outcome = validate_frame(context, keys.frame[~duplicated], keys.suite)
+    return ExtractKeys(keys.row_numbers[duplicated], first_rows, outcome, keys.hashed)
+
+
+def whole_extract_pass(
+    raw: RawExtract,
+    extract: Extract,
+    source: ExtractSource,
+    suite: dict[str, Any],
+    context: Any,
+    batch_rows: int | None,
+    workers: int = 1,
+) -> ExtractKeys:
+    """Hash every row, find exact duplicates, and run the whole-extract rules."""
+    keys = read_key_columns(raw, extract, source, suite, batch_rows, workers)
+    return judge_key_columns(keys, context)
 
 
 def _first_occurrences(

@@ -1,13 +1,15 @@
-"""The ordered process map: results in input order, errors raised, input consumed lazily."""
+"""The ordered process map (results in input order, errors raised, input consumed lazily)
+and the background job on a forked process."""
 
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
 from pipeline.errors import ConfigError, InputFileError, ScreeningError
-from pipeline.parallel import map_in_order, worker_count
+from pipeline.parallel import Background, map_in_order, worker_count
 
 
 def _square_with_pid(item: int) -> tuple[int, int]:
@@ -86,3 +88,53 @@ def test_an_input_file_error_crosses_processes_whole():
         "unit",
     )
     assert str(caught.value) == "/landing/labs.csv, line 7, column 'unit': has 3 fields"
+
+
+def test_a_background_job_runs_on_another_process_and_gives_its_result():
+    big = list(range(200_000))  # reaches the process through fork; the result is piped back
+    job = Background(lambda: (sum(big), os.getpid(), big), workers=2)
+    total, pid, echoed = job.result()
+    assert (total, echoed) == (sum(big), big)
+    assert pid != os.getpid()
+    assert job.result()[0] == total  # asked again: the same result, no second wait
+
+
+def test_a_background_job_with_one_worker_runs_here_at_once():
+    ran: list[int] = []
+    job = Background(lambda: ran.append(os.getpid()) or "done", workers=1)
+    assert ran == [os.getpid()]
+    assert job.result() == "done"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_background_error_is_raised_by_result(workers):
+    def fails() -> None:
+        raise InputFileError("/landing/labs.csv", "has 3 fields", line=7, column="unit")
+
+    job = Background(fails, workers)
+    with pytest.raises(InputFileError) as caught:
+        job.result()
+    assert (caught.value.line, caught.value.column) == (7, "unit")
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self):
+        raise TypeError("no pickling")
+
+
+def test_an_error_that_does_not_pickle_is_named_not_lost():
+    def fails() -> None:
+        raise _Unpicklable("x")
+
+    with pytest.raises(ScreeningError, match="_Unpicklable did not pickle"):
+        Background(fails, workers=2).result()
+
+
+def test_a_cancelled_background_job_is_stopped():
+    job = Background(lambda: time.sleep(60), workers=2)
+    started = time.monotonic()
+    job.cancel()
+    assert time.monotonic() - started < 10
+    with pytest.raises(ScreeningError, match="cancelled"):
+        job.result()
+    job.cancel()  # twice is harmless
