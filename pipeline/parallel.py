@@ -132,7 +132,7 @@ class Background(Generic[R]):
     def cancel(self) -> None:
         """Stop the job if it still runs (the caller gave up on its result)."""
         if self._process is not None:
-            self._process.terminate()
+            self._process.kill()  # not SIGTERM: a handler inherited through fork may catch it
             self._process.join()
             self._receive.close()
             self._process = None

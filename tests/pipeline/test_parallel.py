@@ -3,8 +3,11 @@ and the background job on a forked process."""
 
 from __future__ import annotations
 
+import functools
 import os
+import signal
 import time
+from pathlib import Path
 
 import pytest
 
@@ -130,11 +133,26 @@ def test_an_error_that_does_not_pickle_is_named_not_lost():
         Background(fails, workers=2).result()
 
 
-def test_a_cancelled_background_job_is_stopped():
-    job = Background(lambda: time.sleep(60), workers=2)
-    started = time.monotonic()
+def _sleep_then_mark(started: Path, finished: Path) -> None:
+    started.write_text(str(os.getpid()))
+    time.sleep(30)
+    finished.write_text("finished")
+
+
+def test_a_cancelled_background_job_is_stopped_not_awaited(tmp_path):
+    started, finished = tmp_path / "started", tmp_path / "finished"
+    # A SIGTERM handler (Airflow installs some) is inherited through fork: cancel kills.
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        job = Background(functools.partial(_sleep_then_mark, started, finished), workers=2)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    while not started.exists():
+        time.sleep(0.01)
     job.cancel()
-    assert time.monotonic() - started < 10
+    assert not finished.exists()  # cancel did not wait for the job to end
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(started.read_text()), 0)  # the process is gone (and reaped)
     with pytest.raises(ScreeningError, match="cancelled"):
         job.result()
     job.cancel()  # twice is harmless
