@@ -32,8 +32,8 @@ from pipeline.quality.whole_extract import (
     DuplicateWitnesses,
     ExtractKeys,
     check_hashed_keys,
-    judge_key_columns,
-    read_key_columns,
+    judge_first_pass,
+    read_first_pass,
     split_suite,
     whole_extract_pass,
 )
@@ -571,8 +571,8 @@ def judge_ahead(
     extract = EXTRACTS[raw.name]
     whole_suite = split_suite(resolve(suite, settings.parameters(raw.name)))[0]
     spec = source.extracts[raw.name]
-    keys = read_key_columns(raw, extract, spec, whole_suite, batch_rows, workers)
-    return Background(functools.partial(judge_key_columns, keys, context), workers)
+    keys = read_first_pass(raw, extract, spec, whole_suite, batch_rows, workers)
+    return Background(functools.partial(judge_first_pass, keys, context), workers)
 
 
 def validate_all(

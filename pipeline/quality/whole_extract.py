@@ -166,7 +166,7 @@ class _KeyColumns:
 
 
 @dataclass
-class KeyColumns:
+class FirstPass:
     """What the first pass read of a whole extract: row numbers, row hashes, and the typed
     columns of the whole-extract rules, in row order."""
 
@@ -177,14 +177,14 @@ class KeyColumns:
     hashed: dict[str, str]
 
 
-def read_key_columns(
+def read_first_pass(
     raw: RawExtract,
     extract: Extract,
     source: ExtractSource,
     suite: dict[str, Any],
     batch_rows: int | None,
     workers: int = 1,
-) -> KeyColumns:
+) -> FirstPass:
     """The first pass: hash every row and type the columns of the whole-extract rules (the
     batches are hashed and typed on `workers` processes)."""
     columns = columns_named(suite)
@@ -200,10 +200,10 @@ def read_key_columns(
     row_numbers = np.concatenate(numbers)
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     frame.index = pd.Index(row_numbers)
-    return KeyColumns(row_numbers, np.concatenate(hashes), frame, suite, hashed)
+    return FirstPass(row_numbers, np.concatenate(hashes), frame, suite, hashed)
 
 
-def judge_key_columns(keys: KeyColumns, context: Any) -> ExtractKeys:
+def judge_first_pass(keys: FirstPass, context: Any) -> ExtractKeys:
     """Find exact duplicates and run the whole-extract rules on the rows left. Serial work
     on the whole extract: `pipeline.prepare.validate_all` runs it on a forked process while
     the next extracts are read."""
@@ -224,8 +224,8 @@ def whole_extract_pass(
     workers: int = 1,
 ) -> ExtractKeys:
     """Hash every row, find exact duplicates, and run the whole-extract rules."""
-    keys = read_key_columns(raw, extract, source, suite, batch_rows, workers)
-    return judge_key_columns(keys, context)
+    keys = read_first_pass(raw, extract, source, suite, batch_rows, workers)
+    return judge_first_pass(keys, context)
 
 
 def _first_occurrences(
