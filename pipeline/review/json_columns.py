@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.review.float_text import texts_of_floats
 from pipeline.review.page import JsonText
 
 ArrowValues = pa.Array | pa.ChunkedArray
@@ -48,14 +48,12 @@ def json_integers(values: Any) -> JsonText:
 def json_floats(values: Any) -> JsonText:
     """Floats as a JSON array, null where missing or not finite (`float.__repr__`, as
     `json.dumps` writes them, of each distinct bit pattern: -0.0 stays -0.0)."""
-    floats = pc.cast(_arrow(values), pa.float64())
-    numbers = np.ascontiguousarray(floats.to_numpy(zero_copy_only=False), dtype="float64")
-    codes, distinct = pd.factorize(numbers.view("int64"))
-    texts = [
-        repr(number) if math.isfinite(number) else "null"
-        for number in distinct.view("float64").tolist()
-    ]
-    return _json_list(pa.array(texts, pa.large_string()).take(pa.array(codes)))
+    numbers = pc.cast(_arrow(values), pa.float64()).to_numpy(zero_copy_only=False)
+    return _json_list(texts_of_floats(numbers, _json_float))
+
+
+def _json_float(number: float) -> str:
+    return repr(number) if math.isfinite(number) else "null"
 
 
 def json_codes(

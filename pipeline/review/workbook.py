@@ -31,6 +31,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.xml.functions import tostring
 
 from pipeline.parallel import worker_count
+from pipeline.review.float_text import texts_of_floats
 from pipeline.review.safe_cells import neutralise_formula
 from pipeline.status import OVERALL_NAMES, STATUS_NAMES
 from pipeline.trial import Trial
@@ -247,7 +248,7 @@ def _large_text(values: pd.Series) -> pa.Array:
     if isinstance(values.dtype, pd.StringDtype):
         array = pa.array(values.array)
         if isinstance(array, pa.ChunkedArray):
-            array = pa.concat_arrays(array.chunks) if array.num_chunks else pa.array([], array.type)
+            array = array.combine_chunks()
         return array.cast(pa.large_string())
     return pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
 
@@ -275,7 +276,7 @@ def _text_cells(values: pd.Series, ref: pa.Array) -> pa.Array:
 def _number_text(values: pd.Series, kind: str) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """Each value's text as openpyxl writes it (an int's digits; `'%.16g'` of a float, or of
     a date's Excel serial, which is an integer), whether it is present, whether finite.
-    Floats are formatted once per distinct bit pattern, not once per cell."""
+    Floats are formatted once per distinct value (`texts_of_floats`), not once per cell."""
     present = values.notna().to_numpy()
     everywhere = np.ones(len(values), dtype=bool)
     if kind == "int":
@@ -288,9 +289,7 @@ def _number_text(values: pd.Series, kind: str) -> tuple[pa.Array, np.ndarray, np
         days[(days > 0) & (days <= 60)] -= 1  # Excel's 1900 leap year, as openpyxl does
         return pc.cast(pa.array(days), pa.large_string()), present, everywhere
     numbers = values.to_numpy(dtype="float64", na_value=np.nan)
-    codes, distinct = pd.factorize(numbers.view("int64"))
-    texts = [f"{number:.16g}" for number in distinct.view("float64").tolist()]
-    text = pa.array(texts, pa.large_string()).take(pa.array(codes))
+    text = texts_of_floats(numbers, lambda number: f"{number:.16g}")
     return text, present, np.isfinite(numbers) | ~present
 
 
