@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import time
 
 import pytest
 
-from pipeline.bench import STAGES, cache_dir, generator_hash, parse_sizes, render_table, run_bench
+from pipeline.bench import (
+    STAGES,
+    CpuTally,
+    cache_dir,
+    generator_hash,
+    gx_bound_ratio,
+    parse_sizes,
+    render_table,
+    run_bench,
+)
 from pipeline.cli import build_parser
 
 KEYS = {
@@ -123,3 +134,44 @@ def test_tree_memory_counts_worker_processes():
     finally:
         child.kill()
         child.wait()
+
+
+def test_great_expectations_share_is_reported(tiny_bench):
+    _, (result, *_), _ = tiny_bench
+    assert 0 < result["gx_cpu_s"] < result["total_s"] * 4
+    assert result["read_floor_cpu_s"] > 0
+    cores = len(os.sched_getaffinity(0))
+    expected = (result["read_floor_cpu_s"] + result["gx_cpu_s"]) / cores / result["read_floor_s"]
+    assert result["gx_bound_ratio"] == pytest.approx(expected, abs=0.01)
+
+
+def test_gx_bound_ratio():
+    # 20 CPU seconds of parsing and 80 of GX on 2 cores: at least 50 s, 5x a 10 s floor.
+    assert gx_bound_ratio(10.0, 20.0, 80.0, 2) == 5.0
+    assert gx_bound_ratio(10.0, 10.0, 0.0, 1) == 1.0
+
+
+def _burn(seconds: float) -> float:
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+    return seconds
+
+
+def test_cpu_tally_sums_the_calls_of_forked_processes():
+    """A call made in a forked child is counted in the parent's tally; a call made after the
+    tally closed is not."""
+    import multiprocessing
+    import types
+
+    module = types.SimpleNamespace(work=_burn)
+    tally = CpuTally()
+    with tally.counting([module], "work"):
+        module.work(0.2)
+        child = multiprocessing.get_context("fork").Process(target=module.work, args=(0.3,))
+        child.start()
+        child.join()
+        assert child.exitcode == 0
+    assert module.work is _burn  # the original is back
+    module.work(0.2)
+    assert 0.5 <= tally.seconds < 0.7
