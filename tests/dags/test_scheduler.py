@@ -71,25 +71,48 @@ def wait_for(what: str, timeout: float, check, log: Path, process: subprocess.Po
     pytest.fail(f"{why} waiting for {what} (last: {last!r})\n{tail}")
 
 
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
+def group_members(pgid: int) -> list[str]:
+    """The group's processes that still run, as "pid state name"; zombies are left out.
+
+    A member killed with its parent already gone is re-parented to PID 1 and stays a zombie until
+    that init reaps it: it holds no memory, port or file, so it does not count as still running.
+    """
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # gone between the listing and the read
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        state, _ppid, group = text[text.rindex(")") + 2 :].split()[:3]
+        if int(group) == pgid and state not in ("Z", "X"):
+            members.append(f"{stat.parent.name} {state} {name}")
+    return members
+
+
+def wait_gone(pgid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while group_members(pgid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
     return True
 
 
 def stop_group(pgid: int) -> None:
-    """SIGTERM the whole group (standalone and its four children), SIGKILL what remains."""
-    if not group_alive(pgid):
-        return
-    os.killpg(pgid, signal.SIGTERM)
-    deadline = time.monotonic() + 20
-    while group_alive(pgid) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    if group_alive(pgid):
-        os.killpg(pgid, signal.SIGKILL)
-        time.sleep(1)
+    """SIGTERM the whole group (standalone and its four children), SIGKILL what remains.
+
+    Both waits poll: on a loaded machine a killed process can take seconds to release its memory.
+    """
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if not group_members(pgid):
+            return
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        if wait_gone(pgid, 20 if sig == signal.SIGTERM else 30):
+            return
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +193,7 @@ def test_scheduled_by_a_real_scheduler(canary_hospital, tmp_path):
     finally:
         stop_group(pgid)
         process.wait(timeout=30)
-    assert not group_alive(pgid), "every standalone process stopped"
+    assert group_members(pgid) == [], "every standalone process stopped"
     ps = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=True)
     assert str(home) not in ps.stdout
     assert f"--port {port}" not in ps.stdout
