@@ -16,7 +16,6 @@ the offending content, because it may be patient data.
 
 from __future__ import annotations
 
-import codecs
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ import pyarrow.parquet as pq
 from pipeline.contract import Extract
 from pipeline.errors import InputFileError
 from pipeline.io.row_count import count_csv_data_rows, count_parquet_rows
+from pipeline.io.undecodable import locate_undecodable, row_decode_errors_unprinted
 from pipeline.sources import ExtractSource
 
 ROW_NUMBER = "row_number"
@@ -120,20 +120,6 @@ def resolve_in_folder(folder: Path, file_name: str) -> Path:
     if root != candidate and root not in candidate.parents:
         raise InputFileError(str(folder / file_name), "path leads outside the landing folder")
     return candidate
-
-
-def _locate_decode_error(path: Path, encoding: str) -> tuple[int, int]:
-    """Line and byte column of the first undecodable byte (only called on the error path)."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    line = 1
-    with path.open("rb") as handle:
-        for raw_line in handle:
-            try:
-                decoder.decode(raw_line)
-            except UnicodeDecodeError as exc:
-                return line, exc.start + 1
-            line += 1
-    return line, 0
 
 
 def _header(path: Path, source: ExtractSource) -> list[str]:
@@ -261,25 +247,37 @@ def _csv_batches(path: Path, source: ExtractSource, header: list[str]) -> Iterat
         return "skip"
 
     try:
-        reader = _csv_reader(path, source, header, on_invalid_row)
-        for batch in reader:
-            if bad_rows:
-                for _ in reader:  # error path: count the malformed lines of the whole file
-                    pass
-                _raise_malformed(path, header, bad_rows)
-            yield batch
+        with row_decode_errors_unprinted(on_invalid_row):
+            reader = _csv_reader(path, source, header, on_invalid_row)
+            for batch in reader:
+                if bad_rows:
+                    for _ in reader:  # error path: count the malformed lines of the whole file
+                        pass
+                    _raise_malformed(path, header, bad_rows)
+                yield batch
         if bad_rows:
             _raise_malformed(path, header, bad_rows)
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        _raise_unreadable(path, source, exc)
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        _raise_unreadable(path, source, header, bad_rows)
 
 
-def _raise_unreadable(path: Path, source: ExtractSource, exc: Exception) -> None:
-    if "UTF8" in str(exc) or isinstance(exc, UnicodeDecodeError) or "decode" in str(exc):
-        line, byte = _locate_decode_error(path, source.encoding)
+def _raise_unreadable(
+    path: Path, source: ExtractSource, header: list[str], bad_rows: list[tuple[int, int, int]]
+) -> None:
+    """Arrow stopped: name the first undecodable byte if there is one (Arrow's message has no
+    line, and a malformed line that does not decode fails inside pyarrow), else the malformed
+    lines seen so far."""
+    where = locate_undecodable(path, source.encoding, source.separator)
+    if where is not None:
+        column = header[where.field] if where.line > 1 and where.field < len(header) else None
         raise InputFileError(
-            str(path), f"not valid {source.encoding} text (byte {byte} of the line)", line=line
+            str(path),
+            f"not valid {source.encoding} text (byte {where.byte} of the line)",
+            line=where.line,
+            column=column,
         ) from None
+    if bad_rows:
+        _raise_malformed(path, header, bad_rows)
     raise InputFileError(str(path), "cannot parse as CSV") from None
 
 
@@ -330,7 +328,8 @@ class CsvRange:
 
         try:
             options = _csv_options(self.source, list(self.header), on_invalid_row, skip_rows=0)
-            table = pacsv.read_csv(pa.py_buffer(data), *options)
+            with row_decode_errors_unprinted(on_invalid_row):
+                table = pacsv.read_csv(pa.py_buffer(data), *options)
         except (pa.ArrowInvalid, UnicodeDecodeError):
             table = None
         if table is None or malformed or table.num_rows != self.rows:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -192,6 +193,36 @@ def test_undecodable_cp1252_byte_names_the_line(tmp_path):
         read(tmp_path, source(encoding="cp1252"))
     assert caught.value.line == 3
     assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize("block_bytes", [None, 60])
+def test_undecodable_byte_in_a_malformed_line_names_line_and_column_quietly(
+    tmp_path, monkeypatch, block_bytes
+):
+    """pyarrow decodes a malformed line before our handler sees it; for a byte that does not
+    decode that fails inside pyarrow, which used to print the error with a byte of the row to
+    stderr and leave us with "cannot parse as CSV". Now the line and column are named, and
+    nothing is printed (streamed read, and ranges parsed on their own with small blocks)."""
+    printed = []
+    monkeypatch.setattr(sys, "unraisablehook", printed.append)
+    if block_bytes:
+        monkeypatch.setattr(files, "BLOCK_BYTES", block_bytes)
+    rows = [*GOOD, *(f"A{i},P{i},2026-01-02,ECOG,1" for i in range(5))]
+    bad = f"A9,P9,{SECRET}\xff\n".encode("latin-1")  # three fields of five
+    path = write(tmp_path, lines(*rows).encode("utf-8") + bad + b"A10,P10,2026-01-02,ECOG,1\n")
+    with pytest.raises(InputFileError) as caught:
+        read(tmp_path)
+    error = caught.value
+    assert (error.path, error.line, error.column) == (str(path), 9, "assessed_on")
+    assert "not valid utf-8" in error.reason and SECRET not in str(error)
+    assert printed == []
+
+
+def test_malformed_lines_are_still_named_when_the_file_decodes(tmp_path):
+    write(tmp_path, lines(GOOD[0], f"A2,P2,{SECRET}", GOOD[1]))
+    with pytest.raises(InputFileError, match="has 3 fields, expected 5") as caught:
+        read(tmp_path)
+    assert (caught.value.line, caught.value.column) == (3, "assessment_type")
 
 
 def test_missing_required_column_names_the_hospitals_column(tmp_path):
