@@ -67,8 +67,9 @@ def build_manifest(
 
 
 def hash_inputs(accounts: dict[str, ExtractAccount]) -> dict[str, str]:
-    """SHA-256 of every input file (SQL pulls record the hash of their staged copy)."""
+    """SHA-256 of every input: a file's bytes, or a SQL pull's rows as pulled (its account
+    carries that digest, taken while the rows were in memory)."""
     return {
-        name: sha256_file(Path(a.path)) if Path(a.path).is_file() else ""
+        name: a.sha256 or (sha256_file(Path(a.path)) if Path(a.path).is_file() else "")
         for name, a in accounts.items()
     }

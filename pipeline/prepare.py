@@ -58,6 +58,7 @@ class ExtractAccount:
     rows_after_as_of: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     rules: dict[str, int] = field(default_factory=dict)
+    sha256: str = ""  # a SQL pull's rows (`RawExtract.sha256`); files are hashed from `path`
 
     def reconcile(self) -> None:
         """Raise when a row is unaccounted for: the parser or a rule lost or invented rows."""
@@ -463,7 +464,9 @@ def validate_extract(
     name = raw.name
     extract: Extract = EXTRACTS[name]
     spec = source.extracts[name]
-    account = ExtractAccount(name, raw.path, raw.rows_read, ignored_columns=raw.ignored_columns)
+    account = ExtractAccount(
+        name, raw.path, raw.rows_read, ignored_columns=raw.ignored_columns, sha256=raw.sha256
+    )
     resolved = resolve(suite, settings.parameters(name))
     whole_suite, row_suite = split_suite(resolved)
     keys = judged

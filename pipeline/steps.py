@@ -93,7 +93,7 @@ def extract(
         if not connection_uri:
             raise ValueError("a sql source needs a warehouse connection")
         raw = read_extract_sql(connection_uri, source, extract_name, as_of)
-        digest = ""
+        digest = raw.sha256
     else:
         if not landing_root:
             raise ValueError("a files source needs a landing folder")
@@ -102,7 +102,12 @@ def extract(
     folder = work_dir(work_root, trial_id, as_of)
     with owner_only():  # streamed block by block: a huge file never sits in memory whole
         stage_raw(raw, folder / "raw" / f"{extract_name}.parquet")
-    meta = {"path": raw.path, "rows_read": raw.rows_read, "ignored_columns": raw.ignored_columns}
+    meta = {
+        "path": raw.path,
+        "rows_read": raw.rows_read,
+        "ignored_columns": raw.ignored_columns,
+        "sha256": raw.sha256,
+    }
     _write_json(meta, folder / "raw" / f"{extract_name}.json")
     return {
         "extract": extract_name,
@@ -115,7 +120,14 @@ def extract(
 def _staged_raw(folder: Path, name: str) -> RawExtract:
     meta = json.loads((folder / "raw" / f"{name}.json").read_text(encoding="utf-8"))
     path = folder / "raw" / f"{name}.parquet"
-    return staged_raw(name, path, meta["path"], int(meta["rows_read"]), meta["ignored_columns"])
+    return staged_raw(
+        name,
+        path,
+        meta["path"],
+        int(meta["rows_read"]),
+        meta["ignored_columns"],
+        meta.get("sha256", ""),
+    )
 
 
 def validate(

@@ -72,7 +72,9 @@ class RawExtract:
     Either `frame` holds every row, or `batch_source` reads the rows again batch by batch on
     each call (a streamed file); `batches()` gives the rows the same way in both cases.
     `reader_source`, when given, yields the same batches as readers to call (a CSV file's
-    byte ranges), which `batch_readers()` hands to worker processes unread.
+    byte ranges), which `batch_readers()` hands to worker processes unread. `sha256` is the
+    digest of a SQL pull's rows as pulled (`pipeline.io.sql.text_table_sha256`); a file's is
+    taken from the file itself when the report is written.
     """
 
     name: str
@@ -82,6 +84,7 @@ class RawExtract:
     ignored_columns: list[str] = field(default_factory=list)
     batch_source: BatchSource | None = None
     reader_source: ReaderSource | None = None
+    sha256: str = ""
 
     def batch_readers(self, rows: int | None = None) -> Iterator[BatchReader]:
         """The batches of `batches(rows)`, in order, as readers that a worker can call."""
@@ -459,10 +462,16 @@ def read_extract_file(folder: Path, source: ExtractSource, extract: Extract) -> 
 
 
 def to_raw_extract(
-    table: pa.Table, source: ExtractSource, extract: Extract, path: str, rows_read: int
+    table: pa.Table,
+    source: ExtractSource,
+    extract: Extract,
+    path: str,
+    rows_read: int,
+    sha256: str = "",
 ) -> RawExtract:
     """An in-memory table (a SQL pull) as a raw extract in contract columns."""
     plan = _column_plan(table.column_names, source, extract, path)
     if table.num_rows == 0:
         raise InputFileError(path, "extract has no data rows", line=2)
-    return RawExtract(extract.name, _to_frame(table, plan, 1), path, rows_read, plan.ignored)
+    frame = _to_frame(table, plan, 1)
+    return RawExtract(extract.name, frame, path, rows_read, plan.ignored, sha256=sha256)

@@ -17,6 +17,10 @@ Rows are streamed in chunks (server-side cursor) so a large extract never sits i
 REPEATABLE READ snapshot: it is taken independently of the fetch and conversion path, as the file
 reader counts lines independently of the CSV parser, so reconciliation can catch lost rows.
 
+Each pull's rows get a SHA-256 for the manifest, as a file gets the SHA-256 of its bytes: the
+digest of the rows as pulled (warehouse column names, query order), written as CSV by Arrow
+(`text_table_sha256`). The same rows pulled again give the same digest.
+
 Errors never quote the database's message (a failed cast would echo a patient value): they name
 the query, the exception type and the SQLSTATE code.
 """
@@ -25,11 +29,13 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 import os
 import re
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from pipeline.contract import EXTRACTS, Extract
 from pipeline.errors import ConfigError, InputFileError
@@ -134,6 +140,33 @@ def fetch_text_table(
     return pa.Table.from_batches(chunks, schema=schema), int(count)
 
 
+class _Digest:
+    """A write-only file that feeds SHA-256, so Arrow's CSV writer streams into the hash."""
+
+    def __init__(self) -> None:
+        self.hash = hashlib.sha256()
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def text_table_sha256(table: pa.Table) -> str:
+    """SHA-256 of an all-text table written as CSV by Arrow: a header line of the column
+    names, then the rows in order, every text quoted and a null an empty field, so a missing
+    value and an empty text differ. Nothing is held but the hash."""
+    digest = _Digest()
+    pacsv.write_csv(table, pa.PythonFile(digest, mode="w"))
+    return digest.hash.hexdigest()
+
+
 def read_extracts_sql(
     url: str,
     source: SourceConfig,
@@ -176,7 +209,14 @@ def read_extracts_sql(
                 table, rows_read = fetch_text_table(
                     connection, queries[name], day, label, chunk_rows
                 )
-                raws[name] = to_raw_extract(table, extract_source, EXTRACTS[name], label, rows_read)
+                raws[name] = to_raw_extract(
+                    table,
+                    extract_source,
+                    EXTRACTS[name],
+                    label,
+                    rows_read,
+                    text_table_sha256(table),
+                )
     finally:
         engine.dispose()
     return raws

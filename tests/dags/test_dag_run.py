@@ -187,6 +187,7 @@ def test_an_unreachable_warehouse_fails_the_run_and_publishes_nothing(
 def test_the_sql_source_publishes_the_same_report(
     screening_dag, run_env, small_hospital, tmp_path, monkeypatch
 ):
+    from pipeline.io.sql import read_extracts_sql
     from pipeline.warehouse import libpq_url, load_warehouse
 
     with scratch_database() as url:
@@ -195,6 +196,11 @@ def test_the_sql_source_publishes_the_same_report(
         monkeypatch.setenv("AIRFLOW_CONN_HOSPITAL_WAREHOUSE", libpq_url(url))
         monkeypatch.setenv("SCREENING_SOURCE", str(WAREHOUSE_SOURCE))
         run = screening_dag.test(logical_date=LOGICAL_DATE)
+        pulled = read_extracts_sql(url, load_source_config(WAREHOUSE_SOURCE), AS_OF)
     assert str(run.state) == "success"
+    report = run_env["reports"] / TRIAL / AS_OF
     cli = cli_report(small_hospital.exports, tmp_path / "cli")
-    assert_same_report(run_env["reports"] / TRIAL / AS_OF, cli)
+    assert_same_report(report, cli)
+    # The pull's digests reach the manifest through the staged extracts (one task each).
+    inputs = json.loads((report / "manifest.json").read_text())["inputs"]
+    assert {n: i["sha256"] for n, i in inputs.items()} == {n: r.sha256 for n, r in pulled.items()}

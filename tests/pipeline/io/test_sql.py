@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import time
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import pytest
 
 from pipeline.contract import EXTRACTS
@@ -19,6 +22,7 @@ from pipeline.io.sql import (
     read_extract_sql,
     read_extracts_sql,
     sqlalchemy_url,
+    text_table_sha256,
 )
 from pipeline.prepare import prepare_extracts
 from pipeline.pseudonym import load_key
@@ -97,6 +101,22 @@ def test_a_files_source_is_not_pulled():
         read_extracts_sql("postgresql://x@127.0.0.1:1/x", FILES, AS_OF)
 
 
+def test_a_pulls_digest_is_that_of_its_rows_as_csv_whatever_the_chunks():
+    rows = {"a": ["x", None, "", 'q"t'], "b": ["1", "2", "3", "4"]}
+    table = pa.table({k: pa.array(v, pa.string()) for k, v in rows.items()})
+    written = pa.BufferOutputStream()
+    pacsv.write_csv(table, written)
+    assert written.getvalue().to_pybytes().startswith(b'"a","b"\n"x","1"\n,"2"\n"","3"\n')
+    assert text_table_sha256(table) == hashlib.sha256(written.getvalue()).hexdigest()
+    chunked = pa.Table.from_batches(table.to_batches(max_chunksize=1))
+    assert chunked.column(0).num_chunks == 4
+    assert text_table_sha256(chunked) == text_table_sha256(table)
+    # A missing value is not an empty text, and one changed value changes the digest.
+    for changed in ({**rows, "a": ["x", "", "", 'q"t']}, {**rows, "b": ["1", "2", "3", "5"]}):
+        other = pa.table({k: pa.array(v, pa.string()) for k, v in changed.items()})
+        assert text_table_sha256(other) != text_table_sha256(table)
+
+
 def test_an_unreachable_warehouse_stops_the_pull_quickly():
     started = time.monotonic()
     with pytest.raises(InputFileError, match="connecting to the warehouse failed") as info:
@@ -125,10 +145,14 @@ def test_pulls_are_all_text_in_contract_columns_with_independent_counts(warehous
             assert pd.api.types.is_string_dtype(raw.frame[column]), (name, column)
 
 
-def test_chunked_streaming_gives_the_same_frame(warehouse):
-    whole = read_extract_sql(warehouse, WAREHOUSE, "labs", AS_OF).frame
-    chunked = read_extract_sql(warehouse, WAREHOUSE, "labs", AS_OF, chunk_rows=97).frame
-    pd.testing.assert_frame_equal(whole, chunked)
+def test_chunked_streaming_gives_the_same_frame_and_digest(warehouse):
+    whole = read_extract_sql(warehouse, WAREHOUSE, "labs", AS_OF)
+    chunked = read_extract_sql(warehouse, WAREHOUSE, "labs", AS_OF, chunk_rows=97)
+    pd.testing.assert_frame_equal(whole.frame, chunked.frame)
+    assert re.fullmatch(r"[0-9a-f]{64}", whole.sha256)
+    assert chunked.sha256 == whole.sha256
+    earlier = read_extract_sql(warehouse, WAREHOUSE, "labs", dt.date(2026, 1, 1))
+    assert earlier.sha256 != whole.sha256  # fewer rows pulled
 
 
 def test_the_as_of_date_is_a_bound_parameter_that_cuts_at_source(warehouse):
@@ -169,6 +193,11 @@ def test_sql_and_files_give_identical_reports(warehouse, small_hospital, tmp_pat
         assert manifests[0][key] == manifests[1][key], key
     # Inputs differ legitimately: files vs queries, and the SQL pull is cut at the as-of date.
     assert manifests[1]["inputs"]["labs"]["file"] == "sql:labs.sql"
+    # Every pull is fingerprinted in the manifest by the digest of its rows.
+    assert {n: i["sha256"] for n, i in manifests[1]["inputs"].items()} == {
+        n: raw.sha256 for n, raw in raws.items()
+    }
+    assert len({raw.sha256 for raw in raws.values()}) == len(raws)
 
 
 def test_the_same_rows_are_set_aside(warehouse, small_hospital, tmp_path):
