@@ -32,6 +32,7 @@ import decimal
 import hashlib
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -100,6 +101,19 @@ def as_text(value: object) -> str:
     return str(value)
 
 
+def text_column(values: Sequence[object]) -> pa.Array:
+    """One fetched column as Arrow text, a NULL as an empty text (as `as_text`).
+
+    The shipped queries return text only: Arrow then builds the column in C, with no Python
+    step per value. A column holding other types (a query returning a date as a date) is
+    rendered value by value with `as_text`. UTF-8 bytes are taken as their text.
+    """
+    try:
+        return pa.array(values, pa.string()).fill_null("")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array([as_text(v) for v in values], pa.string())
+
+
 def _label(source: ExtractSource) -> str:
     return f"sql:{source.query}"
 
@@ -132,8 +146,7 @@ def fetch_text_table(
         chunks: list[pa.RecordBatch] = []
         for rows in result.partitions():
             columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
-            arrays = [pa.array([as_text(v) for v in col], pa.string()) for col in columns]
-            chunks.append(pa.record_batch(arrays, names=names))
+            chunks.append(pa.record_batch([text_column(c) for c in columns], names=names))
     except SQLAlchemyError as exc:
         raise _database_error(label, exc, "query") from None
     schema = pa.schema([(name, pa.string()) for name in names])

@@ -22,6 +22,7 @@ from pipeline.io.sql import (
     read_extract_sql,
     read_extracts_sql,
     sqlalchemy_url,
+    text_column,
     text_table_sha256,
 )
 from pipeline.prepare import prepare_extracts
@@ -53,6 +54,17 @@ REPORT_TABLES = ("candidates", "criteria", "attrition")
 )
 def test_airflow_uris_become_psycopg_urls(uri, expected):
     assert sqlalchemy_url(uri) == expected
+
+
+def test_a_text_column_is_built_by_arrow_and_any_other_value_by_value():
+    import decimal
+
+    built = text_column(["<0,5", None, ""])
+    assert built.type == pa.string() and built.to_pylist() == ["<0,5", "", ""]
+    mixed = ["a", None, dt.date(2026, 1, 2), True, decimal.Decimal("1.50"), 7]
+    expected = ["a", "", "2026-01-02", "true", "1.50", "7"]
+    assert text_column(mixed).to_pylist() == expected == [as_text(v) for v in mixed]
+    assert text_column(()).to_pylist() == []
 
 
 def test_values_render_in_the_warehouse_dialect():
