@@ -67,8 +67,8 @@ def build_manifest(
 
 
 def hash_inputs(accounts: dict[str, ExtractAccount]) -> dict[str, str]:
-    """SHA-256 of every input: a file's bytes, or a SQL pull's rows as pulled (its account
-    carries that digest, taken while the rows were in memory)."""
+    """SHA-256 of every input: a file's bytes, or a SQL pull's rows as pulled. An account that
+    carries the digest (a pull's, or a file's taken by the DAG's extract task) is not read again."""
     return {
         name: a.sha256 or (sha256_file(Path(a.path)) if Path(a.path).is_file() else "")
         for name, a in accounts.items()

@@ -58,7 +58,7 @@ class ExtractAccount:
     rows_after_as_of: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     rules: dict[str, int] = field(default_factory=dict)
-    sha256: str = ""  # a SQL pull's rows (`RawExtract.sha256`); files are hashed from `path`
+    sha256: str = ""  # taken as the input was read (`RawExtract.sha256`); else from `path`
 
     def reconcile(self) -> None:
         """Raise when a row is unaccounted for: the parser or a rule lost or invented rows."""

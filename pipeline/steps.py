@@ -106,7 +106,7 @@ def extract(
         "path": raw.path,
         "rows_read": raw.rows_read,
         "ignored_columns": raw.ignored_columns,
-        "sha256": raw.sha256,
+        "sha256": digest,  # the manifest's, taken once, here: the input is not read again
     }
     _write_json(meta, folder / "raw" / f"{extract_name}.json")
     return {

@@ -73,8 +73,9 @@ class RawExtract:
     each call (a streamed file); `batches()` gives the rows the same way in both cases.
     `reader_source`, when given, yields the same batches as readers to call (a CSV file's
     byte ranges), which `batch_readers()` hands to worker processes unread. `sha256` is the
-    digest of a SQL pull's rows as pulled (`pipeline.io.sql.text_table_sha256`); a file's is
-    taken from the file itself when the report is written.
+    input's digest when it was taken as the input was read: a SQL pull's rows as pulled
+    (`pipeline.io.sql.text_table_sha256`), or a staged file's bytes on the DAG path; when empty,
+    the file is hashed when the report is written.
     """
 
     name: str

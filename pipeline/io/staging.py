@@ -64,7 +64,7 @@ def stage_raw(raw: RawExtract, path: Path) -> int:
 def staged_raw(
     name: str, path: Path, source_path: str, rows_read: int, ignored: list[str], sha256: str = ""
 ) -> RawExtract:
-    """A staged raw extract, streamed back batch by batch (`sha256`: a SQL pull's digest)."""
+    """A staged raw extract, streamed back batch by batch (`sha256`: the input's digest)."""
 
     def batches() -> Iterator[pd.DataFrame]:
         for batch in pq.ParquetFile(path).iter_batches(batch_size=PARQUET_BATCH_ROWS):

@@ -171,3 +171,19 @@ def test_the_report_refuses_an_incomplete_set_of_shards(validated, tmp_path, sha
             reports_root=str(tmp_path),
         )
     assert not list(tmp_path.rglob("*")), "nothing staged"
+
+
+def test_the_report_step_takes_the_inputs_digests_from_the_extract_step(
+    validated, cli_report, tmp_path, monkeypatch
+):
+    """Each input file is hashed once, by its extract task, as it is read: the report step
+    (which writes the manifest) does not read the landing files again, and the manifest is
+    still the CLI's, byte for byte."""
+
+    def no_second_read(path):
+        raise AssertionError(f"an input was hashed again: {path.name}")
+
+    monkeypatch.setattr("pipeline.manifest.sha256_file", no_second_read)
+    sharded_run(validated, 1, tmp_path)
+    published = tmp_path / TRIAL / AS_OF / "manifest.json"
+    assert published.read_bytes() == (cli_report / "manifest.json").read_bytes()
