@@ -273,7 +273,7 @@ def _raise_unreadable(
     lines seen so far."""
     where = locate_undecodable(path, source.encoding, source.separator)
     if where is not None:
-        column = header[where.field] if where.line > 1 and where.field < len(header) else None
+        column = header[where.field] if where.field < len(header) else None
         raise InputFileError(
             str(path),
             f"not valid {source.encoding} text (byte {where.byte} of the line)",
