@@ -134,7 +134,11 @@ def test_an_error_that_does_not_pickle_is_named_not_lost():
 
 
 def _sleep_then_mark(started: Path, finished: Path) -> None:
-    started.write_text(str(os.getpid()))
+    # Written aside, then renamed: the marker appears with its pid in it, never empty
+    # (the waiting test once read an existing, still empty file under load).
+    partial = started.with_suffix(".partial")
+    partial.write_text(str(os.getpid()))
+    partial.rename(started)
     time.sleep(30)
     finished.write_text("finished")
 
