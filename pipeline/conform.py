@@ -107,10 +107,44 @@ def _parse_bool(text: pd.Series, source: ExtractSource) -> pd.Series:
     return result
 
 
-def _map_codes(text: pd.Series, mapping: dict[str, str]) -> pd.Series:
-    if not mapping:
-        return text.str.upper()
-    return text.replace(mapping).str.upper()
+def code_key(text: pd.Series) -> pd.Series:
+    """Codes compared whatever their case, surrounding spaces and accents: ' Égal ' and
+    'EGAL' are one code. A hospital's export and its value map are written by different
+    people; a code that differs only in case must not silently fail to match."""
+    stripped = text.astype("str").str.strip().str.normalize("NFKD")
+    return stripped.str.replace(r"[\u0300-\u036f]", "", regex=True).str.upper()
+
+
+def map_codes(text: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    """The contract's codes for a hospital's code texts (value map keys matched by
+    `code_key`); texts the map does not name keep their own normalised key.
+
+    Worked on the distinct texts (a few per column) and spread back to the rows."""
+    positions, distinct = pd.factorize(text, use_na_sentinel=True)
+    keys = code_key(pd.Series(distinct, dtype="str"))
+    if mapping:
+        normalised = dict(
+            zip(
+                code_key(pd.Series(list(mapping), dtype="str")),
+                code_key(pd.Series(list(mapping.values()), dtype="str")),
+                strict=True,
+            )
+        )
+        keys = keys.map(lambda key: normalised.get(key, key)).astype("str")
+    values = keys.array.take(positions, allow_fill=True)
+    return pd.Series(values, index=text.index, dtype="str")
+
+
+def code_conforms(codes: pd.Series, column: Column, extra: tuple[str, ...] = ()) -> pd.Series:
+    """Per value: in the column's vocabulary (the contract's set plus a site's extra codes, or
+    the code system's shape); missing values conform (completeness rules judge them)."""
+    if column.allowed is not None:
+        known = codes.isin([*column.allowed, *code_key(pd.Series(list(extra), dtype="str"))])
+    elif column.pattern is not None:
+        known = codes.str.fullmatch(column.pattern)
+    else:
+        return pd.Series(True, index=codes.index)
+    return (known.fillna(False).astype(bool) | codes.isna()).astype(bool)
 
 
 def conform_column(
@@ -122,10 +156,10 @@ def conform_column(
     if column.type in ("id", "str"):
         return text.astype("str"), None
     if column.type == "code":
-        codes = _map_codes(text, source.values.get(column.name, {})).astype("str")
-        if column.allowed is None:
+        codes = map_codes(text, source.values.get(column.name, {}))
+        if not column.has_vocabulary:
             return codes, None
-        return codes, present & ~codes.isin(column.allowed)
+        return codes, ~code_conforms(codes, column, source.codes.get(column.name, ()))
     if column.type == "date":
         typed = _parse_dates(text, (source.date_format,)).dt.normalize()
     elif column.type == "datetime":
@@ -156,7 +190,7 @@ def conform_extract(raw: RawExtract, extract: Extract, source: ExtractSource) ->
             continue
         values, invalid = conform_column(frame[column.name], column, source)
         typed[column.name] = values
-        if column.type in TYPED:
+        if column.type in TYPED or column.has_vocabulary:
             conforms = ~(invalid.fillna(False).astype(bool)) if invalid is not None else None
             typed[column.name + CONFORMS] = (
                 conforms if conforms is not None else pd.Series(True, index=frame.index)

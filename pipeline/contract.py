@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-CONTRACT_VERSION = "1.0.0"
+CONTRACT_VERSION = "1.1.0"
 
 ColumnType = Literal["id", "str", "code", "date", "datetime", "float", "int", "bool"]
 
@@ -23,6 +23,15 @@ class Column:
     unit: str | None = None
     allowed: tuple[str, ...] | None = None
     identifying: bool = False
+    # An open code system's shape (a full-match regular expression on the upper-cased code),
+    # for code columns without a closed set: a value of another shape is set aside.
+    pattern: str | None = None
+    pattern_name: str = ""
+
+    @property
+    def has_vocabulary(self) -> bool:
+        """A code column whose values can be checked: a closed set or a code system's shape."""
+        return self.type == "code" and (self.allowed is not None or self.pattern is not None)
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,20 @@ RECIST_RESPONSES = ("CR", "PR", "SD", "PD", "NE")
 GRADES = ("G1", "G2", "G3")
 ASSESSMENT_TYPES = ("ECOG", "LIFE_EXPECTANCY", "MENOPAUSAL_STATUS", "CONTRACEPTION")
 BOARDS = ("RENATEN", "RCP")
+DECISIONS = (
+    "PRRT_FIRST",
+    "PRRT_RETREATMENT",
+    "SURVEILLANCE",
+    "SURGERY",
+    "SYSTEMIC_TREATMENT",
+    "LOCOREGIONAL_TREATMENT",
+    "OTHER",
+)
+# Shapes of the open code systems (on upper-cased codes).
+ICDO3_TOPOGRAPHY = r"C\d{2}(\.\d)?"
+ICDO3_MORPHOLOGY = r"\d{4}/\d"
+LOINC = r"\d{1,6}-\d"
+ATC = r"[A-Z](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?"
 
 _PATIENT_ID = Column("patient_id", "id", description="Hospital patient identifier (IPP).")
 
@@ -118,8 +141,20 @@ EXTRACTS: dict[str, Extract] = {
                 Column("record_id", "id"),
                 _PATIENT_ID,
                 Column("report_date", "date"),
-                Column("topography_code", "code", description="ICD-O-3 topography, e.g. C17.1."),
-                Column("morphology_code", "code", description="ICD-O-3 morphology, e.g. 8240/3."),
+                Column(
+                    "topography_code",
+                    "code",
+                    description="ICD-O-3 topography, e.g. C17.1.",
+                    pattern=ICDO3_TOPOGRAPHY,
+                    pattern_name="an ICD-O-3 topography code (C00 to C80, e.g. C17.1)",
+                ),
+                Column(
+                    "morphology_code",
+                    "code",
+                    description="ICD-O-3 morphology, e.g. 8240/3.",
+                    pattern=ICDO3_MORPHOLOGY,
+                    pattern_name="an ICD-O-3 morphology code (4 digits / behaviour, e.g. 8240/3)",
+                ),
                 Column("grade", "code", required=False, allowed=GRADES, description="WHO grade."),
                 Column("ki67_percent", "float", required=False, unit="%"),
             ),
@@ -132,7 +167,13 @@ EXTRACTS: dict[str, Extract] = {
             columns=(
                 Column("record_id", "id"),
                 _PATIENT_ID,
-                Column("loinc_code", "code", description="LOINC code of the test."),
+                Column(
+                    "loinc_code",
+                    "code",
+                    description="LOINC code of the test, e.g. 718-7.",
+                    pattern=LOINC,
+                    pattern_name="a LOINC code (digits, dash, check digit, e.g. 718-7)",
+                ),
                 Column(
                     "value_raw",
                     "str",
@@ -187,7 +228,13 @@ EXTRACTS: dict[str, Extract] = {
             columns=(
                 Column("record_id", "id"),
                 _PATIENT_ID,
-                Column("atc_code", "code", description="WHO ATC code, e.g. V10XX04."),
+                Column(
+                    "atc_code",
+                    "code",
+                    description="WHO ATC code, e.g. V10XX04.",
+                    pattern=ATC,
+                    pattern_name="a WHO ATC code (e.g. V10XX04)",
+                ),
                 Column("administered_on", "date"),
                 Column("activity_mbq", "float", required=False, unit="MBq"),
             ),
@@ -220,7 +267,13 @@ EXTRACTS: dict[str, Extract] = {
                 _PATIENT_ID,
                 Column("decision_date", "date"),
                 Column("board", "code", allowed=BOARDS),
-                Column("decision", "code", description="e.g. PRRT_RETREATMENT, SURVEILLANCE."),
+                Column(
+                    "decision",
+                    "code",
+                    allowed=DECISIONS,
+                    description="Board decision; a site with more decisions declares them in "
+                    "its source config (`codes`).",
+                ),
                 Column("reimbursement_scope", "bool", required=False),
             ),
         ),

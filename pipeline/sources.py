@@ -34,6 +34,8 @@ class ExtractSource:
     false_values: tuple[str, ...] = ("false", "0", "no")
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Codes this site uses beyond the contract's set, per code column (`codes:` in the config).
+    codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     query: str | None = None
     require_final_newline: bool = True
 
@@ -68,7 +70,7 @@ _DEFAULT_KEYS = {
 
 def _extract_source(name: str, defaults: dict[str, Any], spec: dict[str, Any]) -> ExtractSource:
     merged: dict[str, Any] = {**defaults, **spec}
-    unknown = set(merged) - _DEFAULT_KEYS - {"file", "columns", "values", "query"}
+    unknown = set(merged) - _DEFAULT_KEYS - {"file", "columns", "values", "codes", "query"}
     if unknown:
         raise ConfigError(f"extract '{name}': unknown keys {sorted(unknown)}")
     encoding = str(merged.get("encoding", "utf-8")).lower()
@@ -86,6 +88,7 @@ def _extract_source(name: str, defaults: dict[str, Any], spec: dict[str, Any]) -
         str(col): {str(k): str(v) for k, v in mapping.items()}
         for col, mapping in (merged.get("values") or {}).items()
     }
+    codes = _extra_codes(name, merged.get("codes") or {})
     fmt = str(merged.get("format", "csv"))
     return ExtractSource(
         name=name,
@@ -102,9 +105,31 @@ def _extract_source(name: str, defaults: dict[str, Any], spec: dict[str, Any]) -
         false_values=tuple(str(v) for v in merged.get("false_values", ExtractSource.false_values)),
         columns=columns,
         values=values,
+        codes=codes,
         query=merged.get("query"),
         require_final_newline=bool(merged.get("require_final_newline", True)),
     )
+
+
+def _extra_codes(name: str, spec: Any) -> dict[str, tuple[str, ...]]:
+    """A site's extra codes: only for contract code columns with a closed set of codes."""
+    if not isinstance(spec, dict):
+        raise ConfigError(f"extract '{name}': codes maps a code column to a list of codes")
+    codes = {}
+    for column, values in spec.items():
+        try:
+            contract_column = EXTRACTS[name].column(str(column))
+        except KeyError:
+            raise ConfigError(f"extract '{name}': codes for unknown column '{column}'") from None
+        if contract_column.type != "code" or contract_column.allowed is None:
+            raise ConfigError(
+                f"extract '{name}': codes can only extend a column with a closed set of codes, "
+                f"not '{column}'"
+            )
+        if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
+            raise ConfigError(f"extract '{name}': codes of '{column}' must be a list of texts")
+        codes[str(column)] = tuple(values)
+    return codes
 
 
 def parse_source_config(data: dict[str, Any], path: str = "") -> SourceConfig:

@@ -64,16 +64,21 @@ def _conformance(extract: Extract) -> list[dict[str, Any]]:
                     value_set=[True],
                 )
             )
-        elif col.type == "code" and col.allowed:
+        elif col.has_vocabulary:
+            known = (
+                f"one of the contract's codes ({', '.join(col.allowed)}) or the source's own"
+                if col.allowed is not None
+                else col.pattern_name
+            )
             out.append(
                 _expectation(
                     "expect_column_values_to_be_in_set",
                     f"conformance.{extract.name}.{col.name}.code",
                     "conformance",
                     "quarantine",
-                    f"{col.name} is not one of the contract's codes",
-                    column=col.name,
-                    value_set=list(col.allowed),
+                    f"{col.name} is not {known}",
+                    column=col.name + CONFORMS,
+                    value_set=[True],
                 )
             )
     if extract.name == "labs":
@@ -166,7 +171,7 @@ def _relational(extract: Extract) -> list[dict[str, Any]]:
             f"relational.{extract.name}.patient_id.exists",
             "relational",
             "quarantine",
-            "patient is not in the patients extract (or was set aside)",
+            "patient is not in the patients extract",
             column="patient_id__known",
             value_set=[True],
         )

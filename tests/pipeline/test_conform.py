@@ -148,6 +148,65 @@ def test_code_outside_the_value_set_is_invalid():
     assert list(invalid) == [True, True]
 
 
+@pytest.mark.parametrize(
+    ("exported", "expected"),
+    [
+        ("RETRAITEMENT_PRRT", "PRRT_RETREATMENT"),
+        ("retraitement_prrt", "PRRT_RETREATMENT"),
+        ("  Retraitement_PRRT ", "PRRT_RETREATMENT"),
+        ("SURVEILLANCE", "SURVEILLANCE"),
+        ("surveillance", "SURVEILLANCE"),
+    ],
+)
+def test_value_maps_match_whatever_the_case_and_surrounding_spaces(exported, expected):
+    src = source("tumour_board", values={"decision": {"RETRAITEMENT_PRRT": "PRRT_RETREATMENT"}})
+    typed, invalid = conform_column(text(exported), column("tumour_board", "decision"), src)
+    assert typed.iloc[0] == expected
+    assert not invalid.any()
+
+
+def test_value_maps_match_whatever_the_accents():
+    src = source("imaging_studies", values={"uptake_vs_liver": {"EGAL": "EQUAL", "SUP": "ABOVE"}})
+    typed, invalid = conform_column(
+        text("Égal", "égal", "EGAL", "Sup"), column("imaging_studies", "uptake_vs_liver"), src
+    )
+    assert list(typed) == ["EQUAL", "EQUAL", "EQUAL", "ABOVE"]
+    assert not invalid.any()
+
+
+@pytest.mark.parametrize(
+    ("extract", "name", "values", "invalid"),
+    [
+        ("tumour_board", "decision", ("PRRT_RETREATMENT", "XYZ"), [False, True]),
+        (
+            "pathology",
+            "topography_code",
+            ("C17.1", "c18", "17.1", "C17.12"),
+            [False, False, True, True],
+        ),
+        ("pathology", "morphology_code", ("8240/3", "8240", "M8240/3"), [False, True, True]),
+        ("labs", "loinc_code", ("718-7", "3000963", "LP1234-5"), [False, True, True]),
+        (
+            "treatments",
+            "atc_code",
+            ("V10XX04", "L01", "v10xx04", "lutathera"),
+            [False, False, False, True],
+        ),
+    ],
+)
+def test_a_code_outside_its_columns_vocabulary_is_invalid(extract, name, values, invalid):
+    _typed, flags = conform_column(text(*values), column(extract, name), source(extract))
+    assert list(flags) == invalid
+
+
+def test_a_sites_own_codes_extend_a_closed_set():
+    src = source("tumour_board", codes={"decision": ["RADIOTHERAPIE"]})
+    _typed, invalid = conform_column(
+        text("radiotherapie", "CHIMIO"), column("tumour_board", "decision"), src
+    )
+    assert list(invalid) == [False, True]
+
+
 def test_text_is_stripped():
     typed, _ = conform_column(text("  P1 "), column("patients", "patient_id"), source("patients"))
     assert typed.iloc[0] == "P1"
