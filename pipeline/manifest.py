@@ -45,8 +45,11 @@ def build_manifest(
     input_hashes: dict[str, str],
     outputs: dict[str, int],
     source_name: str,
+    patients: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Manifest contents; deliberately without wall-clock times so reruns are identical."""
+    """Manifest contents; deliberately without wall-clock times so reruns are identical.
+    `patients`: exported (distinct ids of the patients extract), reported, and screened
+    with their patients row set aside."""
     return {
         "as_of": as_of.date().isoformat(),
         "trial": {"id": trial.id, "version": trial.version, "sha256": trial.sha256},
@@ -62,6 +65,7 @@ def build_manifest(
             for name, account in accounts.items()
         },
         "extracts": {name: account.as_manifest() for name, account in accounts.items()},
+        "patients": patients or {},
         "outputs": outputs,
     }
 

@@ -59,6 +59,9 @@ class ExtractAccount:
     ignored_columns: list[str] = field(default_factory=list)
     rules: dict[str, int] = field(default_factory=dict)
     sha256: str = ""  # taken as the input was read (`RawExtract.sha256`); else from `path`
+    # Rows per test code the lab catalogue does not know (labs only): a site that exported
+    # its own code numbers instead of LOINC sees it at once.
+    unknown_codes: dict[str, int] = field(default_factory=dict)
 
     def reconcile(self) -> None:
         """Raise when a row is unaccounted for: the parser or a rule lost or invented rows."""
@@ -80,6 +83,7 @@ class ExtractAccount:
             "rows_after_as_of": self.rows_after_as_of,
             "ignored_columns": self.ignored_columns,
             "quarantine_rules": dict(sorted(self.rules.items())),
+            "codes_unknown_to_catalogue": dict(sorted(self.unknown_codes.items())),
         }
 
 
@@ -127,11 +131,53 @@ class PreparedExtracts:
     summary: list[dict[str, Any]]
     results: dict[str, dict[str, Any]]
     previous_rows: dict[str, int] = field(default_factory=dict)
+    # Distinct ids of the patients extract (rows accepted or set aside): every one of them
+    # must be in the report (`reconcile_patients`).
+    patients_exported: int = 0
+    patients_set_aside: int = 0
+
+    def reconcile_patients(self, reported: int) -> dict[str, int]:
+        """Raise when a report does not hold every exported patient exactly once."""
+        if reported != self.patients_exported:
+            raise ScreeningError(
+                f"patients: reconciliation failed: {self.patients_exported} patients exported "
+                f"but {reported} reported"
+            )
+        return {
+            "exported": self.patients_exported,
+            "reported": reported,
+            "screened_with_patients_row_set_aside": self.patients_set_aside,
+        }
 
 
-def patients_reference(patients: pd.DataFrame) -> pd.DataFrame:
-    """Accepted patients' birth and death dates, for relational and date plausibility checks."""
-    return patients.set_index("patient_id")[["birth_date", "death_date"]]
+def set_aside_patients(quarantine: pd.DataFrame, accepted_ids: pd.Index) -> pd.Series:
+    """Patients whose every patients row was set aside: id -> the rule of their first row set
+    aside. They were exported, so they are screened all the same (with nothing known from
+    that row), and their other records stay theirs: not orphans."""
+    if quarantine.empty or "patient_id" not in quarantine.columns:
+        return pd.Series(dtype="str", index=pd.Index([], name="patient_id", dtype="str"))
+    rows = quarantine[["patient_id", RULE_ID]].sort_index(kind="stable")
+    rows = rows[rows["patient_id"].notna() & ~rows["patient_id"].isin(accepted_ids)]
+    first = rows.drop_duplicates("patient_id", keep="first")
+    return pd.Series(
+        first[RULE_ID].to_numpy(),
+        index=pd.Index(first["patient_id"].to_numpy(), name="patient_id", dtype="str"),
+        dtype="str",
+    )
+
+
+def patients_reference(
+    patients: pd.DataFrame, quarantine: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Every exported patient's birth and death dates, for relational and date plausibility
+    checks: accepted patients with theirs, patients whose row was set aside without (their
+    records are checked against no date, and are not orphans)."""
+    reference = patients.set_index("patient_id")[["birth_date", "death_date"]]
+    if quarantine is not None:
+        extra = set_aside_patients(quarantine, reference.index).index
+        if len(extra):
+            reference = reference.reindex(reference.index.append(extra))
+    return reference
 
 
 def validation_frame(
@@ -371,6 +417,7 @@ class BatchVerdict:
     rows_accepted: int
     witnesses: pd.DataFrame | None
     hashed_keys: pd.DataFrame | None = None
+    unknown_codes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -425,6 +472,7 @@ class RowLevelPass:
             if quarantined_rows.any():
                 accepted = accepted[~quarantined_rows]
         rules = {str(k): int(v) for k, v in rule_of[bad].value_counts().items()}
+        unknown_codes = codes_unknown_to_catalogue(frame) if name == "labs" else {}
         return BatchVerdict(
             accepted,
             quarantined,
@@ -434,7 +482,14 @@ class RowLevelPass:
             rows_accepted,
             witnesses,
             self.keys.hashed_key_rows(frame),
+            unknown_codes,
         )
+
+
+def codes_unknown_to_catalogue(labs: pd.DataFrame) -> dict[str, int]:
+    """Rows per lab test code that names no analyte of the catalogue (accepted or not)."""
+    unknown = labs["loinc_code"][labs["analyte"].isna() & labs["loinc_code"].notna()]
+    return {str(code): int(rows) for code, rows in unknown.value_counts().items()}
 
 
 def validate_extract(
@@ -492,6 +547,7 @@ def validate_extract(
     accepted_parts: list[pd.DataFrame] = []
     quarantined: list[pd.DataFrame] = []
     rules: Counter[str] = Counter()
+    unknown_codes: Counter[str] = Counter()
     hashed_keys: list[pd.DataFrame] = []
     for verdict in map_in_order(ReadThen(job), raw.batch_readers(batch_rows), workers):
         witnesses.add(verdict.witnesses)
@@ -503,6 +559,7 @@ def validate_extract(
         if len(verdict.quarantined) or not quarantined:  # the first, even empty, gives columns
             quarantined.append(verdict.quarantined)
         rules.update(verdict.rules)
+        unknown_codes.update(verdict.unknown_codes)
         account.rows_accepted += verdict.rows_accepted
         account.rows_after_as_of += verdict.rows_after_as_of
         account.rows_quarantined += len(verdict.quarantined)
@@ -513,9 +570,12 @@ def validate_extract(
     witnesses.check(name)
     check_hashed_keys(name, hashed_keys)
     account.rules = {str(k): int(v) for k, v in rules.items()}
+    account.unknown_codes = dict(sorted(unknown_codes.items()))
     account.reconcile()
     merged = merge_outcomes(resolved, outcomes)
     summary = [*merged.summary, _duplicates_summary(name, account)]
+    if name == "labs":
+        summary.append(_unknown_codes_summary(account))
     return ValidatedExtract(
         name,
         _concat(accepted_parts),
@@ -556,6 +616,25 @@ def _duplicates_summary(name: str, account: ExtractAccount) -> dict[str, Any]:
         "unexpected_count": account.duplicates_removed,
         "unexpected_percent": 100.0 * account.duplicates_removed / max(account.rows_read, 1),
         "observed_value": None,
+    }
+
+
+def _unknown_codes_summary(account: ExtractAccount) -> dict[str, Any]:
+    """Lab rows whose test code the catalogue does not know: reported, never set aside (most
+    are routine tests no criterion reads), counted per code in `dq/unknown_codes.parquet`."""
+    rows = sum(account.unknown_codes.values())
+    return {
+        "extract": account.name,
+        "rule_id": "coverage.labs.loinc_code.catalogue",
+        "expectation_type": "lab_codes_known_to_the_catalogue",
+        "column": "loinc_code",
+        "dimension": "conformance",
+        "handling": "report",
+        "success": rows == 0,
+        "element_count": account.rows_read,
+        "unexpected_count": rows,
+        "unexpected_percent": 100.0 * rows / max(account.rows_read, 1),
+        "observed_value": float(len(account.unknown_codes)),
     }
 
 
@@ -616,7 +695,9 @@ def validate_all(
                 raws[name], source, settings, suites[name], context, batch_rows, processes
             )
         validated = {"patients": validate("patients", None)}
-        reference = patients_reference(validated["patients"].accepted)
+        reference = patients_reference(
+            validated["patients"].accepted, validated["patients"].quarantine
+        )
         for name in EXTRACTS:
             if name != "patients":
                 validated[name] = validate(name, reference)
@@ -644,13 +725,24 @@ def assemble(validated: dict[str, ValidatedExtract], as_of: pd.Timestamp) -> Pre
     ].reset_index(drop=True)
     patients = extracts.pop("patients").set_index("patient_id")
     quarantine = {name: item.quarantine for name, item in validated.items()}
-    data = ScreeningData(as_of=as_of, patients=patients, extracts=extracts, quarantined=quarantine)
+    set_aside = set_aside_patients(quarantine["patients"], patients.index)
+    if len(set_aside):  # screened with an empty row: nobody exported is lost
+        patients = patients.reindex(patients.index.append(set_aside.index))
+    data = ScreeningData(
+        as_of=as_of,
+        patients=patients,
+        extracts=extracts,
+        quarantined=quarantine,
+        patients_set_aside=set_aside,
+    )
     return PreparedExtracts(
         data=data,
         accounts={name: item.account for name, item in validated.items()},
         quarantine=quarantine,
         summary=[row for item in validated.values() for row in item.summary],
         results={name: item.result_json for name, item in validated.items()},
+        patients_exported=len(patients.index),
+        patients_set_aside=len(set_aside),
     )
 
 

@@ -131,11 +131,13 @@ def build_report(
         prepared.results,
         {name: settings.parameters(name) for name in prepared.accounts},
         as_of,
+        {name: a.unknown_codes for name, a in prepared.accounts.items() if a.unknown_codes},
     )
     extracts = {name: account.as_manifest() for name, account in prepared.accounts.items()}
     outputs |= write_review_outputs(
         staging, tables, trial, previous_report_dir(target), as_of=as_of, extracts=extracts
     )
+    patients = prepared.reconcile_patients(tables["candidates"].num_rows)
     manifest = build_manifest(
         trial,
         as_of,
@@ -143,6 +145,7 @@ def build_report(
         input_hashes.result(),
         outputs,
         source.hospital,
+        patients,
     )
     write_json(manifest, staging / "manifest.json")
     return status_counts(tables["candidates"])

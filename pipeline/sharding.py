@@ -133,6 +133,7 @@ def shard_data(data: ScreeningData, members: pd.Index) -> ScreeningData:
         patients=patients,
         extracts=cut(data.extracts, reset=True),
         quarantined=cut(data.quarantined, reset=False),
+        patients_set_aside=data.patients_set_aside[is_in(data.patients_set_aside.index, members)],
     )
 
 

@@ -30,6 +30,7 @@ from pipeline.prepare import (
     ValidationSettings,
     assemble,
     patients_reference,
+    set_aside_patients,
     validate_extract,
 )
 from pipeline.pseudonym import load_key
@@ -147,7 +148,8 @@ def validate(
     patients = None
     if extract_name != "patients":
         accepted = pd.read_parquet(folder / "validated" / "patients.parquet")
-        patients = patients_reference(accepted)
+        set_aside = pd.read_parquet(folder / "quarantine" / "patients.parquet")
+        patients = patients_reference(accepted, set_aside)
     with (
         owner_only(),
         ParquetSink(
@@ -236,7 +238,10 @@ def screen_shard(
     trial = load_trial(trial_path)
     folder = work_dir(work_root, trial.id, as_of)
     ids = pd.read_parquet(folder / "validated" / "patients.parquet", columns=["patient_id"])
-    members = shard_members(pd.Index(ids["patient_id"]), key, shard, n_shards)
+    set_aside = pd.read_parquet(folder / "quarantine" / "patients.parquet")
+    exported = pd.Index(ids["patient_id"])
+    exported = exported.append(set_aside_patients(set_aside, exported).index)
+    members = shard_members(exported, key, shard, n_shards)
     tables = partial_tables(trial, _shard_data(folder, members, as_of), key)
     return publish_shard(tables, folder / SHARDS_FOLDER, shard, n_shards)
 

@@ -41,19 +41,46 @@ def summary_table(summary: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pandas(frame, schema=SUMMARY_SCHEMA, preserve_index=False)
 
 
+UNKNOWN_CODES_SCHEMA = pa.schema(
+    [
+        ("extract", pa.string()),
+        ("column", pa.string()),
+        ("code", pa.string()),
+        ("rows", pa.int64()),
+    ]
+)
+
+
+def unknown_codes_table(unknown: dict[str, dict[str, int]]) -> pa.Table:
+    """Rows per test code the lab catalogue does not know, most frequent first: codes, not
+    patient values (a LOINC code or a site's own test number)."""
+    records = [
+        (extract, "loinc_code", code, rows)
+        for extract, codes in sorted(unknown.items())
+        for code, rows in codes.items()
+    ]
+    frame = pd.DataFrame(records, columns=UNKNOWN_CODES_SCHEMA.names)
+    frame = frame.sort_values(["extract", "rows", "code"], ascending=[True, False, True])
+    return pa.Table.from_pandas(frame, schema=UNKNOWN_CODES_SCHEMA, preserve_index=False)
+
+
 def write_audit(
     staging: Path,
     summary: list[dict[str, Any]],
     results: dict[str, dict[str, Any]],
     parameters: dict[str, dict[str, Any]],
     as_of: pd.Timestamp,
+    unknown_codes: dict[str, dict[str, int]] | None = None,
 ) -> dict[str, int]:
-    """Write dq/summary.parquet and dq/docs/; return output row counts for the manifest."""
+    """Write dq/summary.parquet, dq/unknown_codes.parquet and dq/docs/; return output row
+    counts for the manifest."""
     table = summary_table(summary)
     write_parquet(table, staging / "dq" / "summary.parquet")
+    codes = unknown_codes_table(unknown_codes or {})
+    write_parquet(codes, staging / "dq" / "unknown_codes.parquet")
     suites = {name: resolve(suite, parameters[name]) for name, suite in load_suites().items()}
     build_data_docs(suites, _stable(results), staging / "dq" / "docs", as_of)
-    return {"dq/summary.parquet": table.num_rows}
+    return {"dq/summary.parquet": table.num_rows, "dq/unknown_codes.parquet": codes.num_rows}
 
 
 def _stable(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

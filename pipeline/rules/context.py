@@ -14,12 +14,19 @@ class ScreeningData:
     `extracts` frames are indexed 0..n and hold `patient_id`; `patients` is indexed by
     `patient_id`. `quarantined` holds the rows set aside per extract (typed where possible),
     so a rule can tell "no evidence" from "evidence set aside".
+
+    A patient whose patients row was set aside is still screened (nobody exported is lost):
+    their row in `patients` holds no values, and `patients_set_aside` gives, per such
+    patient, the rule that set the row aside, for the criteria that read it.
     """
 
     as_of: pd.Timestamp
     patients: pd.DataFrame
     extracts: dict[str, pd.DataFrame]
     quarantined: dict[str, pd.DataFrame] = field(default_factory=dict)
+    patients_set_aside: pd.Series = field(
+        default_factory=lambda: pd.Series(dtype="str", index=pd.Index([], name="patient_id"))
+    )
 
     @property
     def index(self) -> pd.Index:

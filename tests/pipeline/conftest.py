@@ -73,9 +73,12 @@ def build_data(
     *,
     as_of: pd.Timestamp = AS_OF,
     quarantined: dict[str, list[dict[str, Any]]] | None = None,
+    patients_set_aside: dict[str, str] | None = None,
     **extracts: list[dict[str, Any]],
 ) -> ScreeningData:
-    """ScreeningData with the given patients, extract rows and set-aside rows."""
+    """ScreeningData with the given patients, extract rows and set-aside rows;
+    `patients_set_aside` (id -> rule) adds patients whose patients row was set aside, as
+    `pipeline.prepare.assemble` keeps them: an empty row."""
     unknown = set(extracts) - set(EXTRACTS)
     assert not unknown, f"unknown extracts: {unknown}"
     patient_rows = [{**PATIENT_DEFAULTS, **row} for row in patients]
@@ -89,7 +92,17 @@ def build_data(
         q[RULE_ID] = pd.Series(["test.rule"] * len(q), index=q.index, dtype="str")
         q[REASON] = pd.Series(["set aside in a test"] * len(q), index=q.index, dtype="str")
         set_aside[name] = q
-    return ScreeningData(as_of=as_of, patients=frame, extracts=frames, quarantined=set_aside)
+    rows_set_aside = pd.Series(patients_set_aside or {}, dtype="str")
+    rows_set_aside.index = pd.Index(rows_set_aside.index, name="patient_id", dtype="str")
+    if len(rows_set_aside):
+        frame = frame.reindex(frame.index.append(rows_set_aside.index))
+    return ScreeningData(
+        as_of=as_of,
+        patients=frame,
+        extracts=frames,
+        quarantined=set_aside,
+        patients_set_aside=rows_set_aside,
+    )
 
 
 def status_of(evidence: pd.DataFrame, patient_id: str) -> str:

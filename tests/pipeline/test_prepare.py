@@ -7,10 +7,13 @@ import pandas as pd
 import pytest
 
 from pipeline.contract import EXTRACTS
-from pipeline.errors import BatchValidationError
+from pipeline.errors import BatchValidationError, ScreeningError
 from pipeline.prepare import (
+    ExtractAccount,
     ScreenedRows,
+    ValidatedExtract,
     ValidationSettings,
+    assemble,
     condition_rows,
     equality_condition,
     gx_frame,
@@ -24,6 +27,7 @@ from pipeline.quality.gx_runner import make_context, merge_outcomes, validate_fr
 from pipeline.quality.suites import load_suites
 from pipeline.quality.whole_extract import split_suite
 from pipeline.sources import parse_source_config
+from tests.pipeline.conftest import typed_frame
 from tests.pipeline.frames import raw
 
 AS_OF = pd.Timestamp("2026-11-24")
@@ -345,3 +349,65 @@ def test_lab_ranges_validated_per_analyte_equal_the_whole_batch_validated_at_onc
     }
     assert by_parts.summary == at_once.summary
     assert by_parts.result_json["results"] == at_once.result_json["results"]
+
+
+def test_a_patient_whose_row_is_set_aside_keeps_their_records(context, suites):
+    """No patient is lost: an orphan is an id absent from the patients extract, not an id
+    whose patients row was set aside."""
+    rows = [PATIENT, {"patient_id": "P2", "birth_date": "12/03/1960", "sex": "M"}]
+    patients = validate("patients", rows, context, suites)
+    assert patients.quarantine["rule_id"].tolist() == ["conformance.patients.birth_date.date"]
+    reference = patients_reference(patients.accepted, patients.quarantine)
+    assert sorted(reference.index) == ["P1", "P2"]
+    assert reference.loc["P2"].isna().all()  # no date to check their records against
+    treatment = {"atc_code": "V10XX04", "administered_on": "2024-01-01"}
+    records = [
+        {"record_id": "T1", "patient_id": "P2", **treatment},
+        {"record_id": "T2", "patient_id": "P9", **treatment},
+    ]
+    result = validate("treatments", records, context, suites, patients=reference)
+    assert result.accepted["patient_id"].tolist() == ["P2"]
+    assert result.quarantine["rule_id"].tolist() == ["relational.treatments.patient_id.exists"]
+
+
+def test_set_aside_patients_are_screened_and_reconciled(context, suites):
+    rows = [PATIENT, {"patient_id": "P2", "sex": "x"}, {"patient_id": "P2", "sex": "y"}]
+    validated = {"patients": validate("patients", rows, context, suites)}
+    for name in EXTRACTS:
+        if name != "patients":
+            empty = typed_frame(name)
+            account = ExtractAccount(name, f"{name}.csv", 0)
+            validated[name] = ValidatedExtract(name, empty, empty, account, [], {})
+    prepared = assemble(validated, AS_OF)
+    assert sorted(prepared.data.index) == ["P1", "P2"]
+    assert prepared.data.patients.loc["P2"].isna().all()
+    assert prepared.data.patients_set_aside.to_dict() == {"P2": "conformance.patients.sex.code"}
+    assert prepared.reconcile_patients(2) == {
+        "exported": 2,
+        "reported": 2,
+        "screened_with_patients_row_set_aside": 1,
+    }
+    with pytest.raises(ScreeningError, match="2 patients exported but 1 reported"):
+        prepared.reconcile_patients(1)
+
+
+def test_lab_codes_unknown_to_the_catalogue_are_counted_per_code(context, suites):
+    patients = patients_reference(validate("patients", [PATIENT], context, suites).accepted)
+    lab = {"patient_id": "P1", "value_raw": "5", "unit": "g/dL", "collected_at": "2026-11-01"}
+    rows = [
+        {"record_id": "L1", "loinc_code": "718-7", **lab},
+        {"record_id": "L2", "loinc_code": "2345-7", **lab},
+        {"record_id": "L3", "loinc_code": "2345-7", **lab},
+        {"record_id": "L4", "loinc_code": "3000963", **lab},  # an OMOP concept id: not LOINC
+    ]
+    result = validate("labs", rows, context, suites, patients=patients)
+    assert result.account.unknown_codes == {"2345-7": 2, "3000963": 1}
+    assert result.quarantine["rule_id"].tolist() == ["conformance.labs.loinc_code.code"]
+    coverage = next(
+        s for s in result.summary if s["rule_id"] == "coverage.labs.loinc_code.catalogue"
+    )
+    assert (coverage["unexpected_count"], coverage["observed_value"], coverage["handling"]) == (
+        3,
+        2.0,
+        "report",
+    )
