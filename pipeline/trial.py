@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import yaml
 from pipeline.errors import ConfigError
 from pipeline.rules import (
     AgeRule,
+    AliveRule,
     ConfirmAtVisitRule,
     IntervalRule,
     LatestLabRule,
@@ -22,12 +23,14 @@ from pipeline.rules import (
     TreatmentCoursesRule,
     parse_rule,
 )
+from pipeline.rules.alive import ALIVE_CRITERION_ID, ALIVE_TEXT
 
 KINDS = ("inclusion", "exclusion")
 # Primitives that read no lab row, unless their `extract` is labs (latest_record, interval).
 _NO_LAB_READS = frozenset(
     {
         AgeRule,
+        AliveRule,
         PatientAttributeRule,
         LatestRecordRule,
         TreatmentCoursesRule,
@@ -114,6 +117,7 @@ def parse_trial(data: dict[str, Any], path: str, sha256: str) -> Trial:
         )
     if not criteria:
         raise ConfigError(f"{path}: a trial needs at least one criterion")
+    criteria = _with_vital_status(criteria, data.get("exclude_deceased", True), path)
     return Trial(
         id=str(data["id"]),
         title=str(data["title"]),
@@ -122,6 +126,33 @@ def parse_trial(data: dict[str, Any], path: str, sha256: str) -> Trial:
         path=path,
         sha256=sha256,
     )
+
+
+def _with_vital_status(
+    criteria: list[Criterion], exclude_deceased: Any, path: str
+) -> list[Criterion]:
+    """The criteria, led by `alive` (`pipeline.rules.alive`) unless the trial file says
+    `exclude_deceased: false` or already places an `alive` rule itself. A deceased patient on
+    a recruitment list is the worst kind of false candidate, so every trial has it by default.
+    """
+    if not isinstance(exclude_deceased, bool):
+        raise ConfigError(f"{path}: exclude_deceased is true or false")
+    if not exclude_deceased or any(isinstance(c.rule, AliveRule) for c in criteria):
+        return criteria
+    if any(c.id == ALIVE_CRITERION_ID for c in criteria):
+        raise ConfigError(
+            f"{path}: criterion id '{ALIVE_CRITERION_ID}' is reserved for the vital status "
+            "criterion every trial gets (or say exclude_deceased: false)"
+        )
+    alive = Criterion(
+        id=ALIVE_CRITERION_ID,
+        order=1,
+        kind="inclusion",
+        text=ALIVE_TEXT,
+        rule=AliveRule(),
+        protocol_item="vital status",
+    )
+    return [alive, *(replace(c, order=c.order + 1) for c in criteria)]
 
 
 def load_trial(path: str | Path) -> Trial:

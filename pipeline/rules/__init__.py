@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.errors import ConfigError
 from pipeline.rules.age import AgeRule
+from pipeline.rules.alive import AliveRule
 from pipeline.rules.attribute import PatientAttributeRule
 from pipeline.rules.confirm import ConfirmAtVisitRule
 from pipeline.rules.context import ScreeningData
@@ -25,6 +26,7 @@ from pipeline.rules.lesions import LesionRule
 # The parameters each primitive reads: anything else is a typo that would silently weaken a
 # criterion (e.g. `min_year: 18` leaving the age unbounded), so it is refused.
 PARAMETERS: dict[str, frozenset[str]] = {
+    "alive": frozenset(),
     "age": frozenset({"min_years", "max_years"}),
     "patient_attribute": frozenset({"conditions", "combine"}),
     "latest_record": frozenset(
@@ -43,6 +45,7 @@ PARAMETERS: dict[str, frozenset[str]] = {
             "min_measurable",
             "min_longest_mm",
             "min_node_short_axis_mm",
+            "min_node_lesion_short_axis_mm",
             "when_absent",
         }
     ),
@@ -55,6 +58,7 @@ class Rule(Protocol):
 
 
 PRIMITIVES: dict[str, Any] = {
+    "alive": AliveRule,
     "age": AgeRule,
     "patient_attribute": PatientAttributeRule,
     "latest_record": LatestRecordRule,

@@ -10,6 +10,7 @@ import pandas as pd
 
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import empty_evidence
+from pipeline.rules.records import mark_patients_row_set_aside
 from pipeline.status import UNKNOWN, from_masks
 
 
@@ -44,4 +45,5 @@ class AgeRule:
             known, np.where(ok, "age in range", "age out of range"), "birth date missing"
         )
         # The birth date itself is identifying: evidence carries the age only.
+        mark_patients_row_set_aside(evidence, data)
         return evidence

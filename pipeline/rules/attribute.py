@@ -11,6 +11,7 @@ import pandas as pd
 from pipeline.rules.conditions import Condition, conditions_status, parse_conditions
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import empty_evidence
+from pipeline.rules.records import mark_patients_row_set_aside
 from pipeline.status import MET, NOT_MET, UNKNOWN
 
 
@@ -21,7 +22,9 @@ class PatientAttributeRule:
 
     @classmethod
     def parse(cls, spec: dict[str, Any], where: str) -> PatientAttributeRule:
-        return cls(parse_conditions(spec.get("conditions"), where), spec.get("combine", "all"))
+        return cls(
+            parse_conditions(spec.get("conditions"), where, "patients"), spec.get("combine", "all")
+        )
 
     def evaluate(self, data: ScreeningData) -> pd.DataFrame:
         status = conditions_status(data.patients, self.conditions, self.combine)
@@ -34,4 +37,5 @@ class PatientAttributeRule:
             ["attribute matches", "attribute does not match"],
             "attribute not recorded",
         )
+        mark_patients_row_set_aside(evidence, data)
         return evidence

@@ -9,9 +9,27 @@ import pandas as pd
 
 from pipeline.conform import number_from_text
 from pipeline.errors import ConfigError
+from pipeline.rules.vocabulary import check_condition
 from pipeline.status import combine_all, combine_any, from_masks
 
-OPERATORS = ("eq", "ne", "in", "not_in", "gt", "ge", "lt", "le", "is_true", "is_false", "prefix")
+OPERATORS = (
+    "eq",
+    "ne",
+    "in",
+    "not_in",
+    "gt",
+    "ge",
+    "lt",
+    "le",
+    "is_true",
+    "is_false",
+    "prefix",
+    "is_missing",
+    "is_present",
+)
+# Operators that take no value; `is_missing` / `is_present` are the only ones a missing value
+# decides (met or not met), never unknown.
+NO_VALUE = ("is_true", "is_false", "is_missing", "is_present")
 
 
 @dataclass(frozen=True)
@@ -29,8 +47,11 @@ class Condition:
         )
 
 
-def parse_conditions(specs: list[dict[str, Any]] | None, where: str) -> tuple[Condition, ...]:
-    """Validate condition mappings from a trial file."""
+def parse_conditions(
+    specs: list[dict[str, Any]] | None, where: str, extract: str | None = None
+) -> tuple[Condition, ...]:
+    """Validate condition mappings from a trial file; given the `extract` they read, their
+    columns and code values too (`vocabulary.check_condition`)."""
     result = []
     for spec in specs or []:
         op = spec.get("op")
@@ -41,11 +62,13 @@ def parse_conditions(specs: list[dict[str, Any]] | None, where: str) -> tuple[Co
         unknown = sorted(set(spec) - {"column", "op", "value", "numeric"})
         if unknown:
             raise ConfigError(f"{where}: unknown condition keys {unknown}")
-        if op not in ("is_true", "is_false") and "value" not in spec:
+        if op not in NO_VALUE and "value" not in spec:
             raise ConfigError(f"{where}: operator {op} needs a value")
         value = spec.get("value")
         if op in ("in", "not_in", "prefix") and not isinstance(value, list):
             raise ConfigError(f"{where}: operator {op} takes a list value")
+        if extract is not None:
+            value = check_condition(extract, str(spec["column"]), op, value, where)
         result.append(Condition(str(spec["column"]), op, value, bool(spec.get("numeric", False))))
     return tuple(result)
 
@@ -64,6 +87,10 @@ def condition_status(frame: pd.DataFrame, condition: Condition) -> pd.Series:
     series = _column(frame, condition)
     present = series.notna()
     op, value = condition.op, condition.value
+    if op in ("is_missing", "is_present"):
+        missing = pd.Series(~present.to_numpy(dtype=bool), index=frame.index)
+        holds = missing if op == "is_missing" else ~missing
+        return from_masks(holds, ~holds)
     if op == "eq":
         holds = series == value
     elif op == "ne":

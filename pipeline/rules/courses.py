@@ -17,7 +17,8 @@ from pipeline.rules.conditions import Condition
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import assign, empty_evidence
 from pipeline.rules.latest_record import parse_absent
-from pipeline.rules.records import patients_with_set_aside_evidence, select_records
+from pipeline.rules.records import select_records, set_aside_reasons
+from pipeline.rules.vocabulary import check_codes
 from pipeline.rules.windows import Window
 from pipeline.status import MET, UNKNOWN, from_masks
 
@@ -37,10 +38,11 @@ class CourseSpec:
         codes = spec.get("atc_codes")
         if not codes:
             raise ConfigError(f"{where}: atc_codes is required")
+        codes = check_codes("treatments", "atc_code", codes, f"{where} atc_codes")
         course = int(spec.get("course", 1))
         if course < 1:
             raise ConfigError(f"{where}: course numbers start at 1")
-        return cls(tuple(codes), int(spec.get("course_gap_days", 120)), course)
+        return cls(codes, int(spec.get("course_gap_days", 120)), course)
 
     @property
     def where(self) -> tuple[Condition, ...]:
@@ -107,15 +109,11 @@ class TreatmentCoursesRule:
             )
         # A set-aside administration could change the count, except that more administrations
         # cannot undo a count already at least the minimum.
-        set_aside = patients_with_set_aside_evidence(
+        reasons = set_aside_reasons(
             data, "treatments", self.course.where, Window(), "administered_on"
         )
+        set_aside = reasons.index
         still_certain = evidence.loc[set_aside, "status"].eq(MET) & (self.op == "ge")
         doubtful = set_aside[~still_certain.to_numpy()]
-        assign(
-            evidence,
-            doubtful,
-            status=UNKNOWN,
-            reason="an administration was set aside by data quality",
-        )
+        assign(evidence, doubtful, status=UNKNOWN, reason=reasons.loc[doubtful, "reason"])
         return evidence

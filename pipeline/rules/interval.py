@@ -20,7 +20,7 @@ from pipeline.rules.context import ScreeningData
 from pipeline.rules.courses import CourseSpec
 from pipeline.rules.evidence import assign, empty_evidence
 from pipeline.rules.latest_record import parse_absent
-from pipeline.rules.records import patients_with_set_aside_evidence, select_records
+from pipeline.rules.records import select_records, set_aside_reasons
 from pipeline.rules.windows import Window
 from pipeline.status import UNKNOWN, from_masks
 
@@ -58,7 +58,7 @@ class IntervalRule:
             start=CourseSpec.parse(start, where),
             start_at=start_at,
             extract=extract,
-            where=parse_conditions(end.get("where"), where),
+            where=parse_conditions(end.get("where"), where, extract),
             min_months=spec.get("min_months"),
             when_absent=parse_absent(spec, where),
         )
@@ -86,14 +86,9 @@ class IntervalRule:
             status=self.when_absent,
             reason="no matching event after the treatment course",
         )
-        set_aside = patients_with_set_aside_evidence(data, self.extract, self.where, Window(), date)
-        doubtful = set_aside.intersection(has_start).difference(first.index)
-        assign(
-            evidence,
-            doubtful,
-            status=UNKNOWN,
-            reason="the only later event was set aside by data quality",
-        )
+        reasons = set_aside_reasons(data, self.extract, self.where, Window(), date)
+        doubtful = reasons.index.intersection(has_start).difference(first.index)
+        assign(evidence, doubtful, status=UNKNOWN, reason=reasons.loc[doubtful, "reason"])
         if first.empty:
             return evidence
         idx = first.index

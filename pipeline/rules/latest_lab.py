@@ -21,8 +21,8 @@ from pipeline.rules.latest_record import parse_absent
 from pipeline.rules.records import (
     latest_per_patient,
     mark_set_aside,
-    patients_with_set_aside_evidence,
     select_records,
+    set_aside_reasons,
 )
 from pipeline.rules.windows import Window, parse_window
 from pipeline.status import from_masks
@@ -104,13 +104,11 @@ class LatestLabRule:
         evidence = empty_evidence(
             data.index, self.when_absent, f"no result {self.window.describe()}", "labs"
         )
-        set_aside = patients_with_set_aside_evidence(
-            data, "labs", where, self.window, "collected_at"
-        )
-        mark_set_aside(
-            evidence, set_aside, latest.index, "only result was set aside by data quality"
-        )
+        # Only a result of this analyte's own code: a set-aside row of another test, or of a
+        # code the catalogue does not know, is no evidence for this one.
+        reasons = set_aside_reasons(data, "labs", where, self.window, "collected_at", certain=True)
         if latest.empty:
+            mark_set_aside(evidence, reasons, latest["collected_at"])
             return evidence
         status = compare_interval(
             latest["lower"], latest["upper"], latest["operator"], self.comparator, self.threshold
@@ -130,4 +128,5 @@ class LatestLabRule:
             value_column="value",
             unit=latest["canonical_unit"],
         )
+        mark_set_aside(evidence, reasons, latest["collected_at"])  # a later set-aside row overrules
         return evidence

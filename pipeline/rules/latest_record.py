@@ -21,8 +21,8 @@ from pipeline.rules.evidence import assign_status, empty_evidence, fill_from
 from pipeline.rules.records import (
     latest_per_patient,
     mark_set_aside,
-    patients_with_set_aside_evidence,
     select_records,
+    set_aside_reasons,
 )
 from pipeline.rules.windows import Window, parse_window
 from pipeline.status import STATUS_CODES
@@ -51,12 +51,12 @@ class LatestRecordRule:
         extract = spec.get("extract")
         if extract not in EXTRACTS or EXTRACTS[extract].date_column is None:
             raise ConfigError(f"{where}: latest_record needs a dated extract, not {extract!r}")
-        conditions = parse_conditions(spec.get("conditions"), where)
+        conditions = parse_conditions(spec.get("conditions"), where, extract)
         if not conditions:
             raise ConfigError(f"{where}: latest_record needs at least one condition")
         return cls(
             extract=extract,
-            where=parse_conditions(spec.get("where"), where),
+            where=parse_conditions(spec.get("where"), where, extract),
             conditions=conditions,
             window=parse_window(spec.get("window"), where),
             when_absent=parse_absent(spec, where),
@@ -71,13 +71,9 @@ class LatestRecordRule:
         evidence = empty_evidence(
             data.index, self.when_absent, f"no record {self.window.describe()}", self.extract
         )
-        set_aside = patients_with_set_aside_evidence(
-            data, self.extract, self.where, self.window, date
-        )
-        mark_set_aside(
-            evidence, set_aside, latest.index, "only evidence was set aside by data quality"
-        )
+        reasons = set_aside_reasons(data, self.extract, self.where, self.window, date)
         if latest.empty:
+            mark_set_aside(evidence, reasons, latest[date])
             return evidence
         status = conditions_status(latest, self.conditions, self.combine)
         value_column = self.conditions[0].column
@@ -90,4 +86,5 @@ class LatestRecordRule:
             value=number_from_text(latest[value_column]),
         )
         fill_from(evidence, latest, date_column=date, raw_column=value_column)
+        mark_set_aside(evidence, reasons, latest[date])  # a later set-aside row overrules
         return evidence

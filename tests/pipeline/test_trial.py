@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.errors import ConfigError
 from pipeline.rules.age import AgeRule
+from pipeline.rules.alive import AliveRule
 from pipeline.trial import find_trial, load_trial
 
 VALID = """
@@ -36,17 +37,19 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_valid_trial_loads_in_protocol_order(tmp_path):
     path = write(tmp_path, VALID)
     trial = load_trial(path)
-    assert trial.criterion_ids() == ["age", "ecog"]
-    assert [c.order for c in trial.criteria] == [1, 2]
-    assert isinstance(trial.criteria[0].rule, AgeRule)
+    assert trial.criterion_ids() == ["alive", "age", "ecog"]  # vital status leads
+    assert [c.order for c in trial.criteria] == [1, 2, 3]
+    assert isinstance(trial.criteria[0].rule, AliveRule)
+    assert isinstance(trial.criteria[1].rule, AgeRule)
     assert trial.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_repository_trial_loads():
     trial = load_trial(find_trial("lutathera-retreatment"))
-    assert len(trial.criteria) == 18
-    assert trial.criteria[0].id == "age"
-    assert len(trial.criteria[13].applies_when) == 3
+    assert len(trial.criteria) == 19
+    assert [c.id for c in trial.criteria[:2]] == ["alive", "age"]
+    assert len(trial.criteria[14].applies_when) == 3  # pregnancy test
+    assert len(trial.criteria[15].applies_when) == 2  # contraception: menopausal status too
 
 
 def assert_config_error_names_file(path: Path, *fragments: str) -> None:
@@ -168,3 +171,95 @@ def test_a_rule_reading_labs_otherwise_keeps_every_lab_row(tmp_path):
         .replace("column: value, op: le, value: 2, numeric: true", "column: unit, op: eq, value: x")
     )
     assert load_trial(write(tmp_path, text)).lab_analytes_read() is None
+
+
+def test_exclude_deceased_false_drops_the_vital_status_criterion(tmp_path):
+    path = write(tmp_path, VALID + "exclude_deceased: false\n")
+    assert load_trial(path).criterion_ids() == ["age", "ecog"]
+    placed = VALID.replace(
+        "  - id: ecog", "  - id: vital\n    rule: {primitive: alive}\n  - id: ecog"
+    )
+    assert load_trial(write(tmp_path, placed)).criterion_ids() == ["age", "vital", "ecog"]
+
+
+def test_exclude_deceased_must_be_a_boolean(tmp_path):
+    assert_config_error_names_file(
+        write(tmp_path, VALID + "exclude_deceased: 'no'\n"), "true or false"
+    )
+
+
+def test_the_criterion_id_alive_is_reserved(tmp_path):
+    clash = VALID.replace("  - id: ecog", "  - id: alive\n    rule: {primitive: age}\n  - id: ecog")
+    assert_config_error_names_file(write(tmp_path, clash), "reserved")
+
+
+def _with_condition(column: str, op: str, value: object, extract: str = "assessments") -> str:
+    return f"""
+id: t
+title: T
+criteria:
+  - id: c1
+    rule:
+      primitive: latest_record
+      extract: {extract}
+      conditions: [{{column: {column}, op: {op}, value: {value}}}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("column", "op", "value", "extract", "fragment"),
+    [
+        ("assessment_type", "eq", "KARNOFSKY", "assessments", "'KARNOFSKY' is not a code"),
+        ("recist_response", "in", "[PD, PROGRESSION]", "imaging_studies", "'PROGRESSION'"),
+        ("decision", "eq", "RETREATMENT", "tumour_board", "is not a code of tumour_board"),
+        ("morphology_code", "eq", "8240", "pathology", "ICD-O-3 morphology"),
+        ("modality", "prefix", "[XR]", "imaging_studies", "can match no code"),
+        ("assesment_type", "eq", "ECOG", "assessments", "unknown column 'assesment_type'"),
+        ("family_name", "eq", "X", "patients", "unknown column 'family_name'"),
+        ("modality", "gt", "3", "imaging_studies", "holds codes"),
+        ("value", "is_true", "null", "assessments", "true/false column"),
+    ],
+)
+def test_a_condition_outside_its_columns_vocabulary_is_refused_at_load(
+    tmp_path, column, op, value, extract, fragment
+):
+    if extract == "patients":
+        text = _with_condition(column, op, value).replace(
+            "primitive: latest_record\n      extract: assessments",
+            "primitive: patient_attribute",
+        )
+    else:
+        text = _with_condition(column, op, value, extract)
+    assert_config_error_names_file(write(tmp_path, text), "criterion 'c1'", fragment)
+
+
+@pytest.mark.parametrize(
+    ("column", "op", "value", "extract"),
+    [
+        ("assessment_type", "eq", "ecog", "assessments"),  # compared in normalised spelling
+        ("uptake_vs_liver", "in", "[EQUAL, ABOVE]", "imaging_studies"),
+        ("topography_code", "prefix", "[C17, C18]", "pathology"),
+        ("morphology_code", "in", "[8240/3, 8249/3]", "pathology"),
+        ("decision", "eq", "PRRT_RETREATMENT", "tumour_board"),
+        ("value", "le", "2", "assessments"),
+    ],
+)
+def test_a_condition_inside_its_columns_vocabulary_loads(tmp_path, column, op, value, extract):
+    load_trial(write(tmp_path, _with_condition(column, op, value, extract)))
+
+
+def test_atc_codes_of_another_shape_are_refused(tmp_path):
+    text = """
+id: t
+title: T
+criteria:
+  - id: prrt
+    rule: {primitive: treatment_courses, atc_codes: [lutathera], count: 4}
+"""
+    assert_config_error_names_file(write(tmp_path, text), "criterion 'prrt'", "WHO ATC code")
+
+
+def test_code_values_are_read_in_the_spelling_codes_have_after_typing(tmp_path):
+    text = _with_condition("assessment_type", "in", "[' ecog', Life_Expectancy]")
+    trial = load_trial(write(tmp_path, text))
+    assert trial.criteria[1].rule.conditions[0].value == ["ECOG", "LIFE_EXPECTANCY"]

@@ -207,3 +207,58 @@ def test_threshold_unit_is_converted(make_data, status, ago):
 def test_invalid_lab_rule_is_a_config_error(spec):
     with pytest.raises(ConfigError):
         parse_rule({"primitive": "latest_lab", **spec}, "test")
+
+
+def test_a_set_aside_result_is_named_by_analyte_date_and_rule(make_data, lutathera, ago):
+    data = make_data([WOMAN], quarantined={"labs": [lab("9", "mg/mL", HB, ago(3))]})
+    evidence = lutathera["haemoglobin_above_8"].rule.evaluate(data)
+    assert evidence.loc["P1", "reason"] == (
+        f"haemoglobin result of {ago(3)} set aside by data quality: test.rule"
+    )
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "1751-7",  # albumin: an analyte of the catalogue, not haemoglobin
+        "2345-7",  # glucose: a test the catalogue does not know
+        None,  # no code at all: it cannot be said to be haemoglobin
+    ],
+)
+def test_a_set_aside_result_of_another_code_is_no_evidence(make_data, status, lutathera, ago, code):
+    data = make_data(
+        [WOMAN],
+        labs=[lab("11", "g/dL", HB, ago(10), rid="L1")],
+        quarantined={"labs": [lab("abc", "g/L", code, ago(2), rid="L2")]},
+    )
+    assert status(lutathera["haemoglobin_above_8"].rule.evaluate(data), "P1") == "met"
+    nothing = make_data([WOMAN], quarantined={"labs": [lab("abc", "g/L", code, ago(2))]})
+    assert status(lutathera["haemoglobin_above_8"].rule.evaluate(nothing), "P1") == "unknown"
+    reason = lutathera["haemoglobin_above_8"].rule.evaluate(nothing).loc["P1", "reason"]
+    assert reason == "no result 28 days before the as-of date"
+
+
+def test_a_set_aside_result_later_than_the_latest_accepted_one_makes_it_unknown(
+    make_data, status, lutathera, ago
+):
+    """The latest result decides; when the latest is unusable, nobody knows what it said."""
+    rule = lutathera["haemoglobin_above_8"].rule
+    older_ok = lab("11", "g/dL", HB, ago(10), rid="L1")
+    later = make_data(
+        [WOMAN], labs=[older_ok], quarantined={"labs": [lab("x", "g/dL", HB, ago(2))]}
+    )
+    evidence = rule.evaluate(later)
+    assert status(evidence, "P1") == "unknown"
+    assert evidence.loc["P1", "reason"] == (
+        f"haemoglobin result of {ago(2)} set aside by data quality: test.rule"
+    )
+    earlier = make_data(
+        [WOMAN], labs=[older_ok], quarantined={"labs": [lab("x", "g/dL", HB, ago(20))]}
+    )
+    assert status(rule.evaluate(earlier), "P1") == "met"
+    undated = make_data(
+        [WOMAN], labs=[older_ok], quarantined={"labs": [lab("x", "g/dL", HB, None)]}
+    )
+    undated_evidence = rule.evaluate(undated)
+    assert status(undated_evidence, "P1") == "unknown"
+    assert "with an unreadable date" in undated_evidence.loc["P1", "reason"]

@@ -155,14 +155,31 @@ def test_set_aside_row_of_another_type_is_not_evidence(make_data, status, lutath
     assert status(evidence, "P1") == "to_confirm"
 
 
-def test_set_aside_row_does_not_override_an_accepted_record(make_data, status, lutathera, ago):
+def test_an_older_set_aside_row_does_not_override_the_latest_accepted_record(
+    make_data, status, lutathera, ago
+):
+    data = make_data(
+        [PATIENT],
+        assessments=[assessment("A1", ago(20), "LIFE_EXPECTANCY", "12")],
+        quarantined={"assessments": [assessment("A2", ago(30), "LIFE_EXPECTANCY", "?")]},
+    )
+    evidence = lutathera["life_expectancy_6_months"].rule.evaluate(data)
+    assert status(evidence, "P1") == "met"
+
+
+def test_a_later_set_aside_row_makes_the_latest_record_unknown(make_data, status, lutathera, ago):
+    """The latest record decides: when it was set aside, what it said is unknown (the older
+    accepted one may no longer hold), and the reason names it."""
     data = make_data(
         [PATIENT],
         assessments=[assessment("A1", ago(30), "LIFE_EXPECTANCY", "12")],
         quarantined={"assessments": [assessment("A2", ago(20), "LIFE_EXPECTANCY", "?")]},
     )
     evidence = lutathera["life_expectancy_6_months"].rule.evaluate(data)
-    assert status(evidence, "P1") == "met"
+    assert status(evidence, "P1") == "unknown"
+    assert evidence.loc["P1", "reason"] == (
+        f"LIFE_EXPECTANCY assessment of {ago(20)} set aside by data quality: test.rule"
+    )
 
 
 # SSTR imaging, window of 4 calendar months
