@@ -167,11 +167,20 @@ class Synth:
                 "PRENOM": np.asarray(GIVEN)[rng.integers(0, len(GIVEN), n)],
                 "DATE_NAISSANCE": pd.Series(birth).where(age != "birth_date_missing"),
                 "SEXE": sex,
-                "DATE_DECES": pd.Series(pd.NaT, index=range(n), dtype="datetime64[s]"),
+                "DATE_DECES": self.death_dates(),
                 "AFFILIATION_SS": social,
                 "POTENTIEL_PROCREATION": potential,
             }
         )
+
+    def death_dates(self) -> pd.Series:
+        """Dead on the as-of day (not eligible), or 20 days after it (alive that night: a
+        backfill); nobody else has a death date."""
+        vital = self.v["vital"]
+        death = pd.Series(pd.NaT, index=range(self.n), dtype="datetime64[s]")
+        death[vital == "died_on_as_of"] = self.as_of
+        death[vital == "died_after_as_of"] = self.as_of + pd.Timedelta(days=20)
+        return death
 
     def profile_field(self, position: int) -> np.ndarray:
         """One field of each patient's reproductive profile (see variants.PROFILES)."""
@@ -352,6 +361,10 @@ class Synth:
             "largest_9_9_mm": [("N", 9.9, 6.0), ("N", 8.0, 5.0)],
             "node_14_9_mm": [("O", 19.0, 14.9), ("N", 6.0, 4.0)],
             "no_recent_ct": [("N", 25.0, 15.0), ("N", 12.0, 8.0)],
+            "normal_node_9_9_mm": [("N", 25.0, 15.0), ("O", 12.0, 9.9)],
+            "pathological_node_10_mm": [("N", 25.0, 15.0), ("O", 12.0, 10.0)],
+            "node_without_short_axis": [("N", 25.0, 15.0), ("O", 18.0, np.nan)],
+            "small_lesion_9_9_mm_counts": [("N", 25.0, 15.0), ("N", 9.9, 6.0)],
         }
         rec = Records()
         for variant, layout in layouts.items():

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.generator.build import BACKGROUND_ANALYTES
+from pipeline.generator.truth import PATIENT_ROW_READERS
 
 PER_KIND = 3
 
@@ -22,7 +23,8 @@ PER_KIND = 3
 class PlantedDefects:
     rows: list[dict[str, object]] = field(default_factory=list)
     unknown: dict[str, list[str]] = field(default_factory=dict)  # criterion -> patients
-    removed_patients: list[str] = field(default_factory=list)
+    # Men whose patients row is set aside: still screened, every reader of the row unknown.
+    men_row_set_aside: list[str] = field(default_factory=list)
 
     def add(self, extract: str, index: np.ndarray, kind: str, rule: str, handling: str) -> None:
         for i in index:
@@ -125,9 +127,11 @@ def plant_defects(
         "duplicate_removed",
     )
 
-    # A patient born in 1850: implausible, quarantined with every record of theirs.
+    # A man born in 1850: implausible, his patients row set aside; he is still screened (his
+    # other records stay his), every criterion reading that row unknown.
     patients = texts["patients"]
-    row = _pick(patients["DATE_NAISSANCE"] != "", 1, rng, set())
+    men = patients["SEXE"].str.strip().str.upper() == "H"
+    row = _pick((patients["DATE_NAISSANCE"] != "") & men, 1, rng, set())
     patients.loc[row, "DATE_NAISSANCE"] = "01/01/1850"
     planted.add(
         "patients",
@@ -136,7 +140,7 @@ def plant_defects(
         "plausibility.patients.birth_date.range",
         "quarantined",
     )
-    planted.removed_patients.extend(patients.loc[row, "IPP"])
+    planted.men_row_set_aside.extend(patients.loc[row, "IPP"])
 
     # Lesion size out of bounds on a background lesion is not planted: all lesions are evidence.
     return planted
@@ -144,8 +148,16 @@ def plant_defects(
 
 def apply_to_truth(truth: pd.DataFrame, planted: PlantedDefects) -> pd.DataFrame:
     """Expected statuses once the defects are handled: lost evidence is unknown, not not_met."""
-    truth = truth[~truth["patient_id"].isin(planted.removed_patients)].copy()
-    for criterion, patients in planted.unknown.items():
+    truth = truth.copy()
+    unknown = dict(planted.unknown)
+    for criterion in PATIENT_ROW_READERS:
+        unknown[criterion] = [*unknown.get(criterion, []), *planted.men_row_set_aside]
+    # Sex no longer known: the pregnancy test applies, not done, so it is to be confirmed.
+    pregnancy = (truth["criterion_id"] == "negative_pregnancy_test") & truth["patient_id"].isin(
+        planted.men_row_set_aside
+    )
+    truth.loc[pregnancy, "status"] = "to_confirm"
+    for criterion, patients in unknown.items():
         hit = (truth["criterion_id"] == criterion) & truth["patient_id"].isin(patients)
         truth.loc[hit, "status"] = "unknown"
     wide = truth.pivot(index="patient_id", columns="criterion_id", values="status")

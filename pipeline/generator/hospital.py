@@ -13,6 +13,7 @@ from pipeline.generator.assign import assign_variants
 from pipeline.generator.build import Synth
 from pipeline.generator.canary import plant_canaries
 from pipeline.generator.defects import PlantedDefects, apply_to_truth, plant_defects
+from pipeline.generator.spelling import vary_code_spelling, with_sex_outside_the_contract
 from pipeline.generator.truth import expected_statuses
 from pipeline.generator.write import shuffled_with_ids, to_text_table, write_csv
 from pipeline.publish import write_parquet
@@ -105,6 +106,9 @@ def generate_hospital(
             frame = frame.iloc[rng.permutation(len(frame))]
         texts[name] = to_text_table(frame, kinds)
 
+    texts = vary_code_spelling(texts, rng)
+    set_aside = synth.pid[synth.v["age"] == "patient_row_set_aside"]
+    texts["patients"] = with_sex_outside_the_contract(texts["patients"], set_aside)
     truth = expected_statuses(variants, synth.pid)
     planted = PlantedDefects()
     if defects or canary:
@@ -119,6 +123,7 @@ def generate_hospital(
             truth["patient_id"] = truth["patient_id"].replace(renamed)
         texts = {n: pa.Table.from_pandas(f, preserve_index=False) for n, f in editable.items()}
     _plant_variant_rows(texts["labs"], planted)
+    _plant_set_aside_patient_rows(texts["patients"], set_aside, planted)
 
     folder = Path(out) / "exports" / as_of
     rows: dict[str, int] = {}
@@ -135,6 +140,17 @@ def generate_hospital(
         pa.Table.from_pandas(expected, preserve_index=False), Path(out) / "defects.parquet"
     )
     return GeneratedHospital(folder, truth_path, patients, rows)
+
+
+def _plant_set_aside_patient_rows(
+    patients: pa.Table, set_aside: np.ndarray, planted: PlantedDefects
+) -> None:
+    """These patients rows are set aside by design: list them with the defects."""
+    ids = patients.column("IPP").to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(np.isin(ids, set_aside))
+    planted.add(
+        "patients", rows, "patient_row_set_aside", "conformance.patients.sex.code", "quarantined"
+    )
 
 
 def _plant_variant_rows(labs: pa.Table, planted: PlantedDefects) -> None:

@@ -11,12 +11,21 @@ M, N, U, T, NA = "met", "not_met", "unknown", "to_confirm", "not_applicable"
 
 # group -> {variant: {criterion_id: status}}
 GROUPS: dict[str, dict[str, dict[str, str]]] = {
+    "vital": {
+        "ok": {"alive": M},
+        "died_on_as_of": {"alive": N},
+        "died_after_as_of": {"alive": M},
+    },
     "age": {
         "ok": {"age": M},
         "eighteen_today": {"age": M},
         "eighteen_tomorrow": {"age": N},
         "sixteen": {"age": N},
         "birth_date_missing": {"age": U},
+        # The patients row is set aside (sex "I", outside the contract's codes, as a typed
+        # warehouse would deliver it too): the patient is still screened, every criterion
+        # reading that row unknown (see truth.PATIENT_ROW_READERS).
+        "patient_row_set_aside": {"age": U},
     },
     "histology": {
         "ok": {"histology_intestinal_net_g1_g2": M},
@@ -112,6 +121,12 @@ GROUPS: dict[str, dict[str, dict[str, str]]] = {
         "largest_9_9_mm": {"measurable_disease_recist": N},
         "node_14_9_mm": {"measurable_disease_recist": N},
         "no_recent_ct": {"measurable_disease_recist": U},
+        # RECIST 1.1 lymph nodes beside one measurable lesion: under 10 mm short axis a node is
+        # normal tissue (one lesion only), from 10 mm a second, non-measurable lesion.
+        "normal_node_9_9_mm": {"measurable_disease_recist": N},
+        "pathological_node_10_mm": {"measurable_disease_recist": M},
+        "node_without_short_axis": {"measurable_disease_recist": U},
+        "small_lesion_9_9_mm_counts": {"measurable_disease_recist": M},
     },
     "haemoglobin": {
         "ok": {"haemoglobin_above_8": M},
@@ -160,7 +175,7 @@ PROFILES = {
     "woman_potential_not_recorded": ("F", "", "", True, True),
     "woman_sterilised": ("F", "N", "", False, False),
     "woman_post_menopausal": ("F", "N", "POST", False, False),
-    "woman_post_menopausal_potential_not_recorded": ("F", "", "POST", False, True),
+    "woman_post_menopausal_potential_not_recorded": ("F", "", "POST", False, False),
 }
 PROFILE_WEIGHTS = (0.5, 0.2, 0.05, 0.05, 0.15, 0.05)
 
