@@ -70,3 +70,17 @@ def test_case(request, dialect: str, case: Case):
         for rule in frame.loc[frame["patient_id"] == pid, "rule_id"]
     }
     assert set_aside == set(case.quarantine(dialect))
+
+
+def test_the_folder_is_in_the_hospital_s_file_dialect(acceptance_exports):
+    """The builder writes what CHU Synthétique sends: its names, codes, encodings and formats."""
+    patients = (acceptance_exports / "patients.csv").read_bytes()
+    assert patients.startswith(b"IPP;NOM;PRENOM;DATE_NAISSANCE;SEXE;")
+    assert "Hélène".encode("cp1252") in patients  # cp1252, not UTF-8
+    assert b";15/05/1985;F;;O;O" in patients  # dd/mm/yyyy, O/N booleans
+    assert b";02/07/1958;H;" in patients  # sex M is 'H' in this dialect
+    studies = (acceptance_exports / "imagerie_examens.csv").read_bytes()
+    assert studies.startswith(b"\xef\xbb\xbfID_EXAMEN;")  # UTF-8 with byte order mark
+    assert b";TEP;68GA-DOTATATE;95;SUP;4;" in studies and b";89,9;" in studies  # decimal comma
+    labs = (acceptance_exports / "biologie.csv").read_text(encoding="utf-8")
+    assert ";718-7;12,5;g/dL;17/11/2026 08:00" in labs
