@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.lookup import positions
+from pipeline.quality.suites import CONFORMS
 from pipeline.rules.conditions import Condition, filter_rows, possibly_matching
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import assign
@@ -103,6 +104,7 @@ def set_aside_reasons(
     frame = data.quarantined.get(extract)
     if frame is None or frame.empty or "patient_id" not in frame.columns:
         return empty
+    frame = _unreadable_as_missing(frame, where)
     matching = filter_rows(frame, where) if certain else possibly_matching(frame, where)
     keep = matching.to_numpy(dtype=bool) & screened(data, frame["patient_id"])
     dated = bool(date) and date in frame.columns
@@ -131,6 +133,19 @@ def set_aside_reasons(
         },
         index=pd.Index(rows["patient_id"][latest].to_numpy(), name="patient_id"),
     )
+
+
+def _unreadable_as_missing(frame: pd.DataFrame, where: tuple[Condition, ...]) -> pd.DataFrame:
+    """A set-aside row's value that failed its own conformance rule (a modality code outside
+    the contract) says nothing about what the record was: it could be the CT a rule looks
+    for, so it is read as missing, which `possibly_matching` cannot rule out."""
+    fixes = {}
+    for column in {condition.column for condition in where}:
+        flag = column + CONFORMS
+        if column in frame.columns and flag in frame.columns:
+            readable = frame[flag].astype("boolean").fillna(True).to_numpy(dtype=bool)
+            fixes[column] = frame[column].where(readable)
+    return frame.assign(**fixes) if fixes else frame
 
 
 def mark_set_aside(evidence: pd.DataFrame, set_aside: pd.DataFrame, latest: pd.Series) -> None:
