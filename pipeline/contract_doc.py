@@ -36,10 +36,18 @@ Versioning: the contract follows semantic versioning. A new optional column or c
 minor version; a removed or renamed column, a changed type or unit is a major version and
 hospitals' source configs must be reviewed.
 
-Types: `id`/`str` text; `code` text compared in upper case after the source config's value map
-(an allowed set is enforced where listed); `date` and `datetime` parsed with the source's
-explicit format; `float`/`int` with the source's decimal mark; `bool` from the source's
-true/false values.
+Types: `id`/`str` text; `code` text compared whatever its case, surrounding spaces and accents
+(` Égal ` is `EGAL`), after the source config's value map, whose keys are matched the same way.
+Every code column with a vocabulary (a closed set of allowed values, which a source config may
+extend with the site's own codes under `codes:`, or a code system's shape) sets a row whose
+code is outside it aside (`conformance.<extract>.<column>.code`); `date` and `datetime` parsed
+with the source's explicit format; `float`/`int` with the source's decimal mark; `bool` from
+the source's true/false values.
+
+A patient whose `patients` row is set aside is still screened (their other records stay
+theirs, never orphans): the criteria that read that row are `unknown`, naming the rule.
+Lab rows whose test code the catalogue below does not know are accepted and counted per code
+in `dq/unknown_codes.parquet` (a site exporting its own codes instead of LOINC sees it).
 """
 
 
@@ -58,7 +66,7 @@ def render() -> str:
         parts.append("\n\n| column | type | required | unit | allowed values | description |\n")
         parts.append("|---|---|---|---|---|---|\n")
         for col in extract.columns:
-            allowed = ", ".join(col.allowed) if col.allowed else ""
+            allowed = ", ".join(col.allowed) if col.allowed else col.pattern_name
             description = col.description + (" Identifying." if col.identifying else "")
             parts.append(
                 f"| `{col.name}` | {col.type} | {'yes' if col.required else 'no'} | "
