@@ -22,7 +22,7 @@ import pandas as pd
 from pipeline.conform import conform_extract, number_from_text
 from pipeline.contract import EXTRACTS, Extract
 from pipeline.errors import BatchValidationError, ScreeningError
-from pipeline.io.files import RawExtract, ReadThen
+from pipeline.io.files import ROW_NUMBER, RawExtract, ReadThen
 from pipeline.labs.values import LAB_COLUMNS, normalise_labs
 from pipeline.lookup import is_in, positions
 from pipeline.parallel import Background, map_in_order, worker_count
@@ -726,6 +726,8 @@ def assemble(validated: dict[str, ValidatedExtract], as_of: pd.Timestamp) -> Pre
     patients = extracts.pop("patients").set_index("patient_id")
     quarantine = {name: item.quarantine for name, item in validated.items()}
     set_aside = set_aside_patients(quarantine["patients"], patients.index)
+    if ROW_NUMBER in patients.columns:  # nullable: a set-aside patient's row has none
+        patients = patients.astype({ROW_NUMBER: "Int64"})
     if len(set_aside):  # screened with an empty row: nobody exported is lost
         patients = patients.reindex(patients.index.append(set_aside.index))
     data = ScreeningData(

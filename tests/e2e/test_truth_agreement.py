@@ -33,7 +33,7 @@ def test_every_patient_and_criterion_agrees_with_truth(hospital_10k, report_10k)
     differences = mismatches(report_10k, hospital_10k.truth)
     truth = pd.read_parquet(hospital_10k.truth)
     assert truth["patient_id"].nunique() == 10_000
-    assert len(truth) == 10_000 * 19  # 18 criteria + overall
+    assert len(truth) == 10_000 * 20  # 19 criteria + overall
     assert differences.empty, differences.head(20).to_string()
 
 

@@ -76,7 +76,7 @@ def test_stages_sum_to_the_total(tiny_bench):
 
 def test_small_sizes_agree_with_the_truth(tiny_bench):
     truth = tiny_bench[1][0]["truth"]
-    assert truth["compared"] == 300 * 19
+    assert truth["compared"] == 300 * 20  # 19 criteria + overall
     assert truth["mismatches"] == 0
     assert truth["agreement"] == 1.0
 

@@ -95,7 +95,9 @@ def test_contraception_applies_to_men_and_not_to_women_without_potential(make_da
 
 # Exclusion criteria and the overall verdict
 def trial(*criteria: dict):
-    return parse_trial({"id": "t", "title": "T", "criteria": list(criteria)}, "t.yaml", "0" * 64)
+    """A trial of exactly these criteria (no implicit vital status criterion)."""
+    spec = {"id": "t", "title": "T", "exclude_deceased": False, "criteria": list(criteria)}
+    return parse_trial(spec, "t.yaml", "0" * 64)
 
 
 ADULT = {"id": "adult", "rule": {"primitive": "age", "min_years": 18}}
@@ -241,6 +243,7 @@ def test_patient_meeting_every_lutathera_criterion_is_a_candidate(make_data, ago
     criteria, overall = screen(lutathera_trial, data)
     by_id = criteria.set_index("criterion_id")["status"].to_dict()
     assert by_id == {
+        "alive": 0,
         "age": 0,
         "histology_intestinal_net_g1_g2": 0,
         "first_prrt_four_cycles": 0,
@@ -274,7 +277,7 @@ def test_missing_lab_turns_the_candidate_into_needs_review(make_data, ago, lutat
 def test_screening_with_every_extract_empty_needs_review(make_data, lutathera_trial):
     data = make_data([{"patient_id": "P1"}, {"patient_id": "P2", "sex": "F"}])
     criteria, overall = screen(lutathera_trial, data)
-    assert len(criteria) == 2 * 18
+    assert len(criteria) == 2 * 19
     assert overall["overall_status"].tolist() == ["needs_review", "needs_review"]
 
 
@@ -294,7 +297,7 @@ def test_criteria_evaluated_on_worker_processes_give_the_one_process_frames(
     many_criteria, many_overall = screen(lutathera_trial, data, workers)
     pd.testing.assert_frame_equal(one_criteria, many_criteria)
     pd.testing.assert_frame_equal(one_overall, many_overall)
-    assert len(many_criteria) == 3 * 18
+    assert len(many_criteria) == 3 * 19
 
 
 def test_repeated_texts_are_held_as_categories_of_each_criterions_evidence(make_data):

@@ -19,6 +19,7 @@ TINY = parse_trial(
     {
         "id": "tiny",
         "title": "Tiny <trial> & co",
+        "exclude_deceased": False,  # three criteria exactly, as the tests plant them
         "criteria": [
             {"id": "age", "text": "Age ≥ 18 years", "rule": {"primitive": "age", "min_years": 18}},
             {
