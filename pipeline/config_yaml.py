@@ -18,6 +18,7 @@ Only PyYAML is imported: the Airflow DAG file uses this at parse time.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,9 @@ from pipeline.errors import ConfigError
 
 MAX_CONFIG_BYTES = 1_000_000
 MAX_DEPTH = 32
+# A name from a configuration file that becomes a folder name and part of a DAG id (a trial's
+# id): letters, digits, '.', '_', '-', not starting with a dot, so never '..' or a path.
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 class LimitedYAMLError(yaml.YAMLError):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.config_yaml import load_config_yaml
+from pipeline.config_yaml import SAFE_NAME, load_config_yaml
 from pipeline.errors import ConfigError
 from pipeline.rules import (
     AgeRule,
@@ -145,8 +145,15 @@ def parse_trial(data: Any, path: str, sha256: str) -> Trial:
     seen: set[str] = set()
     criteria = [_criterion(spec, order, path, seen) for order, spec in enumerate(specs, start=1)]
     criteria = _with_vital_status(criteria, data.get("exclude_deceased", True), path)
+    trial_id = schema.label(data["id"], path, "id")
+    if not SAFE_NAME.fullmatch(trial_id):
+        # The id names the run's work and report folders and the DAG: never a path.
+        raise ConfigError(
+            f"{path}: 'id' must be letters, digits, '.', '_' or '-' (at most 100, "
+            "not starting with '.')"
+        )
     return Trial(
-        id=schema.label(data["id"], path, "id"),
+        id=trial_id,
         title=schema.text(data["title"], path, "title"),
         version=schema.label(data.get("version", "1"), path, "version"),
         criteria=tuple(criteria),

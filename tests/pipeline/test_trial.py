@@ -469,3 +469,10 @@ def test_fixture_trial_loads():
         "ecog_0_1",
         "no_prior_prrt",
     ]
+
+
+@pytest.mark.parametrize("trial_id", ["../../outside", "/tmp/x", ".hidden", "a b", "x" * 101, "é"])
+def test_trial_id_must_be_a_safe_folder_and_dag_name(tmp_path, trial_id):
+    # The id names REPORTS/<trial>/, the work folder and the DAG: never a path.
+    text = VALID.replace("id: t\n", f"id: '{trial_id}'\n", 1)
+    assert_one_line_error(write(tmp_path, text), "'id' must be letters, digits")
