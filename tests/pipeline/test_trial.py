@@ -476,3 +476,9 @@ def test_trial_id_must_be_a_safe_folder_and_dag_name(tmp_path, trial_id):
     # The id names REPORTS/<trial>/, the work folder and the DAG: never a path.
     text = VALID.replace("id: t\n", f"id: '{trial_id}'\n", 1)
     assert_one_line_error(write(tmp_path, text), "'id' must be letters, digits")
+
+
+def test_patient_attribute_without_conditions_is_refused_at_load(tmp_path):
+    # It passed the load and failed with an IndexError when screened, after validation.
+    text = HEAD + "  - {id: a, rule: {primitive: patient_attribute}}\n"
+    assert_one_line_error(write(tmp_path, text), "'a'", "at least one condition")
