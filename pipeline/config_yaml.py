@@ -19,6 +19,7 @@ Only PyYAML is imported: the Airflow DAG file uses this at parse time.
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -99,12 +100,19 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
 
 
 def read_config_text(path: Path, what: str) -> tuple[str, bytes]:
-    """The text of a configuration file (UTF-8, at most MAX_CONFIG_BYTES) and its bytes."""
+    """The text of a configuration file (UTF-8, at most MAX_CONFIG_BYTES) and its bytes.
+
+    Only a regular file is opened: opening a named pipe blocks until something writes to it
+    (a run, or the DAG file's parse, would hang).
+    """
     try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigError(f"{path}: cannot read {what}: it is a folder")
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{path}: cannot read {what}: not a regular file")
         with path.open("rb") as handle:
             raw = handle.read(MAX_CONFIG_BYTES + 1)
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: cannot read {what}: it is a folder") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
     if len(raw) > MAX_CONFIG_BYTES:

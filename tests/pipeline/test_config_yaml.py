@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,7 @@ def test_oversize_file_is_refused_without_parsing(tmp_path: Path):
         (lambda p: p.mkdir(), "it is a folder"),
         (lambda p: p.write_bytes(b"id: \xff\xfe\n"), "not UTF-8 text (byte 5)"),
         (lambda p: None, "No such file"),
+        (lambda p: os.mkfifo(p, 0o600), "not a regular file"),
     ],
 )
 def test_unreadable_files_are_one_line_errors_naming_the_file(tmp_path: Path, make, fragment):
