@@ -106,8 +106,8 @@ def _criterion(spec: Any, order: int, path: str, seen: set[str]) -> Criterion:
     if "rule" not in spec:
         raise ConfigError(f"{where}: a criterion needs a rule")
     applies_when = spec.get("applies_when")
-    if applies_when is not None:
-        applies_when = schema.sequence(applies_when, where, "applies_when")
+    if applies_when is not None and not isinstance(applies_when, list):
+        raise ConfigError(f"{where}: 'applies_when' must be a list of rules")
     return Criterion(
         id=cid,
         order=order,

@@ -482,3 +482,9 @@ def test_patient_attribute_without_conditions_is_refused_at_load(tmp_path):
     # It passed the load and failed with an IndexError when screened, after validation.
     text = HEAD + "  - {id: a, rule: {primitive: patient_attribute}}\n"
     assert_one_line_error(write(tmp_path, text), "'a'", "at least one condition")
+
+
+def test_an_empty_applies_when_still_means_always_applicable(tmp_path):
+    text = HEAD + "  - {id: a, rule: {primitive: age}, applies_when: []}\n"
+    criterion = load_trial(write(tmp_path, text)).criteria[-1]
+    assert (criterion.id, criterion.applies_when) == ("a", ())
