@@ -1,10 +1,11 @@
 """One nightly screening DAG per trial file in trials/ (wiring only; logic is in pipeline/).
 
-extract (mapped over the contract's extracts, retried: files land late, warehouses get busy)
--> validate patients -> validate the other extracts (mapped) -> screen_shard (mapped over the
-patient shards, so workers share the screening) -> report (merge the shards, write every report
-file) -> publish (asset) -> clean the run's work folder (staged raw extracts hold patient data;
-kept when a run fails).
+check_config (the trial file, source config and key are loaded first: a wrong one stops the
+run before any data is read) -> extract (mapped over the contract's extracts, retried: files
+land late, warehouses get busy) -> validate patients -> validate the other extracts (mapped)
+-> screen_shard (mapped over the patient shards, so workers share the screening) -> report
+(merge the shards, write every report file) -> publish (asset) -> clean the run's work folder
+(staged raw extracts hold patient data; kept when a run fails).
 
 The shards come from `shard_plan`, a task that reads SCREENING_SHARDS when the run runs, not
 when the file is parsed: the workers' environment decides, like every other setting, changing
@@ -56,6 +57,10 @@ def build_screening_dag(trial_id: str, trial_path: str) -> object:
     def screening() -> None:
         # Tasks return the steps' small dicts as one XCom each: no `-> dict` annotations, which
         # would switch on multiple_outputs and push every key as a row of its own.
+        @task(retries=0, multiple_outputs=False)
+        def check_config():
+            return tasks.check_config(trial_path)
+
         @task(
             retries=3,
             retry_delay=extract_retry_delay(),
@@ -103,7 +108,7 @@ def build_screening_dag(trial_id: str, trial_path: str) -> object:
         others = validate.expand(extract_name=OTHER_EXTRACTS)
         shards = screen_shard.expand_kwargs(shard_plan())
         reported = report(shards)
-        extracted >> patients >> others >> shards
+        check_config() >> extracted >> patients >> others >> shards
         publish(reported) >> clean_work()
 
     return screening()

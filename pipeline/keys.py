@@ -19,10 +19,15 @@ KEY_VARIABLE = "SCREENING_PSEUDONYM_KEY"
 KEY_FILE_VARIABLE = "SCREENING_PSEUDONYM_KEY_FILE"
 KEY_CONN_VARIABLE = "SCREENING_PSEUDONYM_KEY_CONN"
 MIN_KEY_BYTES = 16
+# A key is a line of text; a file much larger is not a key file (and is not read whole).
+MAX_KEY_FILE_BYTES = 64 * 1024
 
 
 def _check(value: str, where: str) -> bytes:
-    key = value.strip().encode("utf-8")
+    try:
+        key = value.strip().encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes in an environment variable (surrogates)
+        raise ConfigError(f"pseudonym key from {where} is not valid UTF-8 text") from None
     if len(key) < MIN_KEY_BYTES:
         raise ConfigError(
             f"pseudonym key from {where} is too short: use at least {MIN_KEY_BYTES} characters"
@@ -31,11 +36,20 @@ def _check(value: str, where: str) -> bytes:
 
 
 def key_from_file(path: Path) -> bytes:
-    """Read a key file, refusing one that anybody but its owner could read or change."""
+    """Read a key file, refusing one that anybody but its owner could read or change.
+
+    A folder, a device or pipe, a binary or oversized file is refused with a one-line error
+    naming the file: never a traceback, and never a message quoting what was read (it would
+    be key material).
+    """
     try:
         info = path.stat()
     except OSError:
         raise ConfigError(f"pseudonym key file {path} cannot be read") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError(f"pseudonym key file {path} is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(f"pseudonym key file {path} is not a regular file")
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError(
             f"pseudonym key file {path} is accessible to group or others "
@@ -43,7 +57,25 @@ def key_from_file(path: Path) -> bytes:
         )
     if info.st_uid != os.geteuid():
         raise ConfigError(f"pseudonym key file {path} is not owned by the user running the job")
-    return _check(path.read_text(encoding="utf-8"), f"file {path}")
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_KEY_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(
+            f"pseudonym key file {path} cannot be read ({exc.strerror or type(exc).__name__})"
+        ) from None
+    if len(raw) > MAX_KEY_FILE_BYTES:
+        raise ConfigError(
+            f"pseudonym key file {path} is larger than {MAX_KEY_FILE_BYTES:,} bytes: not a key file"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"pseudonym key file {path} is not UTF-8 text (a binary file?): "
+            "write the key as one line of text"
+        ) from None
+    return _check(text, f"file {path}")
 
 
 def key_from_airflow(conn_id: str) -> bytes:

@@ -6,12 +6,12 @@ declared here, never guessed. Anything the config does not map is reported, not 
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from pipeline.config_yaml import load_config_yaml
 from pipeline.contract import EXTRACTS
 from pipeline.errors import ConfigError
 
@@ -68,46 +68,159 @@ _DEFAULT_KEYS = {
 }
 
 
-def _extract_source(name: str, defaults: dict[str, Any], spec: dict[str, Any]) -> ExtractSource:
-    merged: dict[str, Any] = {**defaults, **spec}
-    unknown = set(merged) - _DEFAULT_KEYS - {"file", "columns", "values", "codes", "query"}
-    if unknown:
-        raise ConfigError(f"extract '{name}': unknown keys {sorted(unknown)}")
-    encoding = str(merged.get("encoding", "utf-8")).lower()
-    if encoding not in SUPPORTED_ENCODINGS:
+_EXTRACT_KEYS = _DEFAULT_KEYS | {"file", "columns", "values", "codes", "query"}
+_TOP_KEYS = {"hospital", "kind", "defaults", "extracts"}
+FORMATS = ("csv", "parquet")
+# Characters a CSV dialect cannot use as its separator or decimal mark: the quote, line ends.
+_RESERVED = {'"', "\n", "\r"}
+
+
+class _Where:
+    """Names where a key was set: the extract's own block, or `defaults` (shared by all)."""
+
+    def __init__(self, path: str, name: str, spec: dict[str, Any]) -> None:
+        self.path, self.name, self.spec = path, name, spec
+
+    def block(self, key: str) -> str:
+        """`path: extract 'name'` or `path: defaults`, wherever `key` was set."""
+        block = f"extract '{self.name}'" if key in self.spec else "defaults"
+        return f"{self.path}: {block}"
+
+    def __call__(self, key: str) -> str:
+        return f"{self.block(key)}: '{key}'"
+
+
+def _mapping(value: Any, where: str) -> dict[Any, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a mapping, not {type(value).__name__}")
+    return value
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where} must be a non-empty text, not {_kind(value)}")
+    return value
+
+
+def _texts(value: Any, where: str) -> tuple[str, ...]:
+    """A non-empty list of texts; whole numbers are taken as texts (`[1, 0]`), booleans are not
+    (YAML reads an unquoted `yes` as true: quote it)."""
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{where} must be a non-empty list of texts, not {_kind(value)}")
+    result = []
+    for item in value:
+        if isinstance(item, int) and not isinstance(item, bool):
+            item = str(item)
+        result.append(_text(item, where))
+    return tuple(result)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, str):
+        return "an empty text" if not value else "a text"
+    if isinstance(value, bool):
+        return "a boolean (quote it)"
+    return "empty" if value is None else type(value).__name__
+
+
+def _character(value: Any, where: str) -> str:
+    """One character that a CSV dialect can use (not the quote character or a line end)."""
+    if not isinstance(value, str) or len(value) != 1:
+        shown = f"{len(value)} characters" if isinstance(value, str) else _kind(value)
+        raise ConfigError(f"{where} must be exactly one character, not {shown}")
+    if value in _RESERVED:
+        raise ConfigError(f"{where} cannot be the quote character or a line end")
+    return value
+
+
+def _encoding(value: Any, where: str) -> str:
+    """The codec's canonical name (`UTF8` is utf-8, `windows-1252` is cp1252), if supported."""
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} must be a text, not {_kind(value)}")
+    try:
+        name = codecs.lookup(value).name
+    except LookupError:
+        raise ConfigError(f"{where}: '{value}' is not a known encoding") from None
+    if name not in SUPPORTED_ENCODINGS:
         raise ConfigError(
-            f"extract '{name}': encoding '{encoding}' is not supported "
+            f"{where}: encoding '{value}' is not supported "
             f"(use one of {', '.join(SUPPORTED_ENCODINGS)})"
         )
-    columns = {str(k): str(v) for k, v in (merged.get("columns") or {}).items()}
+    return name
+
+
+def _extract_source(
+    name: str, defaults: dict[str, Any], spec: dict[str, Any], path: str, kind: str
+) -> ExtractSource:
+    """One extract's dialect, every key typed where it is set: a two-character separator or
+    an unknown encoding is the config's error, reported when the config is loaded, not an
+    error in the export found while reading it."""
+    where = _Where(path, name, spec)
+    merged: dict[str, Any] = {**defaults, **spec}
+    unknown = sorted(str(k) for k in set(merged) - _EXTRACT_KEYS)
+    if unknown:
+        raise ConfigError(f"{where.block(unknown[0])}: unknown keys {unknown}")
+    encoding = _encoding(merged.get("encoding", "utf-8"), where("encoding"))
+    columns = {str(k): str(v) for k, v in _mapping(merged.get("columns"), where("columns")).items()}
     contract_names = set(EXTRACTS[name].column_names)
     wrong = sorted(set(columns.values()) - contract_names)
     if wrong:
-        raise ConfigError(f"extract '{name}': columns mapped to unknown contract columns {wrong}")
+        raise ConfigError(
+            f"{path}: extract '{name}': columns mapped to unknown contract columns {wrong}"
+        )
     values = {
-        str(col): {str(k): str(v) for k, v in mapping.items()}
-        for col, mapping in (merged.get("values") or {}).items()
+        str(col): {
+            str(k): str(v) for k, v in _mapping(mapping, f"{where('values')}['{col}']").items()
+        }
+        for col, mapping in _mapping(merged.get("values"), where("values")).items()
     }
-    codes = _extra_codes(name, merged.get("codes") or {})
-    fmt = str(merged.get("format", "csv"))
+    try:
+        codes = _extra_codes(name, merged.get("codes") or {})
+    except ConfigError as exc:  # its messages name the extract: add the config file
+        raise ConfigError(f"{path}: {exc}") from None
+    fmt = merged.get("format", "csv")
+    if fmt not in FORMATS:
+        raise ConfigError(f"{where('format')} must be one of {', '.join(FORMATS)}")
+    separator = _character(merged.get("separator", ","), where("separator"))
+    decimal = _character(merged.get("decimal", "."), where("decimal"))
+    if kind == "files" and fmt == "csv" and decimal == separator:
+        raise ConfigError(f"{where('decimal')} must differ from the separator '{separator}'")
+    true_values = _texts(
+        merged.get("true_values", list(ExtractSource.true_values)), where("true_values")
+    )
+    false_values = _texts(
+        merged.get("false_values", list(ExtractSource.false_values)), where("false_values")
+    )
+    both = sorted({v.lower() for v in true_values} & {v.lower() for v in false_values})
+    if both:
+        raise ConfigError(f"{where('false_values')}: {both} also in true_values")
+    query = merged.get("query")
+    if query is not None:
+        query = _text(query, where("query"))
+    final_newline = merged.get("require_final_newline", True)
+    if not isinstance(final_newline, bool):
+        raise ConfigError(f"{where('require_final_newline')} must be true or false")
     return ExtractSource(
         name=name,
-        file=str(merged.get("file", f"{name}.{fmt}")),
+        file=_text(merged.get("file", f"{name}.{fmt}"), where("file")),
         format=fmt,
         encoding=encoding,
-        separator=str(merged.get("separator", ",")),
-        decimal=str(merged.get("decimal", ".")),
-        date_format=str(merged.get("date_format", "%Y-%m-%d")),
-        datetime_formats=tuple(
-            merged.get("datetime_formats", ExtractSource.datetime_formats)  # type: ignore[arg-type]
+        separator=separator,
+        decimal=decimal,
+        date_format=_text(merged.get("date_format", "%Y-%m-%d"), where("date_format")),
+        datetime_formats=_texts(
+            merged.get("datetime_formats", list(ExtractSource.datetime_formats)),
+            where("datetime_formats"),
         ),
-        true_values=tuple(str(v) for v in merged.get("true_values", ExtractSource.true_values)),
-        false_values=tuple(str(v) for v in merged.get("false_values", ExtractSource.false_values)),
+        true_values=true_values,
+        false_values=false_values,
         columns=columns,
         values=values,
         codes=codes,
-        query=merged.get("query"),
-        require_final_newline=bool(merged.get("require_final_newline", True)),
+        query=query,
+        require_final_newline=final_newline,
     )
 
 
@@ -132,34 +245,45 @@ def _extra_codes(name: str, spec: Any) -> dict[str, tuple[str, ...]]:
     return codes
 
 
-def parse_source_config(data: dict[str, Any], path: str = "") -> SourceConfig:
-    """Validate a source config mapping; every contract extract must be declared."""
+def parse_source_config(data: Any, path: str = "") -> SourceConfig:
+    """Validate a source config mapping; every contract extract must be declared.
+
+    Everything is checked here, before any export is read, and every error is one line naming
+    the config file, the extract (or `defaults`) and the key.
+    """
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a source config is a mapping")
-    defaults = data.get("defaults") or {}
-    specs = data.get("extracts") or {}
+    unknown_top = sorted(str(k) for k in set(data) - _TOP_KEYS)
+    if unknown_top:
+        raise ConfigError(f"{path}: unknown keys {unknown_top} (known: {sorted(_TOP_KEYS)})")
+    kind = data.get("kind", "files")
+    if kind not in ("files", "sql"):
+        raise ConfigError(f"{path}: kind must be 'files' or 'sql', not '{kind}'")
+    hospital = data.get("hospital", "unnamed")
+    if not isinstance(hospital, str) or not hospital.strip():
+        raise ConfigError(f"{path}: 'hospital' must be a non-empty text")
+    defaults = _mapping(data.get("defaults"), f"{path}: 'defaults'")
+    specs = _mapping(data.get("extracts"), f"{path}: 'extracts'")
     missing = sorted(set(EXTRACTS) - set(specs))
     if missing:
         raise ConfigError(f"{path}: extracts not declared: {missing}")
-    unknown = sorted(set(specs) - set(EXTRACTS))
+    unknown = sorted(str(k) for k in set(specs) - set(EXTRACTS))
     if unknown:
         raise ConfigError(f"{path}: unknown extracts: {unknown}")
-    extracts = {name: _extract_source(name, defaults, specs[name] or {}) for name in EXTRACTS}
-    kind = str(data.get("kind", "files"))
-    if kind not in ("files", "sql"):
-        raise ConfigError(f"{path}: kind must be 'files' or 'sql', not '{kind}'")
-    return SourceConfig(
-        hospital=str(data.get("hospital", "unnamed")), kind=kind, extracts=extracts, path=path
-    )
+    extracts = {
+        name: _extract_source(
+            name, defaults, _mapping(specs[name], f"{path}: extract '{name}'"), path, kind
+        )
+        for name in EXTRACTS
+    }
+    return SourceConfig(hospital=hospital, kind=kind, extracts=extracts, path=path)
 
 
 def load_source_config(path: str | Path) -> SourceConfig:
-    """Read and validate a per-hospital source config YAML file."""
+    """Read and validate a per-hospital source config YAML file (under the limits of
+    `pipeline.config_yaml`: size, nesting, no aliases)."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read source config: {exc}") from None
+    data, _ = load_config_yaml(path, "source config")
     return parse_source_config(data, str(path))
 
 

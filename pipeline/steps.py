@@ -1,10 +1,11 @@
 """The run as steps that separate processes (Airflow tasks) can call in turn.
 
-extract -> validate (patients first) -> screen_shard (once per patient shard, in parallel)
--> report (merge the shards, write every report file) -> publish -> clean_work. Steps hand
-data over through a run work folder, `<work_root>/<trial>/<as-of>/` (owner-only: it holds raw
-extracts and, under `shards/`, the shards' partial tables), and return small dicts of paths,
-counts and hashes: the only thing that goes to XCom. The CLI runs the same preparation and
+check_config (trial, source config and key, before any data) -> extract -> validate (patients
+first) -> screen_shard (once per patient shard, in parallel) -> report (merge the shards, write
+every report file) -> publish -> clean_work. Steps hand data over through a run work folder,
+`<work_root>/<trial>/<as-of>/` (owner-only: it holds raw extracts and, under `shards/`, the
+shards' partial tables), and return small dicts of paths, counts and hashes: the only thing
+that goes to XCom. The CLI runs the same preparation and
 report code in one process, unsharded (`pipeline.run`); a test checks both give the same
 report, byte for byte.
 """
@@ -73,6 +74,19 @@ def _write_json(data: dict[str, Any], path: Path) -> None:
     with owner_only():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, sort_keys=True, default=str), encoding="utf-8")
+
+
+def check_config(*, trial_path: str, source_path: str) -> dict[str, Any]:
+    """Load the trial, the source config and the pseudonym key before any data is read.
+
+    The first task of a run: a wrong trial file (or source config, or key) stops the run here,
+    with its one-line error, instead of after every extract was read and validated (the trial
+    is otherwise first read by `screen_shard`). Returns only what identifies the trial.
+    """
+    trial = load_trial(trial_path)
+    load_source_config(source_path)
+    load_key()
+    return {"trial_id": trial.id, "criteria": len(trial.criteria), "sha256": trial.sha256}
 
 
 def extract(

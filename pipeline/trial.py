@@ -7,8 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from pipeline.config_yaml import SAFE_NAME, load_config_yaml
 from pipeline.errors import ConfigError
 from pipeline.rules import (
     AgeRule,
@@ -22,10 +21,15 @@ from pipeline.rules import (
     Rule,
     TreatmentCoursesRule,
     parse_rule,
+    schema,
 )
 from pipeline.rules.alive import ALIVE_CRITERION_ID, ALIVE_TEXT
 
 KINDS = ("inclusion", "exclusion")
+TRIAL_KEYS = frozenset({"id", "title", "version", "criteria", "exclude_deceased"})
+CRITERION_KEYS = frozenset(
+    {"id", "kind", "text", "rule", "applies_when", "protocol_item", "to_confirm"}
+)
 # Primitives that read no lab row, unless their `extract` is labs (latest_record, interval).
 _NO_LAB_READS = frozenset(
     {
@@ -82,46 +86,76 @@ class Trial:
         return frozenset(analytes)
 
 
-def parse_trial(data: dict[str, Any], path: str, sha256: str) -> Trial:
-    """Validate a trial mapping and build its rules."""
+def _criterion(spec: Any, order: int, path: str, seen: set[str]) -> Criterion:
+    """One criterion, every key typed; `where` names the file and the criterion."""
+    if not isinstance(spec, dict):
+        raise ConfigError(
+            f"{path}: criterion {order}: a criterion is a mapping with an id and a rule, "
+            f"not {type(spec).__name__}"
+        )
+    raw_id = spec.get("id")
+    cid = "" if raw_id is None else schema.label(raw_id, f"{path}: criterion {order}", "id")
+    where = f"{path}: criterion '{cid or order}'"
+    if not cid or cid in seen or cid == "overall":
+        raise ConfigError(f"{where}: criterion ids must be unique, non-empty, not 'overall'")
+    seen.add(cid)
+    schema.known_keys(spec, CRITERION_KEYS, where)
+    kind = spec.get("kind", "inclusion")
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise ConfigError(f"{where}: kind must be one of {KINDS}")
+    if "rule" not in spec:
+        raise ConfigError(f"{where}: a criterion needs a rule")
+    applies_when = spec.get("applies_when")
+    if applies_when is not None and not isinstance(applies_when, list):
+        raise ConfigError(f"{where}: 'applies_when' must be a list of rules")
+    return Criterion(
+        id=cid,
+        order=order,
+        kind=kind,
+        text=schema.text(spec.get("text", ""), where, "text", empty=True).strip(),
+        rule=parse_rule(spec["rule"], where),
+        applies_when=tuple(
+            parse_rule(rule, f"{where} applies_when") for rule in applies_when or []
+        ),
+        protocol_item=schema.label(spec.get("protocol_item", order), where, "protocol_item"),
+        to_confirm=schema.text(spec.get("to_confirm", ""), where, "to_confirm", empty=True).strip(),
+    )
+
+
+def parse_trial(data: Any, path: str, sha256: str) -> Trial:
+    """Validate a trial mapping against the trial schema and build its rules.
+
+    Every key is typed and bounded here, so that a wrong trial file stops a run before any
+    export is read (not after validating a million rows), with one line naming the file, the
+    criterion and the key.
+    """
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a trial file is a mapping")
     for key in ("id", "title", "criteria"):
         if key not in data:
             raise ConfigError(f"{path}: missing '{key}'")
-    criteria = []
-    seen: set[str] = set()
-    for order, spec in enumerate(data["criteria"], start=1):
-        cid = str(spec.get("id", ""))
-        where = f"{path}: criterion '{cid or order}'"
-        if not cid or cid in seen or cid == "overall":
-            raise ConfigError(f"{where}: criterion ids must be unique, non-empty, not 'overall'")
-        seen.add(cid)
-        kind = spec.get("kind", "inclusion")
-        if kind not in KINDS:
-            raise ConfigError(f"{where}: kind must be one of {KINDS}")
-        criteria.append(
-            Criterion(
-                id=cid,
-                order=order,
-                kind=kind,
-                text=str(spec.get("text", "")).strip(),
-                rule=parse_rule(spec.get("rule"), where),
-                applies_when=tuple(
-                    parse_rule(rule, f"{where} applies_when")
-                    for rule in spec.get("applies_when") or []
-                ),
-                protocol_item=str(spec.get("protocol_item", order)),
-                to_confirm=str(spec.get("to_confirm", "")).strip(),
-            )
+    schema.known_keys(data, TRIAL_KEYS, path)
+    specs = data["criteria"]
+    if not isinstance(specs, list):
+        raise ConfigError(
+            f"{path}: 'criteria' must be a list of criteria, not {type(specs).__name__}"
         )
-    if not criteria:
+    if not specs:
         raise ConfigError(f"{path}: a trial needs at least one criterion")
+    seen: set[str] = set()
+    criteria = [_criterion(spec, order, path, seen) for order, spec in enumerate(specs, start=1)]
     criteria = _with_vital_status(criteria, data.get("exclude_deceased", True), path)
+    trial_id = schema.label(data["id"], path, "id")
+    if not SAFE_NAME.fullmatch(trial_id):
+        # The id names the run's work and report folders and the DAG: never a path.
+        raise ConfigError(
+            f"{path}: 'id' must be letters, digits, '.', '_' or '-' (at most 100, "
+            "not starting with '.')"
+        )
     return Trial(
-        id=str(data["id"]),
-        title=str(data["title"]),
-        version=str(data.get("version", "1")),
+        id=trial_id,
+        title=schema.text(data["title"], path, "title"),
+        version=schema.label(data.get("version", "1"), path, "version"),
         criteria=tuple(criteria),
         path=path,
         sha256=sha256,
@@ -156,13 +190,10 @@ def _with_vital_status(
 
 
 def load_trial(path: str | Path) -> Trial:
-    """Read and validate a trial YAML file."""
+    """Read and validate a trial YAML file, under the limits of `pipeline.config_yaml` (size,
+    nesting, no aliases): a trial file may come from anywhere, and is read before any data."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read trial file: {exc}") from None
+    data, raw = load_config_yaml(path, "trial file")
     return parse_trial(data, str(path), hashlib.sha256(raw).hexdigest())
 
 

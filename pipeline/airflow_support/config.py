@@ -13,8 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from pipeline.config_yaml import SAFE_NAME, load_config_yaml
 from pipeline.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -85,12 +84,25 @@ def trials_dir(environ: Mapping[str, str] | None = None) -> Path:
 
 
 def discover_trials(folder: Path | None = None) -> dict[str, Path]:
-    """Trial id -> trial file for every trials/*.yaml (only the YAML is read, no pandas)."""
+    """Trial id -> trial file for every trials/*.yaml (only the YAML is read, no pandas).
+
+    Runs when the DAG file is parsed, so it never raises: one broken trial file (invalid
+    YAML, an alias bomb, a folder named .yaml) would otherwise take every trial's DAG down
+    with an import error. A file whose id cannot be read gets a DAG named after the file,
+    whose first task (`check_config`) then fails with the trial file's error.
+    """
     found: dict[str, Path] = {}
     for path in sorted((folder or trials_dir()).glob("*.yaml")):
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        try:
+            data, _ = load_config_yaml(path, "trial file")
+        except ConfigError:
+            data = None
         trial_id = data.get("id") if isinstance(data, dict) else None
-        found[str(trial_id or path.stem)] = path
+        if isinstance(trial_id, (int, float)) and not isinstance(trial_id, bool):
+            trial_id = str(trial_id)  # as load_trial reads `id: 42`
+        if not isinstance(trial_id, str) or not SAFE_NAME.fullmatch(trial_id):
+            trial_id = path.stem
+        found[trial_id] = path
     return found
 
 
@@ -100,8 +112,9 @@ def dag_id(trial_id: str) -> str:
 
 def source_kind(source_path: str) -> str:
     """`files` or `sql`, read cheaply from the source config (the full check runs in tasks)."""
-    data: Any = yaml.safe_load(Path(source_path).read_text(encoding="utf-8"))
-    return str(data.get("kind", "files")) if isinstance(data, dict) else "files"
+    data, _ = load_config_yaml(Path(source_path), "source config")
+    kind = data.get("kind", "files") if isinstance(data, dict) else "files"
+    return kind if isinstance(kind, str) else "files"
 
 
 def as_of_from_context(context: Mapping[str, Any]) -> str:

@@ -22,6 +22,13 @@ def warehouse_uri(conn_id: str) -> str:
     return Connection.get(conn_id).get_uri()
 
 
+def check_config(trial_path: str) -> dict:
+    """Load the trial file, the source config and the key before any extract is read."""
+    from pipeline import steps
+
+    return steps.check_config(trial_path=trial_path, source_path=settings().source_path)
+
+
 def extract(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dict:
     """Stage one extract (landing file or SQL pull) for this run's as-of date."""
     from pipeline import steps

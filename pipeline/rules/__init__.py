@@ -75,10 +75,10 @@ def parse_rule(spec: dict[str, Any], where: str) -> Rule:
     if not isinstance(spec, dict) or "primitive" not in spec:
         raise ConfigError(f"{where}: a rule is a mapping with a 'primitive'")
     name = spec["primitive"]
-    if name not in PRIMITIVES:
+    if not isinstance(name, str) or name not in PRIMITIVES:
         raise ConfigError(f"{where}: unknown primitive {name!r} (known: {sorted(PRIMITIVES)})")
     params = {k: v for k, v in spec.items() if k != "primitive"}
-    unknown = sorted(set(params) - PARAMETERS[name])
+    unknown = sorted(str(k) for k in set(params) - PARAMETERS[name])
     if unknown:
         raise ConfigError(
             f"{where}: unknown {name} parameters {unknown} (known: {sorted(PARAMETERS[name])})"
@@ -87,5 +87,5 @@ def parse_rule(spec: dict[str, Any], where: str) -> Rule:
         raise ConfigError(f"{where}: combine is 'all' or 'any'")
     try:
         return PRIMITIVES[name].parse(params, where)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, OverflowError, TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: invalid {name} rule ({exc})") from None

@@ -8,9 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.errors import ConfigError
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import empty_evidence
 from pipeline.rules.records import mark_patients_row_set_aside
+from pipeline.rules.schema import integer
 from pipeline.status import UNKNOWN, from_masks
 
 
@@ -23,7 +25,15 @@ class AgeRule:
 
     @classmethod
     def parse(cls, spec: dict[str, Any], where: str) -> AgeRule:
-        return cls(spec.get("min_years"), spec.get("max_years"))
+        bounds = [
+            None
+            if spec.get(key) is None
+            else integer(spec[key], where, key, minimum=0, maximum=150)
+            for key in ("min_years", "max_years")
+        ]
+        if bounds[0] is not None and bounds[1] is not None and bounds[1] < bounds[0]:
+            raise ConfigError(f"{where}: 'max_years' is below 'min_years'")
+        return cls(bounds[0], bounds[1])
 
     def evaluate(self, data: ScreeningData) -> pd.DataFrame:
         birth = data.patients["birth_date"]

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.errors import ConfigError
 from pipeline.rules.conditions import Condition, conditions_status, parse_conditions
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import empty_evidence
@@ -22,9 +23,10 @@ class PatientAttributeRule:
 
     @classmethod
     def parse(cls, spec: dict[str, Any], where: str) -> PatientAttributeRule:
-        return cls(
-            parse_conditions(spec.get("conditions"), where, "patients"), spec.get("combine", "all")
-        )
+        conditions = parse_conditions(spec.get("conditions"), where, "patients")
+        if not conditions:  # `evaluate` reports the first condition's column
+            raise ConfigError(f"{where}: patient_attribute needs at least one condition")
+        return cls(conditions, spec.get("combine", "all"))
 
     def evaluate(self, data: ScreeningData) -> pd.DataFrame:
         status = conditions_status(data.patients, self.conditions, self.combine)

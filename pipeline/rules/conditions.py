@@ -9,6 +9,7 @@ import pandas as pd
 
 from pipeline.conform import number_from_text
 from pipeline.errors import ConfigError
+from pipeline.rules import schema
 from pipeline.rules.vocabulary import check_condition
 from pipeline.status import combine_all, combine_any, from_masks
 
@@ -30,6 +31,18 @@ OPERATORS = (
 # Operators that take no value; `is_missing` / `is_present` are the only ones a missing value
 # decides (met or not met), never unknown.
 NO_VALUE = ("is_true", "is_false", "is_missing", "is_present")
+# What the value of each operator that takes one must be; the other operators take none.
+_VALUE_TYPES = {
+    "eq": "scalar",
+    "ne": "scalar",
+    "in": "scalars",
+    "not_in": "scalars",
+    "prefix": "texts",
+    "gt": "number",
+    "ge": "number",
+    "lt": "number",
+    "le": "number",
+}
 
 
 @dataclass(frozen=True)
@@ -53,7 +66,11 @@ def parse_conditions(
     """Validate condition mappings from a trial file; given the `extract` they read, their
     columns and code values too (`vocabulary.check_condition`)."""
     result = []
+    if specs is not None and not isinstance(specs, list):
+        raise ConfigError(f"{where}: conditions are a list of mappings, not {type(specs).__name__}")
     for spec in specs or []:
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{where}: a condition is a mapping with a column, op and value")
         op = spec.get("op")
         if op not in OPERATORS:
             raise ConfigError(f"{where}: unknown operator {op!r} (use one of {OPERATORS})")
@@ -67,10 +84,37 @@ def parse_conditions(
         value = spec.get("value")
         if op in ("in", "not_in", "prefix") and not isinstance(value, list):
             raise ConfigError(f"{where}: operator {op} takes a list value")
+        _check_value(op, spec, where)
+        column = schema.text(spec["column"], where, "column")
         if extract is not None:
-            value = check_condition(extract, str(spec["column"]), op, value, where)
-        result.append(Condition(str(spec["column"]), op, value, bool(spec.get("numeric", False))))
+            value = check_condition(extract, column, op, value, where)
+        result.append(
+            Condition(
+                column, op, value, schema.boolean(spec.get("numeric", False), where, "numeric")
+            )
+        )
     return tuple(result)
+
+
+def _check_value(op: str, spec: dict[str, Any], where: str) -> None:
+    """The value's type for its operator, checked at load: a text compared with `gt`, or a
+    `.nan` anything, would otherwise fail (or never match) only when the rule runs."""
+    if op not in _VALUE_TYPES:
+        if spec.get("value") is not None:
+            raise ConfigError(f"{where}: operator {op} takes no value")
+        return
+    value = spec.get("value")
+    kind = _VALUE_TYPES[op]
+    if kind == "number":
+        schema.number(value, where, "value")
+    elif kind == "scalar":
+        schema.scalar(value, where, "value")
+    else:
+        for i, item in enumerate(schema.sequence(value, where, "value")):
+            if kind == "texts":
+                schema.text(item, where, f"value[{i}]")
+            else:
+                schema.scalar(item, where, f"value[{i}]")
 
 
 def _column(frame: pd.DataFrame, condition: Condition) -> pd.Series:

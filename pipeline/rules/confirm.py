@@ -9,6 +9,7 @@ import pandas as pd
 
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import empty_evidence
+from pipeline.rules.schema import text
 from pipeline.status import TO_CONFIRM
 
 
@@ -18,7 +19,7 @@ class ConfirmAtVisitRule:
 
     @classmethod
     def parse(cls, spec: dict[str, Any], where: str) -> ConfirmAtVisitRule:
-        return cls(str(spec.get("note", "to confirm at the inclusion visit")))
+        return cls(text(spec.get("note", "to confirm at the inclusion visit"), where, "note"))
 
     def evaluate(self, data: ScreeningData) -> pd.DataFrame:
         return empty_evidence(data.index, TO_CONFIRM, self.note, None)

@@ -18,6 +18,7 @@ from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import assign, empty_evidence
 from pipeline.rules.latest_record import parse_absent
 from pipeline.rules.records import select_records, set_aside_reasons
+from pipeline.rules.schema import MAX_DAYS, integer, texts
 from pipeline.rules.vocabulary import check_codes
 from pipeline.rules.windows import Window
 from pipeline.status import MET, UNKNOWN, from_masks
@@ -35,14 +36,19 @@ class CourseSpec:
 
     @classmethod
     def parse(cls, spec: dict[str, Any], where: str) -> CourseSpec:
-        codes = spec.get("atc_codes")
-        if not codes:
+        if "atc_codes" not in spec:
             raise ConfigError(f"{where}: atc_codes is required")
-        codes = check_codes("treatments", "atc_code", codes, f"{where} atc_codes")
-        course = int(spec.get("course", 1))
-        if course < 1:
-            raise ConfigError(f"{where}: course numbers start at 1")
-        return cls(codes, int(spec.get("course_gap_days", 120)), course)
+        codes = check_codes(
+            "treatments",
+            "atc_code",
+            texts(spec["atc_codes"], where, "atc_codes"),
+            f"{where} atc_codes",
+        )
+        course = integer(spec.get("course", 1), where, "course", minimum=1, maximum=1000)
+        gap = integer(
+            spec.get("course_gap_days", 120), where, "course_gap_days", minimum=1, maximum=MAX_DAYS
+        )
+        return cls(codes, gap, course)
 
     @property
     def where(self) -> tuple[Condition, ...]:
@@ -81,9 +87,12 @@ class TreatmentCoursesRule:
     @classmethod
     def parse(cls, spec: dict[str, Any], where: str) -> TreatmentCoursesRule:
         op = spec.get("op", "ge")
-        if op not in COUNT_OPERATORS:
+        if not isinstance(op, str) or op not in COUNT_OPERATORS:
             raise ConfigError(f"{where}: op must be one of {sorted(COUNT_OPERATORS)}")
-        return cls(CourseSpec.parse(spec, where), op, int(spec["count"]), parse_absent(spec, where))
+        if "count" not in spec:
+            raise ConfigError(f"{where}: count is required")
+        count = integer(spec["count"], where, "count", minimum=1, maximum=100_000)
+        return cls(CourseSpec.parse(spec, where), op, count, parse_absent(spec, where))
 
     def evaluate(self, data: ScreeningData) -> pd.DataFrame:
         courses = self.course.courses(data)

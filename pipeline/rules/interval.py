@@ -21,6 +21,7 @@ from pipeline.rules.courses import CourseSpec
 from pipeline.rules.evidence import assign, empty_evidence
 from pipeline.rules.latest_record import parse_absent
 from pipeline.rules.records import select_records, set_aside_reasons
+from pipeline.rules.schema import MAX_MONTHS, integer, mapping
 from pipeline.rules.windows import Window
 from pipeline.status import UNKNOWN, from_masks
 
@@ -38,8 +39,8 @@ class IntervalRule:
 
     @classmethod
     def parse(cls, spec: dict[str, Any], where: str) -> IntervalRule:
-        start = spec.get("from") or {}
-        end = spec.get("to") or {}
+        start = mapping(spec.get("from") or {}, where, "from")
+        end = mapping(spec.get("to") or {}, where, "to")
         unknown = sorted(
             {f"from.{k}" for k in set(start) - {"event", "at", *_COURSE_KEYS}}
             | {f"to.{k}" for k in set(end) - {"extract", "where"}}
@@ -52,14 +53,18 @@ class IntervalRule:
         if start_at not in ("start", "end"):
             raise ConfigError(f"{where}: 'from.at' is start or end")
         extract = end.get("extract")
-        if extract not in EXTRACTS or EXTRACTS[extract].date_column is None:
+        if not isinstance(extract, str) or extract not in EXTRACTS:
+            raise ConfigError(f"{where}: 'to.extract' must be a dated extract")
+        if EXTRACTS[extract].date_column is None:
             raise ConfigError(f"{where}: 'to.extract' must be a dated extract")
         return cls(
             start=CourseSpec.parse(start, where),
             start_at=start_at,
             extract=extract,
             where=parse_conditions(end.get("where"), where, extract),
-            min_months=spec.get("min_months"),
+            min_months=None
+            if spec.get("min_months") is None
+            else integer(spec["min_months"], where, "min_months", minimum=0, maximum=MAX_MONTHS),
             when_absent=parse_absent(spec, where),
         )
 

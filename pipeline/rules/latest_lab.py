@@ -6,6 +6,7 @@ Qualified results are intervals: `<0.5` meets `< 1` for certain, cannot meet `> 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from pipeline.rules.records import (
     select_records,
     set_aside_reasons,
 )
+from pipeline.rules.schema import number, text
 from pipeline.rules.windows import Window, parse_window
 from pipeline.status import from_masks
 
@@ -79,20 +81,25 @@ class LatestLabRule:
     def parse(cls, spec: dict[str, Any], where: str) -> LatestLabRule:
         catalogue = load_catalogue()
         analyte = spec.get("analyte")
-        if analyte not in catalogue:
+        if not isinstance(analyte, str) or analyte not in catalogue:
             raise ConfigError(f"{where}: unknown analyte {analyte!r} (see labs/catalogue.yaml)")
         comparator = spec.get("operator")
         if comparator not in COMPARATORS:
             raise ConfigError(f"{where}: operator must be one of {COMPARATORS}")
-        unit = spec.get("unit", catalogue[analyte].unit)
+        unit = text(spec.get("unit", catalogue[analyte].unit), where, "unit")
         key = normalise_unit_text(pd.Series([unit], dtype="str")).iloc[0]
         factor = catalogue[analyte].factors.get(key)
         if factor is None:
             raise ConfigError(f"{where}: unit {unit!r} is not known for {analyte}")
+        if "threshold" not in spec:
+            raise ConfigError(f"{where}: threshold is required")
+        threshold = round(number(spec["threshold"], where, "threshold") * factor, 9)
+        if not math.isfinite(threshold):  # finite in its unit, beyond any float in the canonical
+            raise ConfigError(f"{where}: 'threshold' must be a finite number")
         return cls(
             analyte=analyte,
             comparator=comparator,
-            threshold=round(float(spec["threshold"]) * factor, 9),
+            threshold=threshold,
             window=parse_window(spec.get("window"), where),
             when_absent=parse_absent(spec, where),
         )

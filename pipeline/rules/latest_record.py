@@ -49,7 +49,11 @@ class LatestRecordRule:
     @classmethod
     def parse(cls, spec: dict[str, Any], where: str) -> LatestRecordRule:
         extract = spec.get("extract")
-        if extract not in EXTRACTS or EXTRACTS[extract].date_column is None:
+        if (
+            not isinstance(extract, str)
+            or extract not in EXTRACTS
+            or EXTRACTS[extract].date_column is None
+        ):
             raise ConfigError(f"{where}: latest_record needs a dated extract, not {extract!r}")
         conditions = parse_conditions(spec.get("conditions"), where, extract)
         if not conditions:

@@ -33,6 +33,7 @@ from pipeline.rules.records import (
     select_records,
     set_aside_reasons,
 )
+from pipeline.rules.schema import integer, number
 from pipeline.rules.windows import Window, parse_window
 from pipeline.status import from_masks
 
@@ -53,12 +54,25 @@ class LesionRule:
         return cls(
             study_where=parse_conditions(spec.get("study_where"), where, "imaging_studies"),
             window=parse_window(spec.get("window"), where),
-            min_lesions=int(spec.get("min_lesions", 1)),
-            min_measurable=int(spec.get("min_measurable", 1)),
-            min_longest_mm=float(spec.get("min_longest_mm", 10)),
-            min_node_short_axis_mm=float(spec.get("min_node_short_axis_mm", 15)),
+            min_lesions=integer(
+                spec.get("min_lesions", 1), where, "min_lesions", minimum=1, maximum=10_000
+            ),
+            min_measurable=integer(
+                spec.get("min_measurable", 1), where, "min_measurable", minimum=0, maximum=10_000
+            ),
+            min_longest_mm=number(
+                spec.get("min_longest_mm", 10), where, "min_longest_mm", minimum=0
+            ),
+            min_node_short_axis_mm=number(
+                spec.get("min_node_short_axis_mm", 15), where, "min_node_short_axis_mm", minimum=0
+            ),
             when_absent=parse_absent(spec, where),
-            min_node_lesion_short_axis_mm=float(spec.get("min_node_lesion_short_axis_mm", 10)),
+            min_node_lesion_short_axis_mm=number(
+                spec.get("min_node_lesion_short_axis_mm", 10),
+                where,
+                "min_node_lesion_short_axis_mm",
+                minimum=0,
+            ),
         )
 
     def classify(self, lesions: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.errors import ConfigError
+from pipeline.rules.schema import MAX_DAYS, MAX_MONTHS, integer
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,15 @@ class Window:
 
 
 def parse_window(spec: Any, where: str) -> Window:
-    """`{months: 4}`, `{days: 28}` or nothing (unbounded)."""
+    """`{months: 4}`, `{days: 28}` or nothing (unbounded).
+
+    Lengths are whole numbers up to a hundred years, checked here: `as_of - DateOffset` of
+    100,000 months would overflow only when the rule runs, after every extract was validated.
+    """
     if spec is None:
         return Window()
     if not isinstance(spec, dict) or set(spec) - {"months", "days"}:
         raise ConfigError(f"{where}: window is a mapping with 'months' and/or 'days'")
-    months, days = int(spec.get("months", 0)), int(spec.get("days", 0))
-    if months < 0 or days < 0:
-        raise ConfigError(f"{where}: window lengths cannot be negative")
+    months = integer(spec.get("months", 0), where, "window.months", minimum=0, maximum=MAX_MONTHS)
+    days = integer(spec.get("days", 0), where, "window.days", minimum=0, maximum=MAX_DAYS)
     return Window(months=months, days=days)

@@ -130,3 +130,22 @@ def test_trials_are_discovered_by_id(tmp_path):
     (tmp_path / "a.yaml").write_text("title: no id, the file name stands in\n")
     (tmp_path / "notes.txt").write_text("ignored")
     assert discover_trials(tmp_path) == {"a": tmp_path / "a.yaml", "beta": tmp_path / "b.yaml"}
+
+
+def test_a_broken_trial_file_does_not_hide_the_other_trials(tmp_path):
+    """Discovery runs when the DAG file is parsed: a bad trial file must not raise (every
+    trial's DAG would vanish); it gets a DAG named after the file, whose check_config fails."""
+    (tmp_path / "good.yaml").write_text("id: good\ntitle: G\n")
+    (tmp_path / "bomb.yaml").write_text('a: &a ["lol", "lol"]\nid: &b [*a, *a]\n')
+    (tmp_path / "deep.yaml").write_text("id: " + "[" * 50_000 + "\n")
+    (tmp_path / "escape.yaml").write_text("id: ../../etc\ntitle: T\n")
+    (tmp_path / "folder.yaml").mkdir()
+    (tmp_path / "number.yaml").write_text("id: 42\ntitle: N\n")
+    assert discover_trials(tmp_path) == {
+        "42": tmp_path / "number.yaml",
+        "good": tmp_path / "good.yaml",
+        "bomb": tmp_path / "bomb.yaml",
+        "deep": tmp_path / "deep.yaml",
+        "escape": tmp_path / "escape.yaml",
+        "folder": tmp_path / "folder.yaml",
+    }

@@ -14,6 +14,7 @@ from pipeline.contract import EXTRACTS
 from tests.dags.airflow_env import DAG_ID, DAGS, REPO, subprocess_env
 
 NO_RETRY = (
+    "check_config",
     "validate_patients",
     "validate",
     "shard_plan",
@@ -80,6 +81,8 @@ def test_validation_screening_and_publishing_never_retry(bag):
 
 def test_order_patients_validated_before_the_others(bag):
     dag = bag.dags[DAG_ID]
+    assert dag.get_task("check_config").upstream_task_ids == set()
+    assert dag.get_task("extract").upstream_task_ids == {"check_config"}
     assert dag.get_task("validate_patients").upstream_task_ids == {"extract"}
     assert dag.get_task("validate").upstream_task_ids == {"validate_patients"}
     assert dag.get_task("screen_shard").upstream_task_ids == {"validate", "shard_plan"}

@@ -169,6 +169,32 @@ def test_a_missing_file_fails_the_run_and_keeps_the_previous_report(
     assert summaries[0]["task_id"] == "extract"
 
 
+def test_a_wrong_source_config_fails_the_first_task_before_any_extract(
+    screening_dag, run_env, tmp_path, monkeypatch
+):
+    """check_config loads the trial, source config and key first: a two-character separator
+    stops the run there, no extract runs (none would be retried three times), nothing is
+    staged or published, and the failure summary names check_config."""
+    probe = tmp_path / "notified.jsonl"
+    monkeypatch.setenv("SCREENING_FAILURE_NOTIFIER", "tests.dags.notifier_probe:record")
+    monkeypatch.setenv("NOTIFIER_PROBE_FILE", str(probe))
+    bad = tmp_path / "hospital.yaml"
+    bad.write_text(
+        FILES_SOURCE.read_text(encoding="utf-8").replace('separator: ";"', 'separator: ";;"'),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SCREENING_SOURCE", str(bad))
+    run = screening_dag.test(logical_date=LOGICAL_DATE)
+    assert str(run.state) == "failed"
+    states = task_states(run)
+    assert states[("check_config", -1)] == ("failed", 1)
+    assert {s for (t, _m), (s, _n) in states.items() if t == "extract"} == {"upstream_failed"}
+    assert not run_env["work"].exists()
+    assert snapshot(run_env["reports"]) == {}
+    summaries = [json.loads(line) for line in probe.read_text().splitlines()]
+    assert [s["task_id"] for s in summaries] == ["check_config"]
+
+
 def test_an_unreachable_warehouse_fails_the_run_and_publishes_nothing(
     screening_dag, run_env, monkeypatch
 ):

@@ -29,7 +29,13 @@ def text(*values: str | None) -> pd.Series:
     return pd.Series(list(values), dtype="str")
 
 
-FRENCH = {"date_format": "%d/%m/%Y", "decimal": ",", "true_values": ["O"], "false_values": ["N"]}
+FRENCH = {
+    "separator": ";",
+    "date_format": "%d/%m/%Y",
+    "decimal": ",",
+    "true_values": ["O"],
+    "false_values": ["N"],
+}
 
 
 # Dates

@@ -31,7 +31,13 @@ from tests.pipeline.conftest import typed_frame
 from tests.pipeline.frames import raw
 
 AS_OF = pd.Timestamp("2026-11-24")
-FRENCH = {"date_format": "%d/%m/%Y", "decimal": ",", "true_values": ["O"], "false_values": ["N"]}
+FRENCH = {
+    "separator": ";",
+    "date_format": "%d/%m/%Y",
+    "decimal": ",",
+    "true_values": ["O"],
+    "false_values": ["N"],
+}
 
 
 @pytest.fixture(scope="module")

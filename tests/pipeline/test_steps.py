@@ -11,7 +11,7 @@ import pytest
 
 from pipeline import steps
 from pipeline.contract import EXTRACTS
-from pipeline.errors import ScreeningError
+from pipeline.errors import ConfigError, ScreeningError
 from pipeline.prepare import prepare_extracts
 from pipeline.pseudonym import load_key
 from pipeline.run import read_exports, run_screening
@@ -187,3 +187,23 @@ def test_the_report_step_takes_the_inputs_digests_from_the_extract_step(
     sharded_run(validated, 1, tmp_path)
     published = tmp_path / TRIAL / AS_OF / "manifest.json"
     assert published.read_bytes() == (cli_report / "manifest.json").read_bytes()
+
+
+def test_check_config_loads_trial_source_and_key_and_returns_no_more_than_ids():
+    checked = steps.check_config(trial_path=str(find_trial(TRIAL)), source_path=str(SOURCE))
+    trial = load_trial(find_trial(TRIAL))
+    assert checked == {"trial_id": TRIAL, "criteria": len(trial.criteria), "sha256": trial.sha256}
+
+
+def test_check_config_refuses_a_bad_trial_source_or_key(tmp_path, monkeypatch):
+    trial = tmp_path / "t.yaml"
+    trial.write_text("id: t\ntitle: T\ncriteria: 5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"t\.yaml: 'criteria' must be a list"):
+        steps.check_config(trial_path=str(trial), source_path=str(SOURCE))
+    source = tmp_path / "s.yaml"
+    source.write_text("defaults: {separator: ';;'}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"s\.yaml"):
+        steps.check_config(trial_path=str(find_trial(TRIAL)), source_path=str(source))
+    monkeypatch.delenv("SCREENING_PSEUDONYM_KEY")
+    with pytest.raises(ConfigError, match="no pseudonymisation key"):
+        steps.check_config(trial_path=str(find_trial(TRIAL)), source_path=str(SOURCE))

@@ -263,3 +263,228 @@ def test_code_values_are_read_in_the_spelling_codes_have_after_typing(tmp_path):
     text = _with_condition("assessment_type", "in", "[' ecog', Life_Expectancy]")
     trial = load_trial(write(tmp_path, text))
     assert trial.criteria[1].rule.conditions[0].value == ["ECOG", "LIFE_EXPECTANCY"]
+
+
+def assert_one_line_error(path: Path, *fragments: str) -> None:
+    """The error names the file and every fragment (criterion, key), on one line."""
+    with pytest.raises(ConfigError) as caught:
+        load_trial(path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: ")
+    for fragment in fragments:
+        assert fragment in message
+
+
+LAB = (
+    "  - id: hb\n"
+    "    rule: {primitive: latest_lab, analyte: haemoglobin, operator: '>', threshold: 8,\n"
+    "           unit: g/dL, window: {days: 28}}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragments"),
+    [
+        ("threshold: 8", "threshold: .nan", ("'hb'", "'threshold'", "finite")),
+        ("threshold: 8", "threshold: -.inf", ("'hb'", "'threshold'", "finite")),
+        ("threshold: 8", "threshold: 1.0e+999", ("'hb'", "'threshold'", "finite")),
+        ("threshold: 8", "threshold: '8'", ("'hb'", "'threshold'", "a number, not a text")),
+        ("threshold: 8", "threshold: true", ("'hb'", "'threshold'", "not a boolean")),
+        ("threshold: 8,", "", ("'hb'", "threshold is required")),
+        ("days: 28", "days: -1", ("'hb'", "'window.days'", "from 0 to 36525")),
+        ("days: 28", "days: 100000", ("'hb'", "'window.days'", "from 0 to 36525")),
+        ("days: 28", "months: 100000", ("'hb'", "'window.months'", "from 0 to 1200")),
+        ("days: 28", "days: 2.5", ("'hb'", "'window.days'", "whole number")),
+        ("days: 28", "weeks: 4", ("'hb'", "window is a mapping")),
+        ("unit: g/dL", "unit: [g/dL]", ("'hb'", "'unit'", "a text, not a list")),
+        ("analyte: haemoglobin", "analyte: [haemoglobin]", ("'hb'", "unknown analyte")),
+    ],
+)
+def test_lab_rule_values_are_typed_and_bounded(tmp_path, old, new, fragments):
+    path = write(tmp_path, VALID + LAB.replace(old, new))
+    assert_one_line_error(path, *fragments)
+
+
+def test_a_threshold_finite_in_its_unit_but_not_in_the_canonical_one_is_refused(tmp_path):
+    # 1e306 G/L is finite; in /mm3 (x 1000) it is not.
+    text = LAB.replace("analyte: haemoglobin", "analyte: platelets").replace("g/dL", "G/L")
+    path = write(tmp_path, VALID + text.replace("threshold: 8", "threshold: 1.0e+306"))
+    assert_one_line_error(path, "'hb'", "'threshold'", "finite")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragments"),
+    [
+        ("min_years: 18", "min_years: -1", ("'age'", "'min_years'", "from 0 to 150")),
+        ("min_years: 18", "min_years: 18.5", ("'age'", "'min_years'", "whole number")),
+        ("min_years: 18", "min_years: '18'", ("'age'", "'min_years'", "not a text")),
+        ("min_years: 18", "min_years: 40, max_years: 18", ("'age'", "'max_years' is below")),
+        ("op: le, value: 2", "op: le, value: two", ("'ecog'", "'value'", "a number")),
+        ("op: le, value: 2", "op: le, value: .nan", ("'ecog'", "'value'", "finite")),
+        ("op: eq, value: ECOG", "op: eq, value: [ECOG]", ("'ecog'", "'value'", "not a list")),
+        ("op: eq, value: ECOG", "op: in, value: []", ("'ecog'", "'value'", "empty list")),
+        ("op: eq, value: ECOG", "op: in, value: [[ECOG]]", ("'ecog'", "'value[0]'")),
+        ("op: eq, value: ECOG", "op: is_true, value: ECOG", ("'ecog'", "takes no value")),
+        ("numeric: true", "numeric: 'yes'", ("'ecog'", "'numeric'", "true or false")),
+        ("column: value,", "column: 7,", ("'ecog'", "'column'", "a text, not a number")),
+        ("where: [{", "where: [5, {", ("'ecog'", "a condition is a mapping")),
+        ("where: [{column: assessment_type, op: eq, value: ECOG}]", "where: 5", ("'ecog'",)),
+        ("extract: assessments", "extract: [assessments]", ("'ecog'", "dated extract")),
+        ("primitive: age", "primitive: [age]", ("'age'", "unknown primitive")),
+    ],
+)
+def test_rule_and_condition_values_are_typed(tmp_path, old, new, fragments):
+    assert_one_line_error(write(tmp_path, VALID.replace(old, new)), *fragments)
+
+
+COURSES = (
+    "  - id: prrt\n"
+    "    rule: {primitive: treatment_courses, atc_codes: [V10XX04], course_gap_days: 120,\n"
+    "           course: 1, op: ge, count: 4}\n"
+)
+INTERVAL = (
+    "  - id: gap\n"
+    "    rule:\n"
+    "      primitive: interval\n"
+    "      from: {event: treatment_course, atc_codes: [V10XX04]}\n"
+    "      to: {extract: imaging_studies}\n"
+    "      min_months: 12\n"
+)
+LESIONS = (
+    "  - id: recist\n"
+    "    rule: {primitive: lesion_measurements, min_lesions: 2, min_longest_mm: 10,\n"
+    "           window: {months: 4}}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("block", "old", "new", "fragments"),
+    [
+        (COURSES, "count: 4", "count: 0", ("'prrt'", "'count'", "from 1 to")),
+        (COURSES, "count: 4", "count: four", ("'prrt'", "'count'", "whole number")),
+        (COURSES, ", count: 4", "", ("'prrt'", "count is required")),
+        (COURSES, "course: 1", "course: 0", ("'prrt'", "'course'", "from 1 to")),
+        (COURSES, "gap_days: 120", "gap_days: -5", ("'prrt'", "'course_gap_days'")),
+        (COURSES, "[V10XX04]", "V10XX04", ("'prrt'", "'atc_codes'", "a list, not a text")),
+        (COURSES, "[V10XX04]", "[]", ("'prrt'", "'atc_codes'", "empty list")),
+        (COURSES, "op: ge", "op: [ge]", ("'prrt'", "op must be one of")),
+        (INTERVAL, "min_months: 12", "min_months: 100000", ("'gap'", "'min_months'", "1200")),
+        (INTERVAL, "min_months: 12", "min_months: -1", ("'gap'", "'min_months'")),
+        (
+            INTERVAL,
+            "{event: treatment_course, atc_codes: [V10XX04]}",
+            "[x]",
+            ("'gap'", "'from' must be a mapping"),
+        ),
+        (INTERVAL, "to: {extract: imaging_studies}", "to: [x]", ("'gap'", "'to' must be")),
+        (INTERVAL, "{extract: imaging_studies}", "{extract: [x]}", ("'gap'", "to.extract")),
+        (LESIONS, "min_lesions: 2", "min_lesions: 0", ("'recist'", "'min_lesions'")),
+        (LESIONS, "min_longest_mm: 10", "min_longest_mm: .inf", ("'recist'", "finite")),
+        (LESIONS, "min_longest_mm: 10", "min_longest_mm: -1", ("'recist'", "at least 0")),
+        (LESIONS, "months: 4", "months: 1.0e+9", ("'recist'", "'window.months'")),
+    ],
+)
+def test_counts_intervals_and_sizes_are_typed_and_bounded(tmp_path, block, old, new, fragments):
+    text = VALID + block.replace(old, new)
+    assert_one_line_error(write(tmp_path, text), *fragments)
+
+
+def test_the_blocks_above_are_valid_as_written(tmp_path):
+    trial = load_trial(write(tmp_path, VALID + LAB + COURSES + INTERVAL + LESIONS))
+    assert trial.criterion_ids() == ["alive", "age", "ecog", "hb", "prrt", "gap", "recist"]
+
+
+HEAD = "id: t\ntitle: T\ncriteria:\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        ("id: t\ntitle: T\ncriteria: 5\n", ("'criteria' must be a list", "int")),
+        ("id: t\ntitle: T\ncriteria: {id: a}\n", ("'criteria' must be a list",)),
+        ("id: t\ntitle: T\ncriteria: [age]\n", ("criterion 1", "a criterion is a mapping")),
+        ("id: t\ntitle: T\ncriteria: [[]]\n", ("criterion 1", "a criterion is a mapping")),
+        ("id: t\ntitle: T\ncriteria: [{id: a}]\n", ("criterion 'a'", "needs a rule")),
+        ("id: t\ntitle: T\ncriteria: [{id: a, rule: 5}]\n", ("criterion 'a'", "a rule is")),
+        ("id: t\ntitle: [T]\ncriteria: [{id: a, rule: {primitive: age}}]\n", ("'title'",)),
+        ("id: {x: 1}\ntitle: T\ncriteria: [{id: a, rule: {primitive: age}}]\n", ("'id'",)),
+        ("id: t\ntitle: T\ncriteria: [{id: [a], rule: {primitive: age}}]\n", ("'id'",)),
+        (
+            "id: t\ntitle: T\nversion: .nan\ncriteria: [{id: a, rule: {primitive: age}}]\n",
+            ("'version'",),
+        ),
+        (
+            "id: t\ntitle: T\nowner: me\ncriteria: [{id: a, rule: {primitive: age}}]\n",
+            ("['owner']",),
+        ),
+        (
+            "id: t\ntitle: T\ncriteria:\n  - {id: a, rule: {primitive: age}, txt: A}\n",
+            ("'a'", "['txt']"),
+        ),
+        (
+            "id: t\ntitle: T\ncriteria:\n  - {id: a, rule: {primitive: age}, text: yes}\n",
+            ("'a'", "'text'", "boolean"),
+        ),
+        (
+            "id: t\ntitle: T\ncriteria:\n  - {id: a, rule: {primitive: age}, kind: [inclusion]}\n",
+            ("'a'", "kind"),
+        ),
+        (
+            HEAD + "  - {id: a, rule: {primitive: age}, applies_when: {primitive: age}}\n",
+            ("'a'", "'applies_when'", "a list"),
+        ),
+        (
+            HEAD + "  - {id: a, rule: {primitive: confirm_at_visit, note: 12}}\n",
+            ("'a'", "'note'"),
+        ),
+    ],
+)
+def test_trial_and_criterion_structure_is_checked(tmp_path, text, fragments):
+    assert_one_line_error(write(tmp_path, text), *fragments)
+
+
+def test_numbers_as_labels_stay_accepted(tmp_path):
+    # `version: 1` and `protocol_item: 3` are numbers to YAML; they label, so they stay valid.
+    text = "version: 1.1\n" + HEAD + "  - {id: 7, protocol_item: 3, rule: {primitive: age}}\n"
+    trial = load_trial(write(tmp_path, text))
+    assert (trial.version, trial.criteria[-1].id, trial.criteria[-1].protocol_item) == (
+        "1.1",
+        "7",
+        "3",
+    )
+
+
+def test_fixture_trial_loads():
+    path = (
+        Path(__file__).resolve().parent.parent
+        / "fixtures"
+        / "trials"
+        / "net-maintenance-example.yaml"
+    )
+    assert load_trial(path).criterion_ids() == [
+        "alive",
+        "adult_under_76",
+        "platelets_100_g_l",
+        "ecog_0_1",
+        "no_prior_prrt",
+    ]
+
+
+@pytest.mark.parametrize("trial_id", ["../../outside", "/tmp/x", ".hidden", "a b", "x" * 101, "é"])
+def test_trial_id_must_be_a_safe_folder_and_dag_name(tmp_path, trial_id):
+    # The id names REPORTS/<trial>/, the work folder and the DAG: never a path.
+    text = VALID.replace("id: t\n", f"id: '{trial_id}'\n", 1)
+    assert_one_line_error(write(tmp_path, text), "'id' must be letters, digits")
+
+
+def test_patient_attribute_without_conditions_is_refused_at_load(tmp_path):
+    # It passed the load and failed with an IndexError when screened, after validation.
+    text = HEAD + "  - {id: a, rule: {primitive: patient_attribute}}\n"
+    assert_one_line_error(write(tmp_path, text), "'a'", "at least one condition")
+
+
+def test_an_empty_applies_when_still_means_always_applicable(tmp_path):
+    text = HEAD + "  - {id: a, rule: {primitive: age}, applies_when: []}\n"
+    criterion = load_trial(write(tmp_path, text)).criteria[-1]
+    assert (criterion.id, criterion.applies_when) == ("a", ())
