@@ -33,7 +33,7 @@ from pipeline.prepare import (
     validate_extract,
 )
 from pipeline.pseudonym import load_key
-from pipeline.publish import new_staging, owner_only, report_umask, sha256_file, swap_in
+from pipeline.publish import owner_only, report_umask, sha256_file
 from pipeline.quality.gx_runner import make_context
 from pipeline.quality.suites import load_suites
 from pipeline.rules.context import ScreeningData
@@ -49,6 +49,7 @@ from pipeline.sharding import (
 )
 from pipeline.sources import load_source_config
 from pipeline.trial import load_trial
+from pipeline.versions import new_version, publish_version, recover
 
 # Under the run's work folder: one folder of partial report tables per shard.
 SHARDS_FOLDER = "shards"
@@ -303,7 +304,8 @@ def report(
         )
     target = report_dir_for(reports_root, trial.id, as_of)
     with report_umask():
-        staging = new_staging(target)
+        recover(target)
+        staging = new_version(target)
         try:
             counts = build_report(trial, prepared, source, staging, key, tables)
         except BaseException:
@@ -313,9 +315,11 @@ def report(
 
 
 def publish(*, staging: str, trial_id: str, as_of: str, reports_root: str) -> dict[str, Any]:
-    """Swap the staged report in at once; then drop the run's work folder (raw extracts)."""
+    """Point the published path at the staged version in one rename, and remove the version
+    it replaces."""
     target = report_dir_for(reports_root, trial_id, as_of)
-    swap_in(Path(staging), target)
+    publish_version(Path(staging), target)
+    recover(target)
     manifest = sha256_file(target / "manifest.json")
     return {"report_dir": str(target), "manifest_sha256": manifest}
 
