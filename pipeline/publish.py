@@ -27,8 +27,8 @@ OWNER_ONLY_UMASK = 0o077
 def write_parquet(table: pa.Table, path: Path) -> None:
     """Deterministic Parquet: same table, same bytes (no pandas metadata, fixed options).
 
-    pyarrow is imported here, not with the module: publishing and recovering a
-    report folder (`pipeline.versions`) need none of it."""
+    pyarrow is imported here, not with the module: the run lock, the publish and its
+    recovery (and so the crash tests' child processes) need none of it."""
     import pyarrow.parquet as pq
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,7 +70,7 @@ def owner_only() -> contextlib.AbstractContextManager[None]:
 def staged_directory(target: Path) -> Iterator[Path]:
     """Yield a new version folder of `target`; on success publish it, on failure remove it.
 
-    Leftovers of an interrupted run are
+    The caller holds the run lock (`pipeline.run_lock`). Leftovers of an interrupted run are
     removed first and the replaced version last (`pipeline.versions.recover`): only the
     published report remains. `target` is either the previous complete report or the new
     complete one; a failed run leaves the previous report untouched.

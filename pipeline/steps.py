@@ -38,6 +38,7 @@ from pipeline.quality.gx_runner import make_context
 from pipeline.quality.suites import load_suites
 from pipeline.rules.context import ScreeningData
 from pipeline.run import build_report, previous_row_counts, report_dir_for
+from pipeline.run_lock import run_lock
 from pipeline.sharding import (
     merge_shards,
     parquet_filter,
@@ -303,7 +304,7 @@ def report(
             f"the shards screened {tables['candidates'].num_rows} patients of {patients}"
         )
     target = report_dir_for(reports_root, trial.id, as_of)
-    with report_umask():
+    with run_lock(target), report_umask():
         recover(target)
         staging = new_version(target)
         try:
@@ -315,12 +316,23 @@ def report(
 
 
 def publish(*, staging: str, trial_id: str, as_of: str, reports_root: str) -> dict[str, Any]:
-    """Point the published path at the staged version in one rename, and remove the version
-    it replaces."""
+    """Point the published path at the staged version in one rename, under the run lock, and
+    remove the version it replaces.
+
+    The lock cannot be held from the report task to this one (two processes): a CLI run of the
+    same trial and date in between removes this run's staged version as a leftover. Then this
+    step fails with a clear error and the published report stays as that run left it."""
     target = report_dir_for(reports_root, trial_id, as_of)
-    publish_version(Path(staging), target)
-    recover(target)
-    manifest = sha256_file(target / "manifest.json")
+    version = Path(staging)
+    with run_lock(target):
+        if not version.is_dir():
+            raise ScreeningError(
+                f"{version}: the staged report is gone (another run of trial '{trial_id}' for "
+                f"{as_of} replaced it); the published report is unchanged, run again"
+            )
+        publish_version(version, target)
+        recover(target)
+        manifest = sha256_file(target / "manifest.json")
     return {"report_dir": str(target), "manifest_sha256": manifest}
 
 

@@ -125,7 +125,7 @@ def test_rerunning_the_same_date_gives_byte_identical_reports(twice):
 def test_nothing_is_left_behind(twice):
     siblings = sorted(p.name for p in twice.report.parent.iterdir())
     published = os.readlink(twice.report)
-    assert siblings == sorted([AS_OF, published]), "only the published version"
+    assert siblings == sorted([AS_OF, f".{AS_OF}.lock", published]), "only the published version"
     assert not (twice.work / TRIAL / AS_OF).exists(), "raw extracts removed after publishing"
 
 

@@ -10,12 +10,13 @@ import pytest
 from pipeline.publish import staged_directory
 from pipeline.review.latest import latest_review
 from pipeline.review.previous import previous_report_dir, report_dirs
+from pipeline.run_lock import run_lock
 from pipeline.versions import published_version, recover
 
 
 def publish(trial_root, as_of: str, tag: str):
     target = trial_root / as_of
-    with staged_directory(target) as staging:
+    with run_lock(target), staged_directory(target) as staging:
         for name in ("candidates.parquet", "manifest.json", "review.html"):
             (staging / name).write_text(tag)
     return target
@@ -42,13 +43,15 @@ def test_republishing_keeps_only_the_new_version(tmp_path):
     publish(tmp_path, "2026-11-24", "new")
     assert (target / "manifest.json").read_text() == "new"
     assert not old.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["2026-11-24", os.readlink(target)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["2026-11-24", ".2026-11-24.lock", os.readlink(target)]
+    )
 
 
 def test_a_failed_run_removes_its_version_and_keeps_the_report(tmp_path):
     target = publish(tmp_path, "2026-11-24", "old")
     before = sorted(p.name for p in tmp_path.iterdir())
-    with pytest.raises(RuntimeError), staged_directory(target) as staging:
+    with pytest.raises(RuntimeError), run_lock(target), staged_directory(target) as staging:
         (staging / "candidates.parquet").write_text("half")
         raise RuntimeError("the run failed")
     assert (target / "candidates.parquet").read_text() == "old"
@@ -63,7 +66,9 @@ def test_a_report_published_as_a_real_folder_is_taken_over(tmp_path):
     (target / "candidates.parquet").write_text("legacy")
     publish(tmp_path, "2026-11-24", "new")
     assert target.is_symlink() and (target / "candidates.parquet").read_text() == "new"
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["2026-11-24", os.readlink(target)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["2026-11-24", ".2026-11-24.lock", os.readlink(target)]
+    )
 
 
 def test_recovery_republishes_a_report_left_aside_by_the_earlier_publish(tmp_path):
@@ -72,6 +77,7 @@ def test_recovery_republishes_a_report_left_aside_by_the_earlier_publish(tmp_pat
     aside.mkdir()
     for name in ("candidates.parquet", "manifest.json"):
         (aside / name).write_text("old")
-    recover(target)
+    with run_lock(target):
+        recover(target)
     assert published_version(target) == aside
     assert (target / "candidates.parquet").read_text() == "old"
