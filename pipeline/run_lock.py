@@ -6,11 +6,13 @@ another run in progress (a manual re-run, a stuck scheduler) should say so, not 
 it, and it stops before writing anything, so it cannot damage the published report. The lock
 is `REPORTS/<trial>/.<as-of>.lock`, an empty file that is never removed (removing a lock file
 while another process waits on it lets two processes hold "the" lock). The kernel releases
-the lock when the holder exits, even on SIGKILL: a crashed run never leaves it held.
+the lock when the holder exits, even on SIGKILL: a crashed run never leaves it held (its
+forked workers, which may outlive it, close their copies of the lock).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from collections.abc import Iterator
@@ -19,6 +21,23 @@ from pathlib import Path
 
 from pipeline.errors import ScreeningError
 from pipeline.publish import report_umask
+
+# Descriptors of the locks this process holds (closed in forked children: `_close_in_child`).
+_HELD: set[int] = set()
+
+
+def _close_in_child() -> None:
+    """A forked worker (validation, screening) inherits the lock's descriptor, and a flock
+    lasts while any descriptor of it is open: if the run were killed, a worker left behind
+    would keep the lock, and every later run would be refused. The child closes its copies;
+    the lock stays with the run."""
+    for fd in _HELD:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_close_in_child)
 
 
 class RunLockedError(ScreeningError):
@@ -46,6 +65,8 @@ def run_lock(target: Path) -> Iterator[Path]:
                 f"{path}: another run of trial '{target.parent.name}' for {target.name} is in "
                 "progress; this run stopped and left the published report alone"
             ) from None
+        _HELD.add(fd)
         yield path
     finally:
+        _HELD.discard(fd)
         os.close(fd)  # closing the only descriptor releases the lock

@@ -5,6 +5,7 @@ published report is never damaged. Synchronised through pipes, not sleeps."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -152,3 +153,38 @@ def test_the_dag_publish_step_refuses_a_staged_report_another_run_removed(tmp_pa
     with pytest.raises(ScreeningError, match="the staged report is gone"):
         steps.publish(staging=str(staged), trial_id=TRIAL, as_of=AS_OF, reports_root=str(tmp_path))
     assert published_tag(target) == "cli"
+
+
+HOLD_AND_FORK = """
+import os, sys
+from pathlib import Path
+from pipeline.run_lock import run_lock
+with run_lock(Path(sys.argv[1])):
+    read_end, _write_end = os.pipe()
+    worker = os.fork()
+    if worker == 0:  # a worker that outlives the run: blocks forever on its own pipe
+        os.read(read_end, 1)
+        os._exit(0)
+    print(worker, flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_a_killed_run_leaves_no_lock_behind_in_its_forked_workers(tmp_path):
+    target = tmp_path / TRIAL / AS_OF
+    run = subprocess.Popen(
+        [sys.executable, "-c", HOLD_AND_FORK, str(target)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    worker = int(run.stdout.readline())
+    try:
+        with pytest.raises(RunLockedError):
+            run_lock(target).__enter__()
+        run.kill()
+        run.wait(timeout=60)
+        with run_lock(target):  # the worker still runs, the lock is free
+            os.kill(worker, 0)  # raises if the worker were gone
+    finally:
+        os.kill(worker, signal.SIGKILL)
