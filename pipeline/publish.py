@@ -1,4 +1,5 @@
-"""Publishing a report directory all at once, and writing files with explicit schemas."""
+"""Publishing a report directory all at once (`pipeline.versions`), and writing files with
+explicit schemas."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ import hashlib
 import json
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+from pipeline.versions import new_version, publish_version, published_version, recover
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # Reports: owner read/write, group (the recruitment team) read, others nothing.
 REPORT_UMASK = 0o027
@@ -23,7 +25,12 @@ OWNER_ONLY_UMASK = 0o077
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
-    """Deterministic Parquet: same table, same bytes (no pandas metadata, fixed options)."""
+    """Deterministic Parquet: same table, same bytes (no pandas metadata, fixed options).
+
+    pyarrow is imported here, not with the module: the run lock, the publish and its
+    recovery (and so the crash tests' child processes) need none of it."""
+    import pyarrow.parquet as pq
+
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(
         table.replace_schema_metadata(None), path, compression="zstd", write_statistics=True
@@ -41,28 +48,6 @@ def sha256_file(path: Path) -> str:
         while chunk := handle.read(1 << 22):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def new_staging(target: Path) -> Path:
-    """A fresh, owner-only temporary sibling of `target` (same filesystem: renames are atomic)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".{target.name}.staging-{uuid.uuid4().hex[:8]}"
-    staging.mkdir(mode=0o750)
-    return staging
-
-
-def swap_in(staging: Path, target: Path) -> None:
-    """Replace `target` by the complete `staging` folder; the old report survives a failure."""
-    previous = target.parent / f".{target.name}.previous-{uuid.uuid4().hex[:8]}"
-    try:
-        if target.exists():
-            os.rename(target, previous)
-        os.rename(staging, target)
-    except BaseException:
-        if previous.exists() and not target.exists():
-            os.rename(previous, target)
-        raise
-    shutil.rmtree(previous, ignore_errors=True)
 
 
 @contextmanager
@@ -83,16 +68,21 @@ def owner_only() -> contextlib.AbstractContextManager[None]:
 
 @contextmanager
 def staged_directory(target: Path) -> Iterator[Path]:
-    """Yield a temporary sibling of `target`; on success swap it in, on failure remove it.
+    """Yield a new version folder of `target`; on success publish it, on failure remove it.
 
-    The target is either the previous complete report or the new complete one; a failed run
-    leaves the previous report untouched.
+    The caller holds the run lock (`pipeline.run_lock`). Leftovers of an interrupted run are
+    removed first and the replaced version last (`pipeline.versions.recover`): only the
+    published report remains. `target` is either the previous complete report or the new
+    complete one; a failed run leaves the previous report untouched.
     """
     with report_umask():
-        staging = new_staging(target)
+        recover(target)
+        version = new_version(target)
         try:
-            yield staging
-            swap_in(staging, target)
+            yield version
+            publish_version(version, target)
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            if published_version(target) != version:
+                shutil.rmtree(version, ignore_errors=True)
             raise
+        recover(target)

@@ -2,8 +2,9 @@
 
 Only the holder of the site key can produce it: every row of the re-identification table is
 checked against the key (HMAC of the hospital id must give the pseudonym), so a wrong key or a
-tampered table is refused. The output is owner-only, and every use is appended to an audit log
-(who, when, which report, how many patients), never with patient data.
+tampered table is refused. The output is owner-only, and every use, refused ones included, is
+appended to an audit log (who, when, which report, how many patients), never with patient
+data; the named list appears only once its audit line is on disk.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import datetime as dt
 import getpass
 import json
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline.durable import fsync_path
 from pipeline.errors import ScreeningError
 from pipeline.keys import load_key
 from pipeline.pseudonym import pseudonymise
@@ -55,11 +58,18 @@ def reidentified_candidates(
 
 
 def append_audit(log_path: Path, entry: dict[str, object]) -> None:
-    """Append one JSON line; the log is opened append-only and owner-only."""
+    """Append one JSON line and fsync it; the log is opened append-only and owner-only.
+
+    The line is on disk when this returns: the named list is kept only after that."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    created = not log_path.exists()
     fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     with os.fdopen(fd, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry, sort_keys=True) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    if created:
+        fsync_path(log_path.parent)
 
 
 def reidentify(
@@ -68,32 +78,89 @@ def reidentify(
     audit_log: Path,
     statuses: tuple[str, ...] = DEFAULT_STATUSES,
 ) -> Reidentified:
-    """Write the named list (CSV, formula-safe) owner-only and log the access."""
+    """Write the named list (CSV, formula-safe) owner-only and log the access.
+
+    Nothing named exists under `out` unless its audit line is on disk: the list is written
+    to an owner-only temporary file beside `out`, the audit line is appended and fsynced,
+    and only then is the file renamed into place. If the audit log cannot be written the
+    temporary list is removed and the command fails. A refused attempt (no key, wrong key,
+    not a report) is audited too, with the reason (paths only, never an id)."""
     report_dir = Path(report_dir)
-    key = load_key()
-    frame = reidentified_candidates(report_dir, key, statuses)
+    attempt: dict[str, object] = {
+        "user": getpass.getuser(),
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "report": str(report_dir.absolute()),
+        "statuses": list(statuses),
+        "output": str(out.absolute()),
+    }
+    try:
+        # Read every file from one version: a publish may re-point `report_dir` meanwhile.
+        folder = _report_folder(report_dir)
+        frame = reidentified_candidates(folder, load_key(), statuses)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except ScreeningError as exc:
+        _audit_refusal(audit_log, attempt, exc)
+        raise
     safe = frame.assign(
         **{c: neutralise_formula(frame[c]) for c in frame.columns if frame[c].dtype == "str"}
     )
+    temporary = _write_temporary(safe, out)
+    try:
+        append_audit(
+            audit_log,
+            attempt
+            | {
+                "event": "reidentify",
+                "trial": manifest["trial"]["id"],
+                "as_of": manifest["as_of"],
+                "manifest_sha256": sha256_file(folder / "manifest.json"),
+                "patients": len(frame),
+            },
+        )
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise ScreeningError(
+            f"{audit_log}: the audit log cannot be written ({exc.strerror}); no named list was kept"
+        ) from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    os.replace(temporary, out)
+    fsync_path(out.parent)
+    return Reidentified(out, len(frame))
+
+
+def _report_folder(report_dir: Path) -> Path:
+    """The report's folder itself (its version folder when published behind a symlink)."""
+    folder = report_dir.resolve()
+    for name in ("reidentification.parquet", "candidates.parquet", "manifest.json"):
+        if not (folder / name).is_file():
+            raise ScreeningError(f"{report_dir}: not a report folder (no {name})")
+    return folder
+
+
+def _write_temporary(safe: pd.DataFrame, out: Path) -> Path:
+    """The named list in an owner-only, fsynced temporary file beside `out`."""
     with owner_only():
         out.parent.mkdir(parents=True, exist_ok=True)
-        if out.exists():
-            out.unlink()
-        safe.to_csv(out, index=False, encoding="utf-8")
-    manifest = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))
-    append_audit(
-        audit_log,
-        {
-            "event": "reidentify",
-            "user": getpass.getuser(),
-            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "report": str(report_dir.resolve()),
-            "trial": manifest["trial"]["id"],
-            "as_of": manifest["as_of"],
-            "manifest_sha256": sha256_file(report_dir / "manifest.json"),
-            "statuses": list(statuses),
-            "patients": len(frame),
-            "output": str(out.resolve()),
-        },
-    )
-    return Reidentified(out, len(frame))
+    temporary = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:12]}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            safe.to_csv(handle, index=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def _audit_refusal(audit_log: Path, attempt: dict[str, object], refusal: Exception) -> None:
+    """Record a refused attempt; if even that fails, say so in the same one-line error."""
+    try:
+        append_audit(audit_log, attempt | {"event": "reidentify-refused", "reason": str(refusal)})
+    except OSError as exc:
+        raise ScreeningError(
+            f"{refusal}; and {audit_log}: the audit log cannot be written ({exc.strerror})"
+        ) from None

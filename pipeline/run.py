@@ -34,6 +34,7 @@ from pipeline.quality.audit import write_audit
 from pipeline.reports import build_reports, quarantine_table
 from pipeline.review import previous_report_dir, write_review_outputs
 from pipeline.rules.context import ScreeningData
+from pipeline.run_lock import run_lock
 from pipeline.sources import SourceConfig
 from pipeline.trial import Trial
 
@@ -171,8 +172,21 @@ def screen_and_publish(
     tables: dict[str, pa.Table] | None = None,
 ) -> RunResult:
     """Screen prepared data (unless its `tables` are given) and publish the report
-    directory atomically."""
+    directory atomically, holding the run lock of its trial and as-of date."""
     target = report_dir_for(out_root, trial.id, prepared.data.as_of.date().isoformat())
+    with run_lock(target):
+        return _publish(trial, prepared, source, target, key, tables)
+
+
+def _publish(
+    trial: Trial,
+    prepared: PreparedExtracts,
+    source: SourceConfig,
+    target: Path,
+    key: bytes,
+    tables: dict[str, pa.Table] | None,
+) -> RunResult:
+    """`screen_and_publish` for a caller that holds the run lock of `target`."""
     with staged_directory(target) as staging:
         counts = build_report(trial, prepared, source, staging, key, tables)
     log.info("published %s: %s", target, counts)
@@ -197,25 +211,34 @@ def run_screening(
 ) -> RunResult:
     """The whole run; nothing is published unless every step succeeds.
 
+    The run lock of the trial and as-of date is held from start to end (`pipeline.run_lock`):
+    a second run of the same report fails at once instead of racing this one, and the
+    previous report this run compares with cannot change under it.
+
     The records are freed as soon as the criteria are evaluated: the report tables are built
     from the verdicts alone. Freed memory goes back to the system after validation and after
     the records are freed, so that the next stage's peak does not stack on the last one's
     leftovers."""
     tune_allocator()
     key = load_key()
-    raws = read_exports(Path(exports), source)
     target = report_dir_for(out_root, trial.id, as_of.date().isoformat())
-    prepared = prepare_extracts(
-        raws, source, as_of, previous_row_counts(target), lab_analytes=trial.lab_analytes_read()
-    )
-    release_free_memory()
-    criteria, overall = screen(trial, prepared.data, worker_count())
-    patients, as_of = prepared.data.index, prepared.data.as_of
-    prepared = without_records(prepared)  # the only reference: the records are freed here
-    release_free_memory()
-    tables = report_tables(trial, criteria, overall, patients, as_of, key)
-    del criteria, overall  # the review outputs read the tables only
-    return screen_and_publish(trial, prepared, source, Path(out_root), key, tables)
+    with run_lock(target):
+        raws = read_exports(Path(exports), source)
+        prepared = prepare_extracts(
+            raws,
+            source,
+            as_of,
+            previous_row_counts(target),
+            lab_analytes=trial.lab_analytes_read(),
+        )
+        release_free_memory()
+        criteria, overall = screen(trial, prepared.data, worker_count())
+        patients, as_of = prepared.data.index, prepared.data.as_of
+        prepared = without_records(prepared)  # the only reference: the records are freed here
+        release_free_memory()
+        tables = report_tables(trial, criteria, overall, patients, as_of, key)
+        del criteria, overall  # the review outputs read the tables only
+        return _publish(trial, prepared, source, target, key, tables)
 
 
 def previous_row_counts(target: Path) -> dict[str, int]:

@@ -35,11 +35,12 @@ from pipeline.prepare import (
     validate_extract,
 )
 from pipeline.pseudonym import load_key
-from pipeline.publish import new_staging, owner_only, report_umask, sha256_file, swap_in
+from pipeline.publish import owner_only, report_umask, sha256_file
 from pipeline.quality.gx_runner import make_context
 from pipeline.quality.suites import load_suites
 from pipeline.rules.context import ScreeningData
 from pipeline.run import build_report, previous_row_counts, report_dir_for
+from pipeline.run_lock import run_lock
 from pipeline.sharding import (
     merge_shards,
     parquet_filter,
@@ -51,6 +52,7 @@ from pipeline.sharding import (
 )
 from pipeline.sources import load_source_config
 from pipeline.trial import load_trial
+from pipeline.versions import new_version, publish_version, recover
 
 # Under the run's work folder: one folder of partial report tables per shard.
 SHARDS_FOLDER = "shards"
@@ -321,8 +323,9 @@ def report(
             f"the shards screened {tables['candidates'].num_rows} patients of {patients}"
         )
     target = report_dir_for(reports_root, trial.id, as_of)
-    with report_umask():
-        staging = new_staging(target)
+    with run_lock(target), report_umask():
+        recover(target)
+        staging = new_version(target)
         try:
             counts = build_report(trial, prepared, source, staging, key, tables)
         except BaseException:
@@ -332,10 +335,23 @@ def report(
 
 
 def publish(*, staging: str, trial_id: str, as_of: str, reports_root: str) -> dict[str, Any]:
-    """Swap the staged report in at once; then drop the run's work folder (raw extracts)."""
+    """Point the published path at the staged version in one rename, under the run lock, and
+    remove the version it replaces.
+
+    The lock cannot be held from the report task to this one (two processes): a CLI run of the
+    same trial and date in between removes this run's staged version as a leftover. Then this
+    step fails with a clear error and the published report stays as that run left it."""
     target = report_dir_for(reports_root, trial_id, as_of)
-    swap_in(Path(staging), target)
-    manifest = sha256_file(target / "manifest.json")
+    version = Path(staging)
+    with run_lock(target):
+        if not version.is_dir():
+            raise ScreeningError(
+                f"{version}: the staged report is gone (another run of trial '{trial_id}' for "
+                f"{as_of} replaced it); the published report is unchanged, run again"
+            )
+        publish_version(version, target)
+        recover(target)
+        manifest = sha256_file(target / "manifest.json")
     return {"report_dir": str(target), "manifest_sha256": manifest}
 
 

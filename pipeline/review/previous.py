@@ -21,7 +21,9 @@ def _as_of_of(folder: Path) -> date | None:
 def report_dirs(trial_root: Path) -> list[tuple[date, Path]]:
     """Published report folders of one trial (REPORTS/<trial>/<as-of>), oldest first.
 
-    Dot-folders are staging or previous copies of an atomic publish, never reports.
+    `<as-of>` is a symlink to its version folder (`pipeline.versions`), followed like a
+    folder; dot-names (version folders, leftovers of an interrupted run, the run lock) are
+    never reports.
     """
     if not trial_root.is_dir():
         return []

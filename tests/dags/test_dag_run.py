@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -122,8 +123,9 @@ def test_rerunning_the_same_date_gives_byte_identical_reports(twice):
 
 
 def test_nothing_is_left_behind(twice):
-    siblings = [p.name for p in twice.report.parent.iterdir()]
-    assert siblings == [AS_OF], "no staging or previous folders left"
+    siblings = sorted(p.name for p in twice.report.parent.iterdir())
+    published = os.readlink(twice.report)
+    assert siblings == sorted([AS_OF, f".{AS_OF}.lock", published]), "only the published version"
     assert not (twice.work / TRIAL / AS_OF).exists(), "raw extracts removed after publishing"
 
 

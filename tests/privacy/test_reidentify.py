@@ -61,4 +61,7 @@ def test_wrong_key_is_refused(report, tmp_path, monkeypatch):
     with pytest.raises(ScreeningError, match="key does not match"):
         reidentify(report, tmp_path / "x.csv", tmp_path / "audit.log")
     assert not (tmp_path / "x.csv").exists()
-    assert not (tmp_path / "audit.log").exists()
+    [entry] = [json.loads(line) for line in (tmp_path / "audit.log").read_text().splitlines()]
+    assert entry["event"] == "reidentify-refused" and "key does not match" in entry["reason"]
+    assert entry["user"] and entry["at"] and "patients" not in entry
+    assert not list(tmp_path.glob(".x.csv.tmp-*")), "no temporary list left"
