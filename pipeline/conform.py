@@ -115,24 +115,37 @@ def code_key(text: pd.Series) -> pd.Series:
     return stripped.str.replace(r"[\u0300-\u036f]", "", regex=True).str.upper()
 
 
+def _code_texts(text: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Each row's position among the distinct code texts (-1 where missing), and their keys:
+    a code column repeats a few texts over millions of rows, so the string work (and the
+    vocabulary check) is done once per distinct text, then spread back by position."""
+    positions, distinct = pd.factorize(text, use_na_sentinel=True)
+    return positions, code_key(pd.Series(distinct, dtype="str"))
+
+
+def _spread(per_distinct: pd.Series, positions: np.ndarray, index: pd.Index) -> pd.Series:
+    values = per_distinct.array.take(positions, allow_fill=True)
+    return pd.Series(values, index=index, dtype=per_distinct.dtype)
+
+
+def _mapped(keys: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    if not mapping:
+        return keys
+    normalised = dict(
+        zip(
+            code_key(pd.Series(list(mapping), dtype="str")),
+            code_key(pd.Series(list(mapping.values()), dtype="str")),
+            strict=True,
+        )
+    )
+    return keys.map(lambda key: normalised.get(key, key)).astype("str")
+
+
 def map_codes(text: pd.Series, mapping: dict[str, str]) -> pd.Series:
     """The contract's codes for a hospital's code texts (value map keys matched by
-    `code_key`); texts the map does not name keep their own normalised key.
-
-    Worked on the distinct texts (a few per column) and spread back to the rows."""
-    positions, distinct = pd.factorize(text, use_na_sentinel=True)
-    keys = code_key(pd.Series(distinct, dtype="str"))
-    if mapping:
-        normalised = dict(
-            zip(
-                code_key(pd.Series(list(mapping), dtype="str")),
-                code_key(pd.Series(list(mapping.values()), dtype="str")),
-                strict=True,
-            )
-        )
-        keys = keys.map(lambda key: normalised.get(key, key)).astype("str")
-    values = keys.array.take(positions, allow_fill=True)
-    return pd.Series(values, index=text.index, dtype="str")
+    `code_key`); texts the map does not name keep their own normalised key."""
+    positions, keys = _code_texts(text)
+    return _spread(_mapped(keys, mapping), positions, text.index)
 
 
 def code_conforms(codes: pd.Series, column: Column, extra: tuple[str, ...] = ()) -> pd.Series:
@@ -147,6 +160,20 @@ def code_conforms(codes: pd.Series, column: Column, extra: tuple[str, ...] = ())
     return (known.fillna(False).astype(bool) | codes.isna()).astype(bool)
 
 
+def _typed_codes(
+    text: pd.Series, column: Column, source: ExtractSource
+) -> tuple[pd.Series, pd.Series | None]:
+    positions, keys = _code_texts(text)
+    codes = _mapped(keys, source.values.get(column.name, {}))
+    typed = _spread(codes, positions, text.index)
+    if not column.has_vocabulary:
+        return typed, None
+    conforms = code_conforms(codes, column, source.codes.get(column.name, ()))
+    flags = np.append(conforms.to_numpy(dtype=bool), True)  # position -1: missing, conforms
+    invalid = ~flags[positions]
+    return typed, pd.Series(invalid, index=text.index)
+
+
 def conform_column(
     raw: pd.Series, column: Column, source: ExtractSource
 ) -> tuple[pd.Series, pd.Series | None]:
@@ -156,10 +183,7 @@ def conform_column(
     if column.type in ("id", "str"):
         return text.astype("str"), None
     if column.type == "code":
-        codes = map_codes(text, source.values.get(column.name, {}))
-        if not column.has_vocabulary:
-            return codes, None
-        return codes, ~code_conforms(codes, column, source.codes.get(column.name, ()))
+        return _typed_codes(text, column, source)
     if column.type == "date":
         typed = _parse_dates(text, (source.date_format,)).dt.normalize()
     elif column.type == "datetime":
