@@ -31,6 +31,7 @@ def assign_variants(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
         rank = np.argmax(priority == j, axis=1)
         perturbed = rank < k
         chosen[group][perturbed] = rng.integers(1, sizes[j], size=int(perturbed.sum()))
+    _no_records_after_death(chosen)
     profile = rng.choice(len(PROFILES), size=n, p=PROFILE_WEIGHTS).astype(np.int16)
     hcg = rng.choice(len(HCG_VARIANTS), size=n, p=HCG_WEIGHTS).astype(np.int16)
     # Planted coverage: one patient per non-eligible variant, nothing else perturbed.
@@ -59,3 +60,13 @@ def assign_variants(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
             profile[row] = profile_index
             row += 1
     return {**chosen, "profile": profile, "hcg": hcg}
+
+
+def _no_records_after_death(chosen: dict[str, np.ndarray]) -> None:
+    """A patient who died on the as-of day gets no variant dated after it: such a record would
+    be an implausible row (quarantined), not the near miss the variant plants."""
+    died = chosen["vital"] == list(GROUPS["vital"]).index("died_on_as_of")
+    for group, variants in GROUPS.items():
+        for index, name in enumerate(variants):
+            if name.endswith("_after_as_of") and group != "vital":
+                chosen[group][died & (chosen[group] == index)] = 0

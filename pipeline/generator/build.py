@@ -529,6 +529,9 @@ class Synth:
         )
         del values, low, high
         dates = self.A - rng.integers(-5, 1000, total) * DAY  # a few after the as-of date
+        # ...but none after a death on the as-of day: that would be an implausible row.
+        died = (self.v["vital"] == "died_on_as_of")[owner]
+        dates[died] = np.minimum(dates[died], self.A)
         rec.add(
             IPP=self.pid_text.take(pa.array(owner)),
             CODE_LOINC=pa.array(codes).take(pa.array(which)),

@@ -20,6 +20,7 @@ A,1960-01-01,M,,true,
 B,1940-06-30,F,,true,false
 C,2008-06-30,F,,true,true
 D,1970-03-03,M,,true,
+E,1960-01-01,M,2026-06-30,true,
 """,
     "pathology.csv": """record_id,patient_id,report_date,topography_code,morphology_code,grade,ki67_percent
 P1,A,2015-01-01,C17.1,8240/3,G1,1.5
@@ -29,6 +30,7 @@ L1,A,777-3,100,G/L,2026-06-16 08:00
 L2,B,777-3,99999,/mm3,2026-06-29 08:00
 L3,C,777-3,>150,10^9/L,2026-06-30 23:00
 L4,D,777-3,250000,/mm3,2026-06-15 08:00
+L5,E,777-3,100,G/L,2026-06-16 08:00
 """,
     "imaging_studies.csv": """study_id,patient_id,study_date,modality,sstr_tracer,sstr_positive_percent,uptake_vs_liver,krenning_score,recist_response
 S1,A,2026-06-01,CT,,,,,SD
@@ -45,6 +47,7 @@ E1,A,2026-06-01,ECOG,1
 E2,B,2026-05-30,ECOG,0
 E3,C,2026-06-10,ECOG,2
 E4,D,2026-06-20,ECOG,0
+E5,E,2026-06-01,ECOG,1
 """,
     "tumour_board.csv": """decision_id,patient_id,decision_date,board,decision,reimbursement_scope
 R1,A,2026-01-01,RCP,SURVEILLANCE,true
@@ -52,15 +55,18 @@ R1,A,2026-01-01,RCP,SURVEILLANCE,true
 }
 
 # Expected, worked out by hand from the fixture above and the trial's text:
+# The first criterion is the implicit vital status (alive on the as-of date).
 EXPECTED = {
     # A: 66 y; platelets 100 G/L exactly 14 days old; ECOG 1; no PRRT.
-    "A": ("candidate", ["met", "met", "met", "met"]),
+    "A": ("candidate", ["met", "met", "met", "met", "met"]),
     # B: 86th birthday today (> 75); 99,999/mm3 < 100 G/L; ECOG 0 on 30/05 = 1 month ago.
-    "B": ("not_eligible", ["not_met", "not_met", "met", "met"]),
+    "B": ("not_eligible", ["met", "not_met", "not_met", "met", "met"]),
     # C: 18 today; '>150' 10^9/L meets >= 100; ECOG 2; PRRT after the as-of date is ignored.
-    "C": ("not_eligible", ["met", "met", "not_met", "met"]),
+    "C": ("not_eligible", ["met", "met", "met", "not_met", "met"]),
     # D: platelets 15 days old (outside 14 days): unknown; prior PRRT: excluded.
-    "D": ("not_eligible", ["met", "unknown", "met", "not_met"]),
+    "D": ("not_eligible", ["met", "met", "unknown", "met", "not_met"]),
+    # E: A's data, but died on the as-of date: never listed, whatever else is met.
+    "E": ("not_eligible", ["not_met", "met", "met", "met", "met"]),
 }
 
 

@@ -58,7 +58,7 @@ def test_all_report_files_present_with_counts_in_manifest(hospital_10k, report_1
         table = pd.read_parquet(report_10k / f"{name}.parquet")
         assert manifest["outputs"][f"{name}.parquet"] == len(table)
     assert manifest["outputs"]["candidates.parquet"] == 10_000
-    assert manifest["outputs"]["criteria.parquet"] == 10_000 * 18
+    assert manifest["outputs"]["criteria.parquet"] == 10_000 * 19
     for name, extract in manifest["extracts"].items():
         assert extract["rows_read"] == (
             extract["rows_accepted"] + extract["rows_quarantined"] + extract["duplicates_removed"]
@@ -71,7 +71,7 @@ def test_attrition_follows_protocol_order_and_counts(report_10k):
     attrition = pd.read_parquet(report_10k / "attrition.parquet")
     candidates = pd.read_parquet(report_10k / "candidates.parquet")
     criteria = pd.read_parquet(report_10k / "criteria.parquet")
-    assert attrition["criterion_order"].tolist() == list(range(1, 19))
+    assert attrition["criterion_order"].tolist() == list(range(1, 20))
     assert attrition["remaining"].is_monotonic_decreasing
     final_remaining = attrition["remaining"].iloc[-1]
     assert final_remaining == (candidates["overall_status"] != "not_eligible").sum()

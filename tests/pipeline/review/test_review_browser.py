@@ -61,7 +61,7 @@ def test_real_report_counts_filter_details_and_screenshot(open_page, small_repor
     assert digits(page.inner_text("#not-eligible-count")) == counts["not_eligible"]
     rows = page.locator("tr.patient-row")
     assert rows.count() == len(listed)
-    assert page.locator("#attrition-chart g.step").count() == 18
+    assert page.locator("#attrition-chart g.step").count() == 19
 
     # Filter by a pseudonym prefix: only the matching patients stay visible.
     prefix = listed["pseudonym"].iloc[len(listed) // 2][:4]
@@ -84,7 +84,7 @@ def test_real_report_counts_filter_details_and_screenshot(open_page, small_repor
     detail = page.locator(f"tr.detail-row[data-detail-for='{chosen}']")
     assert detail.is_visible()
     criteria_rows = detail.locator("tr.criterion-row")
-    assert criteria_rows.count() == 18
+    assert criteria_rows.count() == 19
     unknown = detail.locator("tr.criterion-row[data-status='unknown']")
     assert unknown.count() >= 1
     informed = detail.locator("tr.criterion-row[data-criterion='informed_consent']")

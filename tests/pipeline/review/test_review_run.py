@@ -25,7 +25,7 @@ def test_manifest_lists_the_review_files_with_counts(small_reports):
     assert outputs["review.html"] == (candidates["overall_status"] != "not_eligible").sum()
     assert outputs["changes.parquet"] == len(changes)
     assert outputs["candidates.xlsx"] == len(candidates)
-    assert outputs["attrition.svg"] == 18
+    assert outputs["attrition.svg"] == 19
 
 
 def test_first_run_has_no_changes_and_the_second_compares_with_it(small_reports):
