@@ -13,6 +13,8 @@ DEMO_AS_OF ?= 2026-11-24
 DEMO_PATIENTS ?= 2000
 DEMO_TRIAL ?= lutathera-retreatment
 AIRFLOW_PORT ?= 8080
+# Only this machine by default; AIRFLOW_HOST=0.0.0.0 to serve the network on purpose.
+AIRFLOW_HOST ?= 127.0.0.1
 AIRFLOW_DIR := $(CURDIR)/var/airflow
 # Project-local Airflow: SQLite metadata in var/airflow, this checkout's DAGs, no examples, the
 # demo's folders. Byte-code caching back on (into var/pycache): Airflow imports ~1000 modules.
@@ -56,7 +58,11 @@ browser:
 demo: install demo-data
 	@mkdir -p $(AIRFLOW_DIR)
 	$(AIRFLOW_ENV) $(RUN) airflow db migrate > $(AIRFLOW_DIR)/db-migrate.log
-	$(AIRFLOW_ENV) $(RUN) airflow dags test screening_$(DEMO_TRIAL) $(DEMO_AS_OF)
+	@echo "running the DAG (every task, in one process); Airflow's log: $(AIRFLOW_DIR)/demo-run.log"
+	@$(AIRFLOW_ENV) $(RUN) airflow dags test screening_$(DEMO_TRIAL) $(DEMO_AS_OF) \
+		> $(AIRFLOW_DIR)/demo-run.log 2>&1 \
+		|| (tail -n 30 $(AIRFLOW_DIR)/demo-run.log; echo "the DAG failed: see $(AIRFLOW_DIR)/demo-run.log"; exit 1)
+	@grep -E "state=(success|failed)" $(AIRFLOW_DIR)/demo-run.log | tail -n 1 || true
 	@echo
 	@echo "report: $(CURDIR)/$(DEMO_DIR)/reports/$(DEMO_TRIAL)/$(DEMO_AS_OF)/"
 	@ls -1 $(DEMO_DIR)/reports/$(DEMO_TRIAL)/$(DEMO_AS_OF)/
@@ -71,9 +77,9 @@ demo-data: install
 # Scheduler, DAG processor, API server and triggerer in one process group; Ctrl-C stops them.
 airflow: install demo-data
 	@mkdir -p $(AIRFLOW_DIR)
-	@echo "Airflow: http://localhost:$(AIRFLOW_PORT)  user: admin"
+	@echo "Airflow: http://$(AIRFLOW_HOST):$(AIRFLOW_PORT)  user: admin"
 	@echo "password: $(AIRFLOW_DIR)/simple_auth_manager_passwords.json.generated (written at start)"
-	$(AIRFLOW_ENV) AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
+	$(AIRFLOW_ENV) AIRFLOW__API__HOST=$(AIRFLOW_HOST) AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
 		AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://localhost:$(AIRFLOW_PORT)/execution/ \
 		AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
 		AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=30 \

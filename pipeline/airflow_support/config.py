@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,25 @@ def extract_retry_delay(environ: Mapping[str, str] | None = None) -> timedelta:
     return timedelta(seconds=float(env.get("SCREENING_EXTRACT_RETRY_DELAY_SECONDS") or 300))
 
 
+@dataclass(frozen=True)
+class LandingWait:
+    """How the landing sensor waits: one look every `poke_seconds`, rescheduled in between
+    (no worker slot held), and Airflow's own timeout as a backstop behind the deadline."""
+
+    poke_seconds: float
+    timeout_seconds: float
+
+
+def landing_wait(environ: Mapping[str, str] | None = None) -> LandingWait:
+    """SCREENING_LANDING_POKE_SECONDS (default 300) and SCREENING_LANDING_TIMEOUT_SECONDS
+    (default 43,200: twelve hours)."""
+    env = os.environ if environ is None else environ
+    return LandingWait(
+        poke_seconds=float(env.get("SCREENING_LANDING_POKE_SECONDS") or 300),
+        timeout_seconds=float(env.get("SCREENING_LANDING_TIMEOUT_SECONDS") or 12 * 3600),
+    )
+
+
 def trials_dir(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     return Path(env.get("SCREENING_TRIALS_DIR") or PROJECT_ROOT / "trials")
@@ -118,7 +137,8 @@ def source_kind(source_path: str) -> str:
 
 
 def as_of_from_context(context: Mapping[str, Any]) -> str:
-    """The run's as-of date: its logical date in Europe/Paris, as YYYY-MM-DD.
+    """The run's as-of date: the `as_of` parameter of a triggered run, else its logical date in
+    Europe/Paris, as YYYY-MM-DD (the trigger form checks the parameter's format).
 
     A manually triggered run may have no logical date (the key is then absent from the
     context); its `run_after` stands in. The scheduled 02:00 Paris run of 24 November screens
@@ -126,5 +146,19 @@ def as_of_from_context(context: Mapping[str, Any]) -> str:
     """
     import pendulum
 
+    chosen = (context.get("params") or {}).get("as_of")
+    if chosen:
+        return checked_as_of(str(chosen))
     moment = context.get("logical_date") or context["dag_run"].run_after
     return pendulum.instance(moment).in_timezone(TIMEZONE).date().isoformat()
+
+
+def checked_as_of(text: str) -> str:
+    """An `as_of` parameter that is a real YYYY-MM-DD date, else a one-line ConfigError."""
+    try:
+        valid = len(text) == 10 and date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ConfigError(f"as_of parameter {text!r}: expected a real date as YYYY-MM-DD")
+    return text

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipeline.airflow_support.config import as_of_from_context, settings, source_kind
+from pipeline.airflow_support.config import TIMEZONE, as_of_from_context, settings, source_kind
 
 
 def warehouse_uri(conn_id: str) -> str:
@@ -29,21 +29,53 @@ def check_config(trial_path: str) -> dict:
     return steps.check_config(trial_path=trial_path, source_path=settings().source_path)
 
 
-def extract(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dict:
-    """Stage one extract (landing file or SQL pull) for this run's as-of date."""
-    from pipeline import steps
+def export_has_landed(context: Mapping[str, Any]) -> bool:
+    """The landing sensor's poke: has this run's dated folder landed (files sources only)?"""
+    import pendulum
+
+    from pipeline.airflow_support.landing import export_has_landed, landing_deadline
 
     s = settings()
-    uri = warehouse_uri(s.conn_id) if source_kind(s.source_path) == "sql" else None
-    return steps.extract(
-        extract_name,
-        source_path=s.source_path,
-        as_of=as_of_from_context(context),
-        work_root=s.work_root,
-        trial_id=trial_id,
-        landing_root=s.landing_root,
-        connection_uri=uri,
+    if source_kind(s.source_path) == "sql":
+        return True
+    return export_has_landed(
+        s.landing_root,
+        as_of_from_context(context),
+        pendulum.now("UTC"),
+        landing_deadline(),
+        TIMEZONE,
     )
+
+
+def extract(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dict:
+    """Stage one extract (landing file or SQL pull) for this run's as-of date.
+
+    A files source's folder has landed (the sensor waited for it): a file missing or broken
+    in it will not mend itself, so it fails at once instead of being retried like a busy
+    warehouse. The ScreeningError stays the cause, for the failure summary.
+    """
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from pipeline import steps
+    from pipeline.errors import ScreeningError
+
+    s = settings()
+    sql = source_kind(s.source_path) == "sql"
+    uri = warehouse_uri(s.conn_id) if sql else None
+    try:
+        return steps.extract(
+            extract_name,
+            source_path=s.source_path,
+            as_of=as_of_from_context(context),
+            work_root=s.work_root,
+            trial_id=trial_id,
+            landing_root=s.landing_root,
+            connection_uri=uri,
+        )
+    except ScreeningError as exc:
+        if sql:
+            raise
+        raise AirflowFailException(str(exc)) from exc
 
 
 def validate(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dict:

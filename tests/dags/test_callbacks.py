@@ -91,6 +91,33 @@ def test_as_of_is_the_logical_date_in_paris(context, expected):
     assert as_of_from_context(context) == expected
 
 
+def test_the_as_of_parameter_of_a_triggered_run_wins():
+    logical = pendulum.datetime(2026, 11, 24, 1, 0, tz="UTC")
+    context = {"logical_date": logical, "params": {"as_of": "2026-10-31"}}
+    assert as_of_from_context(context) == "2026-10-31"
+    assert as_of_from_context({"logical_date": logical, "params": {"as_of": None}}) == "2026-11-24"
+
+
+@pytest.mark.parametrize("bad", ["24/11/2026", "2026-11-31", "2026-2-01", "20261124", "tomorrow"])
+def test_an_impossible_as_of_parameter_is_a_one_line_error(bad):
+    with pytest.raises(ConfigError, match=r"expected a real date as YYYY-MM-DD"):
+        as_of_from_context({"params": {"as_of": bad}})
+
+
+def test_a_broken_files_extract_keeps_its_message_behind_the_no_retry_failure():
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        try:
+            raise InputFileError("/landing/2026-11-24/biologie.csv", "file not found")
+        except InputFileError as exc:
+            raise AirflowFailException(str(exc)) from exc
+    except AirflowFailException as stopped:
+        summary = callbacks.failure_summary({"exception": stopped})
+    assert summary["exception_type"] == "AirflowFailException"
+    assert "biologie.csv" in summary["message"] and "file not found" in summary["message"]
+
+
 def test_settings_default_to_the_demo_and_follow_the_environment(tmp_path):
     demo = settings({})
     assert demo.source_path.endswith("sources/synthetic-chu.yaml")

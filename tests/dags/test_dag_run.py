@@ -72,6 +72,7 @@ class Runs:
     work: Path
     xcom: list[tuple[str, int, str, str]]
     shard_runs: list[list[int]]
+    shown_as: dict[tuple[str, int], str | None]
 
 
 @pytest.fixture(scope="module")
@@ -94,12 +95,15 @@ def twice(screening_dag, small_hospital, airflow_db, tmp_path_factory) -> Runs:
             states.append(str(run.state))
             snapshots.append(snapshot(report))
             shard_runs.append(sorted(m for (t, m) in task_states(run) if t == "screen_shard"))
+        shown_as = {
+            (t.task_id, t.map_index): t.rendered_map_index for t in run.get_task_instances()
+        }
     with sqlite3.connect(airflow_db) as db:
         xcom = db.execute(
             "SELECT task_id, map_index, key, value FROM xcom WHERE dag_id = ?", (DAG_ID,)
         ).fetchall()
     decoded = [(t, m, k, v.decode() if isinstance(v, bytes) else str(v)) for t, m, k, v in xcom]
-    return Runs(states, report, snapshots, tmp / "work", decoded, shard_runs)
+    return Runs(states, report, snapshots, tmp / "work", decoded, shard_runs, shown_as)
 
 
 def test_the_dag_run_succeeds_and_publishes_the_cli_report(twice, small_hospital, tmp_path):
@@ -114,6 +118,18 @@ def test_the_dag_run_succeeds_and_publishes_the_cli_report(twice, small_hospital
     assert dag_manifest["trial"] == cli_manifest["trial"]
     assert dag_manifest["extracts"] == cli_manifest["extracts"]
     assert dag_manifest["inputs"] == cli_manifest["inputs"]
+
+
+def test_mapped_tasks_show_their_extract_or_shard(twice):
+    """In the grid, `extract [labs]` rather than `extract [2]`: which extract failed is seen."""
+    extracts = list(load_source_config(FILES_SOURCE).extracts)
+    for index, name in enumerate(extracts):
+        assert twice.shown_as[("extract", index)] == name
+    others = [n for n in extracts if n != "patients"]
+    for index, name in enumerate(others):
+        assert twice.shown_as[("validate", index)] == name
+    for shard in range(SHARDS):
+        assert twice.shown_as[("screen_shard", shard)] == f"shard {shard + 1} of {SHARDS}"
 
 
 def test_rerunning_the_same_date_gives_byte_identical_reports(twice):
@@ -160,7 +176,7 @@ def test_a_missing_file_fails_the_run_and_keeps_the_previous_report(
     assert str(run.state) == "failed"
     states = task_states(run)
     labs = list(load_source_config(FILES_SOURCE).extracts).index("labs")
-    assert states[("extract", labs)] == ("failed", 4), "tried once, then retried 3 times"
+    assert states[("extract", labs)] == ("failed", 1), "a landed folder's file is not retried"
     assert states[("publish", -1)][0] == "upstream_failed"
     assert snapshot(run_env["reports"]) == before, "previous report intact, nothing new"
     assert previous.is_dir()
@@ -169,6 +185,39 @@ def test_a_missing_file_fails_the_run_and_keeps_the_previous_report(
     assert summaries[0]["dag_id"] == DAG_ID
     assert summaries[0]["run_id"] == run.run_id
     assert summaries[0]["task_id"] == "extract"
+
+
+def test_a_night_that_never_landed_fails_at_the_sensor_past_the_deadline(
+    screening_dag, run_env, tmp_path, monkeypatch, caplog
+):
+    """24 November's 06:00 deadline has passed and its folder is not there: one failure that
+    says so, at once, instead of each extract retrying for half an hour."""
+    probe = tmp_path / "notified.jsonl"
+    monkeypatch.setenv("SCREENING_FAILURE_NOTIFIER", "tests.dags.notifier_probe:record")
+    monkeypatch.setenv("NOTIFIER_PROBE_FILE", str(probe))
+    shutil.rmtree(run_env["landing"] / AS_OF)
+    run = screening_dag.test(logical_date=LOGICAL_DATE)
+    assert str(run.state) == "failed"
+    states = task_states(run)
+    assert states[("check_config", -1)][0] == "success"
+    assert states[("wait_for_landing", -1)] == ("failed", 1)
+    assert {s for (t, _m), (s, _n) in states.items() if t == "extract"} == {"upstream_failed"}
+    assert snapshot(run_env["reports"]) == {}
+    (summary,) = [json.loads(line) for line in probe.read_text().splitlines()]
+    assert summary["task_id"] == "wait_for_landing"
+    said = [r.getMessage() for r in caplog.records if "screening task failed" in r.getMessage()]
+    assert len(said) == 1
+    assert "message=no export for 2026-11-24 by 06:00 Europe/Paris" in said[0]
+
+
+def test_the_as_of_parameter_screens_the_chosen_night(screening_dag, run_env):
+    """Triggered a week later with as_of 2026-11-24: the run screens and publishes that night."""
+    later = pendulum.datetime(2026, 12, 1, 2, 0, tz="Europe/Paris")
+    run = screening_dag.test(logical_date=later, run_conf={"as_of": AS_OF})
+    assert str(run.state) == "success"
+    manifest = json.loads((run_env["reports"] / TRIAL / AS_OF / "manifest.json").read_text())
+    assert manifest["as_of"] == AS_OF
+    assert not (run_env["reports"] / TRIAL / "2026-12-01").exists()
 
 
 def test_a_wrong_source_config_fails_the_first_task_before_any_extract(
