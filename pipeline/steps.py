@@ -130,6 +130,7 @@ def extract(
         "extract": extract_name,
         "rows_read": raw.rows_read,
         "sha256": digest,
+        "input": raw.path,
         "path": str(folder / "raw" / f"{extract_name}.parquet"),
     }
 

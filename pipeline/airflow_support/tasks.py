@@ -63,7 +63,7 @@ def extract(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dic
     sql = source_kind(s.source_path) == "sql"
     uri = warehouse_uri(s.conn_id) if sql else None
     try:
-        return steps.extract(
+        staged = steps.extract(
             extract_name,
             source_path=s.source_path,
             as_of=as_of_from_context(context),
@@ -76,6 +76,26 @@ def extract(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dic
         if sql:
             raise
         raise AirflowFailException(str(exc)) from exc
+    if not sql:
+        _lineage(context, inputs=[staged["input"]])
+    return staged
+
+
+def _lineage(
+    context: Mapping[str, Any], *, inputs: Sequence[str] = (), outputs: Sequence[str] = ()
+) -> None:
+    """Name the files a task read or wrote as lineage datasets (OpenLineage, when its provider
+    is configured; nothing otherwise). Paths only: folders and file names hold no patient data."""
+    from pathlib import Path
+
+    from airflow.sdk.lineage import get_hook_lineage_collector
+
+    collector = get_hook_lineage_collector()
+    task = context.get("task")
+    for path in inputs:
+        collector.add_input_asset(task, uri=Path(path).absolute().as_uri())
+    for path in outputs:
+        collector.add_output_asset(task, uri=Path(path).absolute().as_uri())
 
 
 def validate(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dict:
@@ -138,12 +158,14 @@ def publish(staging: str, trial_id: str, context: Mapping[str, Any]) -> dict:
     """Swap the staged report into REPORTS/<trial>/<as-of>/ at once."""
     from pipeline import steps
 
-    return steps.publish(
+    published = steps.publish(
         staging=staging,
         trial_id=trial_id,
         as_of=as_of_from_context(context),
         reports_root=settings().reports_root,
     )
+    _lineage(context, outputs=[published["report_dir"]])
+    return published
 
 
 def clean_work(trial_id: str, context: Mapping[str, Any]) -> None:

@@ -3,7 +3,9 @@
 Triggered through the REST API v2 with a logical date, polled to success, report compared with
 the CLI's; then the whole process group is stopped and must be gone. The hospital carries canary
 patients (unique ids, names, birth dates, values): afterwards every file the run wrote, the
-Airflow home with its SQLite database and task logs included, is searched for them.
+Airflow home with its SQLite database and task logs included, is searched for them. Its
+OpenLineage events go to a file (the provider's file transport): they must name the landing files
+and the published report, and carry no canary either.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from tests.privacy.leaks import canary_needles, find_leaks
 
 HEALTH_TIMEOUT = 240
 # Unpausing also creates the scheduled run of the day (02:00 Paris); max_active_runs=1 may run it
-# first, so the triggered run can wait for one whole run before its own.
+# first, so the triggered run can wait for that run, which has no landing folder: with a landing
+# deadline of 00:00 it fails at once at the sensor, whatever the time of day.
 RUN_TIMEOUT = 480
 # Not 01:00 UTC: that is the scheduled run's logical date, and two runs cannot share one.
 # 09:00 UTC is still 2026-11-24 in Paris, the as-of date of the landing folder.
@@ -133,6 +136,7 @@ def test_scheduled_by_a_real_scheduler(canary_hospital, tmp_path):
     landing = tmp_path / "landing"
     shutil.copytree(small_hospital.exports, landing / AS_OF)
     reports = tmp_path / "reports"
+    lineage = tmp_path / "openlineage.jsonl"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = subprocess_env(
@@ -149,6 +153,12 @@ def test_scheduled_by_a_real_scheduler(canary_hospital, tmp_path):
         SCREENING_LANDING_DIR=str(landing),
         SCREENING_REPORTS_DIR=str(reports),
         SCREENING_WORK_DIR=str(tmp_path / "work"),
+        SCREENING_LANDING_DEADLINE="00:00",
+        # OpenLineage events of every task, to a file (the provider's file transport).
+        AIRFLOW__OPENLINEAGE__NAMESPACE="screening-test",
+        AIRFLOW__OPENLINEAGE__TRANSPORT=json.dumps(
+            {"type": "file", "log_file_path": str(lineage), "append": True}
+        ),
     )
     log = home / "standalone.log"
     with log.open("wb") as out:
@@ -203,5 +213,23 @@ def test_scheduled_by_a_real_scheduler(canary_hospital, tmp_path):
     assert (home / "airflow.db").is_file() and any((home / "logs").rglob("*.log"))
     assert not (tmp_path / "work" / TRIAL / AS_OF).exists()
     roots = [home, reports] + ([tmp_path / "work"] if (tmp_path / "work").exists() else [])
+    roots.append(lineage)
     leaks = find_leaks(roots, canary_needles(), allowed={"reidentification.parquet"})
     assert leaks == []
+    assert_lineage_names_inputs_and_outputs(lineage, landing, report)
+
+
+def assert_lineage_names_inputs_and_outputs(lineage: Path, landing: Path, report: Path) -> None:
+    """OpenLineage: every extract's landing file is an input of its `extract` task, the
+    published report folder the output of `publish`, as `file` datasets."""
+    events = [json.loads(line) for line in lineage.read_text().splitlines() if line.strip()]
+    done = [e for e in events if e["eventType"] == "COMPLETE"]
+    job = f"{DAG_ID}.extract"
+    inputs = {
+        (d["namespace"], d["name"]) for e in done if e["job"]["name"] == job for d in e["inputs"]
+    }
+    landed = {("file", str(path)) for path in (landing / AS_OF).iterdir()}
+    assert inputs == landed
+    (published,) = [e for e in done if e["job"]["name"] == f"{DAG_ID}.publish"]
+    assert [(d["namespace"], d["name"]) for d in published["outputs"]] == [("file", str(report))]
+    assert {e["job"]["namespace"] for e in events} == {"screening-test"}
