@@ -62,7 +62,7 @@ demo: install demo-data
 	@$(AIRFLOW_ENV) $(RUN) airflow dags test screening_$(DEMO_TRIAL) $(DEMO_AS_OF) \
 		> $(AIRFLOW_DIR)/demo-run.log 2>&1 \
 		|| (tail -n 30 $(AIRFLOW_DIR)/demo-run.log; echo "the DAG failed: see $(AIRFLOW_DIR)/demo-run.log"; exit 1)
-	@grep -E "state=(success|failed)" $(AIRFLOW_DIR)/demo-run.log | tail -n 1 || true
+	@sed -n 's/.*DagRun Finished: .*, state=\([a-z_]*\),.*/DAG run: \1/p' $(AIRFLOW_DIR)/demo-run.log | tail -n 1
 	@echo
 	@echo "report: $(CURDIR)/$(DEMO_DIR)/reports/$(DEMO_TRIAL)/$(DEMO_AS_OF)/"
 	@ls -1 $(DEMO_DIR)/reports/$(DEMO_TRIAL)/$(DEMO_AS_OF)/
