@@ -384,6 +384,25 @@ def _raise_malformed(
     raise InputFileError(str(path), what, line=number, column=column)
 
 
+def _check_parquet_types(path: Path, plan: _ColumnPlan) -> None:
+    """Every kept column holds scalars: a list, struct, map or union column cannot be read as
+    one text per row, and is refused naming the file and the hospital's column."""
+    try:
+        schema = pq.ParquetFile(path).schema_arrow
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputFileError(str(path), f"cannot read as Parquet ({type(exc).__name__})") from None
+    for index in plan.keep:
+        kind = schema.field(index).type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if pa.types.is_nested(kind):
+            raise InputFileError(
+                str(path),
+                f"column of nested type ({kind}): one value per row is expected",
+                column=schema.names[index],
+            )
+
+
 def _parquet_batches(path: Path) -> Iterator[pa.Table]:
     """Row batches with values as text; typed dates are kept (typing accepts them as they are)."""
     try:
@@ -395,7 +414,7 @@ def _parquet_batches(path: Path) -> Iterator[pa.Table]:
                 for column in batch.columns
             ]
             yield pa.table(columns, names=batch.schema.names)
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OSError) as exc:
         raise InputFileError(str(path), f"cannot read as Parquet ({type(exc).__name__})") from None
 
 
@@ -419,6 +438,7 @@ def open_extract_file(folder: Path, source: ExtractSource, extract: Extract) -> 
     elif source.format == "parquet":
         rows_read = count_parquet_rows(path)
         plan = _column_plan(_parquet_columns(path), source, extract, str(path))
+        _check_parquet_types(path, plan)
     else:
         raise InputFileError(str(path), f"unsupported format '{source.format}'")
     if rows_read == 0:

@@ -492,3 +492,31 @@ def test_ranges_are_cut_once_by_the_pass_that_reads_the_whole_file(tmp_path, mon
     second = list(streamed.batch_readers())
     assert len(first) > 5 and first == second
     assert len(cuts) == 2
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pa.array([[SECRET], ["2"]]),
+        pa.array([{"v": SECRET}, {"v": "2"}]),
+        pa.array([[("k", SECRET)], [("k", "2")]], pa.map_(pa.string(), pa.string())),
+    ],
+    ids=["list", "struct", "map"],
+)
+def test_a_parquet_column_of_nested_type_is_a_one_line_error_naming_it(tmp_path, values):
+    table = pa.table(
+        {
+            "record_id": ["A1", "A2"],
+            "patient_id": ["P1", "P2"],
+            "assessed_on": ["2026-01-02"] * 2,
+            "assessment_type": ["ECOG"] * 2,
+            "VAL": values,
+        }
+    )
+    pq.write_table(table, tmp_path / "assessments.parquet")
+    src = source(file="assessments.parquet", format="parquet", columns={"VAL": "value"})
+    with pytest.raises(InputFileError, match="nested type") as caught:
+        read(tmp_path, src)
+    assert caught.value.column == "VAL"
+    assert caught.value.path == str(tmp_path / "assessments.parquet")
+    assert "\n" not in str(caught.value) and SECRET not in str(caught.value)
