@@ -11,10 +11,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.contract import Column, Extract
+from pipeline.contract import CONTROL_CHARACTERS, Column, Extract
 from pipeline.date_text import NUMERIC_FORMAT, written_as
 from pipeline.io.files import ROW_NUMBER, RawExtract
-from pipeline.quality.suites import CONFORMS, TYPED
+from pipeline.quality.suites import CONFORMS, SAFE_TEXT, TYPED
 from pipeline.sources import ExtractSource
 
 
@@ -174,6 +174,33 @@ def _typed_codes(
     return typed, pd.Series(invalid, index=text.index)
 
 
+def _arrow_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A text Series as Arrow strings: Arrow-backed text as it is (no copy), other text
+    through one conversion."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return pa.array(values.array)
+    return pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+
+
+def text_is_safe(raw: pd.Series, max_length: int) -> pd.Series:
+    """Per raw value: free of control characters (`CONTROL_CHARACTERS`) and at most
+    `max_length` characters long; missing values are safe (completeness rules judge them).
+
+    Judged on the raw text, before any stripping: every writer downstream (workbook, page,
+    Parquet, the set-aside reasons) can then trust the text of an accepted row. Arrow's
+    RE2 and length kernels run over the buffers, with no Python object per value.
+    """
+    if not pd.api.types.is_string_dtype(raw) or len(raw) == 0:
+        return pd.Series(True, index=raw.index)
+    text = _arrow_text(raw)
+    unsafe = pc.or_(
+        pc.match_substring_regex(text, CONTROL_CHARACTERS),
+        pc.greater(pc.utf8_length(text), max_length),
+    )
+    flags = pc.invert(pc.fill_null(unsafe, False)).to_numpy(zero_copy_only=False)
+    return pd.Series(flags, index=raw.index, dtype=bool)
+
+
 def conform_column(
     raw: pd.Series, column: Column, source: ExtractSource
 ) -> tuple[pd.Series, pd.Series | None]:
@@ -202,16 +229,20 @@ def conform_column(
 
 
 def conform_extract(raw: RawExtract, extract: Extract, source: ExtractSource) -> pd.DataFrame:
-    """Typed frame indexed by row number, with `<column>__conforms` flags for typed columns.
+    """Typed frame indexed by row number, with `<column>__conforms` flags for typed columns
+    and `<column>__safe_text` flags for text columns.
 
-    A flag is False where text was present but did not parse under the declared format; the
-    data-quality suites turn those flags into quarantine decisions.
+    A conforms flag is False where text was present but did not parse under the declared
+    format; a safe-text flag is False where the raw text holds a control character or is too
+    long (`text_is_safe`). The data-quality suites turn those flags into quarantine decisions.
     """
     frame = raw.frame
     typed: dict[str, pd.Series] = {ROW_NUMBER: frame[ROW_NUMBER]}
     for column in extract.columns:
         if column.identifying:
             continue
+        if column.is_text:
+            typed[column.name + SAFE_TEXT] = text_is_safe(frame[column.name], column.max_length)
         values, invalid = conform_column(frame[column.name], column, source)
         typed[column.name] = values
         if column.type in TYPED or column.has_vocabulary:

@@ -9,9 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-CONTRACT_VERSION = "1.1.0"
+CONTRACT_VERSION = "1.2.0"
 
 ColumnType = Literal["id", "str", "code", "date", "datetime", "float", "int", "bool"]
+TEXT_TYPES = ("id", "str", "code")
+
+# Longest text (in characters) a text column may hold: ids, codes and short values fit in
+# SHORT_TEXT; free text written by a physician in FREE_TEXT. Longer text is set aside
+# (`conformance.<extract>.<column>.text`): no report writer, cell or page has to cut it.
+SHORT_TEXT = 255
+FREE_TEXT = 4000
+# Characters no text value may hold: C0 controls other than tab, line feed and carriage
+# return, DEL, and the two non-characters XML 1.0 forbids. A spreadsheet cannot hold them,
+# and in a report they would hide or disguise text. (Lone surrogates cannot occur: text is
+# decoded as UTF-8, which has none.) An RE2 class, as Arrow's regex kernels take it.
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{fffe}\x{ffff}]"
 
 
 @dataclass(frozen=True)
@@ -27,6 +39,15 @@ class Column:
     # for code columns without a closed set: a value of another shape is set aside.
     pattern: str | None = None
     pattern_name: str = ""
+    # Text columns (id, str, code): the longest value accepted, in characters.
+    max_length: int = SHORT_TEXT
+
+    @property
+    def is_text(self) -> bool:
+        """A column whose values are text up to the screening (ids, codes, free text): its
+        raw values are checked for control characters and length (typed columns are checked
+        by parsing them)."""
+        return self.type in TEXT_TYPES
 
     @property
     def has_vocabulary(self) -> bool:
@@ -252,6 +273,7 @@ EXTRACTS: dict[str, Extract] = {
                 Column(
                     "value",
                     "str",
+                    max_length=FREE_TEXT,
                     description="ECOG 0-5; life expectancy in months; menopausal status "
                     "PRE/POST; contraception EFFECTIVE/NONE.",
                 ),

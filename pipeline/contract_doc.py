@@ -44,6 +44,11 @@ code is outside it aside (`conformance.<extract>.<column>.code`); `date` and `da
 with the source's explicit format; `float`/`int` with the source's decimal mark; `bool` from
 the source's true/false values.
 
+Text (`id`, `str` and `code` columns) holds no control character (U+0000 to U+001F other than
+tab, line feed and carriage return, U+007F, U+FFFE, U+FFFF) and is at most the length given
+in the type column below (255 characters, 4000 for free text); a row with such a value is set
+aside (`conformance.<extract>.<column>.text`), so that no report has to carry or cut it.
+
 A patient whose `patients` row is set aside is still screened (their other records stay
 theirs, never orphans): the criteria that read that row are `unknown`, naming the rule.
 Lab rows whose test code the catalogue below does not know are accepted and counted per code
@@ -68,8 +73,13 @@ def render() -> str:
         for col in extract.columns:
             allowed = ", ".join(col.allowed) if col.allowed else col.pattern_name
             description = col.description + (" Identifying." if col.identifying else "")
+            kind = (
+                f"{col.type} (≤ {col.max_length})"
+                if col.is_text and not col.identifying
+                else col.type
+            )
             parts.append(
-                f"| `{col.name}` | {col.type} | {'yes' if col.required else 'no'} | "
+                f"| `{col.name}` | {kind} | {'yes' if col.required else 'no'} | "
                 f"{col.unit or ''} | {allowed} | {description.strip()} |\n"
             )
     parts.append(

@@ -6,6 +6,10 @@ carries a patient value: these messages end up in logs and Airflow's database.
 
 from __future__ import annotations
 
+import errno
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -42,3 +46,49 @@ class ConfigError(ScreeningError):
 
 class BatchValidationError(ScreeningError):
     """A batch-level data-quality failure (empty extract, volume drop, ...): stop the run."""
+
+
+class OutputError(ScreeningError):
+    """A file the pipeline writes that cannot be written (full disk, no permission...)."""
+
+
+# Why a write failed, in words an operator acts on; other errors give their system message.
+_WRITE_FAILURES = {
+    errno.ENOSPC: "no space left on the device (disk full)",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EROFS: "read-only file system",
+    errno.EFBIG: "file too large for the file system or the process's size limit",
+    errno.EIO: "input/output error",
+}
+
+
+def write_failure(exc: OSError) -> str:
+    """What went wrong in a write, in one line (an OSError raised by Arrow may carry no
+    errno, only its message: the reason is then read from that message)."""
+    if exc.errno in _WRITE_FAILURES:
+        return _WRITE_FAILURES[exc.errno]
+    return failure_in_text(str(exc)) or exc.strerror or type(exc).__name__
+
+
+def failure_in_text(text: str) -> str | None:
+    """The write failure a message names by its system text ("No space left on device"),
+    for libraries that report an OSError only as text (Arrow, Great Expectations' log)."""
+    lowered = text.lower()
+    for code, reason in _WRITE_FAILURES.items():
+        if os.strerror(code).lower() in lowered:
+            return reason
+    return None
+
+
+@contextmanager
+def writing(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn an OSError raised while writing `path` (a file or the folder being filled) into
+    a one-line `OutputError` naming the file it concerns: the command line then exits with
+    status 2 and no traceback. The error names the file the system names, else `path`."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename if isinstance(exc.filename, str) and exc.filename else str(path)
+        raise OutputError(f"{where}: cannot write: {write_failure(exc)}") from None

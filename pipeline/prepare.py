@@ -27,7 +27,15 @@ from pipeline.labs.values import LAB_COLUMNS, normalise_labs
 from pipeline.lookup import is_in, positions
 from pipeline.parallel import Background, map_in_order, worker_count
 from pipeline.quality.gx_runner import SuiteOutcome, make_context, merge_outcomes, validate_frame
-from pipeline.quality.suites import CONFORMS, columns_named, load_suites, resolve
+from pipeline.quality.suites import (
+    CONFORMS,
+    DERIVED_FLAGS,
+    SAFE_TEXT,
+    columns_named,
+    flagged_column,
+    load_suites,
+    resolve,
+)
 from pipeline.quality.whole_extract import (
     DuplicateWitnesses,
     ExtractKeys,
@@ -366,7 +374,7 @@ def _reasons(suite: dict[str, Any], source: ExtractSource) -> dict[str, str]:
     reasons = {}
     for expectation in suite["expectations"]:
         meta, kwargs = expectation["meta"], expectation["kwargs"]
-        column = str(kwargs.get("column", "")).removesuffix(CONFORMS)
+        column = flagged_column(str(kwargs.get("column", "")))
         theirs = source.hospital_column(column) if column else column
         suffix = f" (hospital column '{theirs}')" if theirs and theirs != column else ""
         reasons[meta["rule_id"]] = meta["reason"] + suffix
@@ -456,7 +464,9 @@ class RowLevelPass:
         rule_of = first_failing_rule(frame.index, self.suite, failing)
         bad = rule_of.notna().to_numpy()
         quarantined = frame[bad].assign(rule_id=rule_of[bad], reason=rule_of[bad].map(self.reasons))
-        derived = [c for c in frame.columns if c.endswith(CONFORMS) or c.startswith("patient_")]
+        derived = [
+            c for c in frame.columns if c.endswith(DERIVED_FLAGS) or c.startswith("patient_")
+        ]
         # The records' columns, not copied (copy-on-write); the rows are taken once, after
         # `keep_accepted` has cut them (most lab rows), not copied whole and then cut.
         accepted = frame.drop(columns=[c for c in derived if c != "patient_id"])
@@ -487,8 +497,16 @@ class RowLevelPass:
 
 
 def codes_unknown_to_catalogue(labs: pd.DataFrame) -> dict[str, int]:
-    """Rows per lab test code that names no analyte of the catalogue (accepted or not)."""
-    unknown = labs["loinc_code"][labs["analyte"].isna() & labs["loinc_code"].notna()]
+    """Rows per lab test code that names no analyte of the catalogue (accepted or not).
+
+    Only codes whose text is safe (`conformance.labs.loinc_code.text`) are counted: the
+    counts are written out by code, and a control character or a 40,000-character code
+    must not reach that file; those rows are counted under their rule instead."""
+    unknown_rows = labs["analyte"].isna() & labs["loinc_code"].notna()
+    flag = "loinc_code" + SAFE_TEXT
+    if flag in labs.columns:
+        unknown_rows &= labs[flag].astype(bool)
+    unknown = labs["loinc_code"][unknown_rows]
     return {str(code): int(rows) for code, rows in unknown.value_counts().items()}
 
 

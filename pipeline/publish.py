@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.errors import writing
 from pipeline.versions import new_version, publish_version, published_version, recover
 
 if TYPE_CHECKING:
@@ -31,15 +32,17 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     recovery (and so the crash tests' child processes) need none of it."""
     import pyarrow.parquet as pq
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(
-        table.replace_schema_metadata(None), path, compression="zstd", write_statistics=True
-    )
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(
+            table.replace_schema_metadata(None), path, compression="zstd", write_statistics=True
+        )
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", "utf-8")
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", "utf-8")
 
 
 def sha256_file(path: Path) -> str:
@@ -73,9 +76,11 @@ def staged_directory(target: Path) -> Iterator[Path]:
     The caller holds the run lock (`pipeline.run_lock`). Leftovers of an interrupted run are
     removed first and the replaced version last (`pipeline.versions.recover`): only the
     published report remains. `target` is either the previous complete report or the new
-    complete one; a failed run leaves the previous report untouched.
+    complete one; a failed run leaves the previous report untouched. A write that fails (a
+    full disk, a permission) is a one-line `OutputError` naming the file, raised once the
+    new version is removed (`pipeline.errors.writing`).
     """
-    with report_umask():
+    with writing(target), report_umask():
         recover(target)
         version = new_version(target)
         try:

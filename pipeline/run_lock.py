@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.errors import ScreeningError
+from pipeline.errors import ScreeningError, writing
 from pipeline.publish import report_umask
 
 # Descriptors of the locks this process holds (closed in forked children: `_close_in_child`).
@@ -54,7 +54,7 @@ def run_lock(target: Path) -> Iterator[Path]:
     """Hold the lock of `target` for the block; raise `RunLockedError` if another process
     (or another `run_lock` of this process) holds it."""
     path = lock_path(target)
-    with report_umask():
+    with writing(path), report_umask():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
     try:

@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from pipeline.contract import Extract
 from pipeline.errors import InputFileError
+from pipeline.io.broken_lines import locate_broken_line
 from pipeline.io.row_count import count_csv_data_rows, count_parquet_rows
 from pipeline.io.undecodable import locate_undecodable, row_decode_errors_unprinted
 from pipeline.sources import ExtractSource
@@ -257,10 +258,10 @@ def _csv_batches(path: Path, source: ExtractSource, header: list[str]) -> Iterat
                 if bad_rows:
                     for _ in reader:  # error path: count the malformed lines of the whole file
                         pass
-                    _raise_malformed(path, header, bad_rows)
+                    _raise_malformed(path, source, header, bad_rows)
                 yield batch
         if bad_rows:
-            _raise_malformed(path, header, bad_rows)
+            _raise_malformed(path, source, header, bad_rows)
     except (pa.ArrowInvalid, UnicodeDecodeError):
         _raise_unreadable(path, source, header, bad_rows)
 
@@ -272,6 +273,7 @@ def _raise_unreadable(
     line, and a malformed line that does not decode fails inside pyarrow), else the malformed
     lines seen so far."""
     where = locate_undecodable(path, source.encoding, source.separator)
+    _raise_broken_line(path, source, header, before=where.line if where is not None else None)
     if where is not None:
         column = header[where.field] if where.field < len(header) else None
         raise InputFileError(
@@ -281,8 +283,22 @@ def _raise_unreadable(
             column=column,
         ) from None
     if bad_rows:
-        _raise_malformed(path, header, bad_rows)
+        _raise_malformed(path, source, header, bad_rows)
     raise InputFileError(str(path), "cannot parse as CSV") from None
+
+
+def _raise_broken_line(
+    path: Path, source: ExtractSource, header: list[str], before: int | None = None
+) -> None:
+    """Raise naming the first line with a bare CR or a line break inside a quoted field, if
+    there is one (at or before line `before`, when given): after such a line Arrow's row
+    numbers drift from the file's lines, so it is the first error, named exactly."""
+    encoding = "utf-8" if source.encoding.startswith("utf-8") else source.encoding
+    broken = locate_broken_line(path, source.separator, encoding)
+    if broken is None or (before is not None and broken.line > before):
+        return
+    column = header[broken.field] if broken.field < len(header) else None
+    raise InputFileError(str(path), broken.problem, line=broken.line, column=column)
 
 
 def line_ranges(path: Path, offset: int, block: int) -> Iterator[tuple[int, int, int]]:
@@ -344,6 +360,7 @@ class CsvRange:
         """Name the first bad line of the file as the streamed read does (error path only)."""
         for _ in _csv_batches(self.path, self.source, list(self.header)):
             pass
+        _raise_broken_line(self.path, self.source, list(self.header))
         raise InputFileError(
             str(self.path),
             "parsed rows differ from the line count (a line break inside a field, "
@@ -352,8 +369,11 @@ class CsvRange:
         )
 
 
-def _raise_malformed(path: Path, header: list[str], bad_rows: list[tuple[int, int, int]]) -> None:
+def _raise_malformed(
+    path: Path, source: ExtractSource, header: list[str], bad_rows: list[tuple[int, int, int]]
+) -> None:
     number, expected, actual = min(bad_rows, key=lambda r: r[0])
+    _raise_broken_line(path, source, header, before=number)
     missing = header[actual:expected] if actual < expected else []
     column = missing[0] if missing else (header[-1] if header else None)
     what = (
@@ -362,6 +382,25 @@ def _raise_malformed(path: Path, header: list[str], bad_rows: list[tuple[int, in
         + f"; {len(bad_rows)} malformed line(s) in all"
     )
     raise InputFileError(str(path), what, line=number, column=column)
+
+
+def _check_parquet_types(path: Path, plan: _ColumnPlan) -> None:
+    """Every kept column holds scalars: a list, struct, map or union column cannot be read as
+    one text per row, and is refused naming the file and the hospital's column."""
+    try:
+        schema = pq.ParquetFile(path).schema_arrow
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputFileError(str(path), f"cannot read as Parquet ({type(exc).__name__})") from None
+    for index in plan.keep:
+        kind = schema.field(index).type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if pa.types.is_nested(kind):
+            raise InputFileError(
+                str(path),
+                f"column of nested type ({kind}): one value per row is expected",
+                column=schema.names[index],
+            )
 
 
 def _parquet_batches(path: Path) -> Iterator[pa.Table]:
@@ -375,7 +414,7 @@ def _parquet_batches(path: Path) -> Iterator[pa.Table]:
                 for column in batch.columns
             ]
             yield pa.table(columns, names=batch.schema.names)
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OSError) as exc:
         raise InputFileError(str(path), f"cannot read as Parquet ({type(exc).__name__})") from None
 
 
@@ -399,6 +438,7 @@ def open_extract_file(folder: Path, source: ExtractSource, extract: Extract) -> 
     elif source.format == "parquet":
         rows_read = count_parquet_rows(path)
         plan = _column_plan(_parquet_columns(path), source, extract, str(path))
+        _check_parquet_types(path, plan)
     else:
         raise InputFileError(str(path), f"unsupported format '{source.format}'")
     if rows_read == 0:

@@ -12,6 +12,8 @@ import copy
 import datetime as dt
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import ScreeningError
+from pipeline.errors import OutputError, ScreeningError, failure_in_text, writing
 
 ROW_RESULT_FORMAT = {
     "result_format": "COMPLETE",
@@ -261,9 +263,40 @@ def build_data_docs(
                 batch_identifier=name,
             ),
         )
-    context.build_data_docs(site_names=["dq"])
-    _make_reproducible(target)
+    with writing(target), _site_errors_raised(target):
+        context.build_data_docs(site_names=["dq"])
+        _make_reproducible(target)
     return target / "index.html"
+
+
+class _ErrorRecords(logging.Handler):
+    """Keeps the messages of Great Expectations' ERROR records (never printed)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _site_errors_raised(target: Path) -> Iterator[None]:
+    """Great Expectations' site builder logs a failed page write (a full disk) with its
+    traceback and carries on, leaving a partial site: here the log is kept off the console
+    and the failure becomes a one-line `OutputError` naming the site folder."""
+    logger = logging.getLogger("great_expectations")
+    handler, propagate = _ErrorRecords(), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+    if handler.messages:
+        reason = failure_in_text(" ".join(handler.messages)) or "a page could not be written"
+        raise OutputError(f"{target}: cannot write the data-quality pages: {reason}")
 
 
 _RENDER_TIME = re.compile(r"\?d=\d{8}T\d{6}\.\d+Z")

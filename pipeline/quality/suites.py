@@ -24,6 +24,15 @@ SUITE_VERSION = "1.0.0"
 _NAMESPACE = uuid.UUID("6d2b1a52-8f0e-4c3a-9a59-3c1f0f1c2b7e")
 CONFORMS = "__conforms"  # suffix of the derived flag: the raw text parsed as declared
 TYPED = ("date", "datetime", "float", "int", "bool")
+SAFE_TEXT = "__safe_text"  # suffix of the derived flag: no control character, not too long
+DERIVED_FLAGS = (CONFORMS, SAFE_TEXT)
+
+
+def flagged_column(name: str) -> str:
+    """The column a derived flag (`x__conforms`, `x__safe_text`) is about."""
+    for suffix in DERIVED_FLAGS:
+        name = name.removesuffix(suffix)
+    return name
 
 
 def _expectation(
@@ -52,6 +61,19 @@ def _conformance(extract: Extract) -> list[dict[str, Any]]:
     for col in extract.columns:
         if col.identifying:
             continue
+        if col.is_text:
+            out.append(
+                _expectation(
+                    "expect_column_values_to_be_in_set",
+                    f"conformance.{extract.name}.{col.name}.text",
+                    "conformance",
+                    "quarantine",
+                    f"{col.name} holds a control character or more than {col.max_length} "
+                    "characters",
+                    column=col.name + SAFE_TEXT,
+                    value_set=[True],
+                )
+            )
         if col.type in TYPED:
             out.append(
                 _expectation(

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from pipeline.errors import writing
 from pipeline.publish import write_parquet
 from pipeline.review.changes import compute_changes, read_previous, statuses
 from pipeline.review.chart import attrition_svg
@@ -47,7 +48,8 @@ def write_review_outputs(
 
     attrition = tables["attrition"].to_pandas()
     svg = attrition_svg(attrition, f"{trial.title} — {as_of_text}")
-    (staging / "attrition.svg").write_text(svg, "utf-8")
+    with writing(staging / "attrition.svg"):
+        (staging / "attrition.svg").write_text(svg, "utf-8")
 
     payload = build_payload(
         trial,
@@ -58,10 +60,12 @@ def write_review_outputs(
         extracts,
     )
     listed = sum(payload["counts"][status] for status in LISTED)
-    write_page(staging / "review.html", payload, svg)
+    with writing(staging / "review.html"):
+        write_page(staging / "review.html", payload, svg)
     del payload  # freed before the workbook's own peak
 
-    workbook_rows = write_workbook(staging / "candidates.xlsx", tables, trial, as_of)
+    with writing(staging / "candidates.xlsx"):
+        workbook_rows = write_workbook(staging / "candidates.xlsx", tables, trial, as_of)
     return {
         "review.html": listed,
         "changes.parquet": changes.num_rows,

@@ -4,8 +4,9 @@ One sheet per overall status and one sheet of criteria detail: the criteria stil
 or to confirm) of candidate and needs-review patients, with their evidence and what to confirm.
 Every criterion of every patient is in review.html and criteria.parquet; a sheet of all of them
 would take openpyxl minutes to write at hospital scale. Pseudonyms only. Every text cell goes
-through `neutralise_formula`; the file is byte-identical for the same inputs (fixed document
-dates and zip entry times).
+through `safe_cell_text` and is written as text (`#N/A` too: never an error cell), so no value
+can fail the file or become a formula; the file is byte-identical for the same inputs (fixed
+document dates and zip entry times).
 """
 
 from __future__ import annotations
@@ -19,20 +20,20 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from openpyxl import Workbook
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, WriteOnlyCell
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.xml.functions import tostring
 
 from pipeline.parallel import worker_count
 from pipeline.review.float_text import texts_of_floats
-from pipeline.review.safe_cells import neutralise_formula
+from pipeline.review.safe_cells import safe_cell_text
 from pipeline.status import OVERALL_NAMES, STATUS_NAMES
 from pipeline.trial import Trial
 
@@ -163,16 +164,28 @@ def detail_frame(
     return rows[list(DETAIL_COLUMNS)]
 
 
-def _cells(frame: pd.DataFrame) -> list[pd.Series]:
-    """Columns ready for openpyxl: text neutralised, missing values as None."""
+def _cells(sheet: Any, frame: pd.DataFrame) -> list[pd.Series]:
+    """Columns ready for openpyxl: text made safe, missing values as None, and text that
+    openpyxl would take for an error (`#N/A`) given as a cell typed as text."""
     out = []
     for name in frame.columns:
         column = frame[name]
         if pd.api.types.is_string_dtype(column) or column.dtype == object:
-            column = neutralise_formula(column)
+            column = safe_cell_text(column)
+            errors = column.isin(ERROR_CODES).to_numpy(dtype=bool)
+            column = column.astype(object)
+            if errors.any():  # rare: a cell object for each of these values only
+                column[errors] = [_text_cell(sheet, value) for value in column[errors]]
         column = column.astype(object)
         out.append(column.where(column.notna(), None))
     return out
+
+
+def _text_cell(sheet: Any, value: str) -> Any:
+    """A write-only cell holding `value` as text, whatever openpyxl would infer from it."""
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"
+    return cell
 
 
 def _write_sheet(
@@ -196,7 +209,7 @@ def _write_sheet(
     sheet.append(headers)
     kinds = [_kind(frame[name]) for name in frame.columns]
     if None in kinds:  # a column this writer does not render: openpyxl writes every row
-        for row in zip(*_cells(frame), strict=True):
+        for row in zip(*_cells(sheet, frame), strict=True):
             sheet.append(row)
         return None
     dates = [
@@ -206,11 +219,11 @@ def _write_sheet(
     ]
     with_date = np.flatnonzero(np.logical_or.reduce(dates)) if dates else np.array([], int)
     by_openpyxl = int(with_date[0]) + 1 if len(with_date) else 0
-    for row in zip(*_cells(frame.iloc[:by_openpyxl]), strict=True):
+    for row in zip(*_cells(sheet, frame.iloc[:by_openpyxl]), strict=True):
         sheet.append(row)
     # The other rows keep their dtypes (no Python object per cell for the whole sheet):
     # `_rows_xml` turns them into text block by block.
-    rest = [neutralise_formula(frame[name].iloc[by_openpyxl:]) for name in frame.columns]
+    rest = [safe_cell_text(frame[name].iloc[by_openpyxl:]) for name in frame.columns]
     return functools.partial(_rows_xml, rest, kinds, first_row=by_openpyxl + 2)
 
 
@@ -254,12 +267,9 @@ def _large_text(values: pd.Series) -> pa.Array:
 
 
 def _text_cells(values: pd.Series, ref: pa.Array) -> pa.Array:
-    """`<c>` elements of text cells as openpyxl writes them (missing: no element)."""
+    """`<c>` elements of text cells as openpyxl writes them (missing: no element); the text
+    is already safe (`safe_cell_text`), and `#N/A` and the like are text, not error cells."""
     text = _large_text(values)
-    if pc.any(pc.match_substring_regex(text, ILLEGAL_CHARACTERS_RE.pattern)).as_py():
-        raise IllegalCharacterError("a cell holds a character Excel files cannot hold")
-    if pc.any(pc.greater(pc.utf8_length(text), 32767)).as_py():
-        raise ValueError("a cell holds more than 32,767 characters")
     escaped = pc.replace_substring(text, "&", "&amp;")
     escaped = pc.replace_substring(escaped, "<", "&lt;")
     escaped = pc.replace_substring(escaped, ">", "&gt;")
@@ -268,9 +278,7 @@ def _text_cells(values: pd.Series, ref: pa.Array) -> pa.Array:
     opening = pc.if_else(preserve, _large('<t xml:space="preserve">'), _large("<t>"))
     full = _join('<c r="', ref, '" t="inlineStr"><is>', opening, escaped, "</t></is></c>", "")
     empty = _join('<c r="', ref, '" t="inlineStr" />')
-    error = _join('<c r="', ref, '" t="e"><v>', escaped, "</v></c>")
-    cells = pc.if_else(pc.equal(text, ""), empty, full)
-    return pc.if_else(pc.is_in(text, pa.array(ERROR_CODES, pa.large_string())), error, cells)
+    return pc.if_else(pc.equal(text, ""), empty, full)
 
 
 def _number_text(values: pd.Series, kind: str) -> tuple[pa.Array, np.ndarray, np.ndarray]:

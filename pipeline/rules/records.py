@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.lookup import positions
-from pipeline.quality.suites import CONFORMS
+from pipeline.quality.suites import DERIVED_FLAGS
 from pipeline.rules.conditions import Condition, filter_rows, possibly_matching
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import assign
@@ -104,7 +104,7 @@ def set_aside_reasons(
     frame = data.quarantined.get(extract)
     if frame is None or frame.empty or "patient_id" not in frame.columns:
         return empty
-    frame = _unreadable_as_missing(frame, where)
+    frame = _unreadable_as_missing(frame, where, extract)
     matching = filter_rows(frame, where) if certain else possibly_matching(frame, where)
     keep = matching.to_numpy(dtype=bool) & screened(data, frame["patient_id"])
     dated = bool(date) and date in frame.columns
@@ -135,16 +135,26 @@ def set_aside_reasons(
     )
 
 
-def _unreadable_as_missing(frame: pd.DataFrame, where: tuple[Condition, ...]) -> pd.DataFrame:
+def _unreadable_as_missing(
+    frame: pd.DataFrame, where: tuple[Condition, ...], extract: str
+) -> pd.DataFrame:
     """A set-aside row's value that failed its own conformance rule (a modality code outside
-    the contract) says nothing about what the record was: it could be the CT a rule looks
-    for, so it is read as missing, which `possibly_matching` cannot rule out."""
+    the contract, a control character) says nothing about what the record was: it could be
+    the CT a rule looks for, so it is read as missing, which `possibly_matching` cannot rule
+    out. The column that names the row in a reason (`record_names`) is read the same way, so
+    unsafe text never reaches a reason (and from there a report)."""
+    columns = {condition.column for condition in where}
+    if extract in _NAMING_COLUMNS:
+        columns.add(_NAMING_COLUMNS[extract][0])
     fixes = {}
-    for column in {condition.column for condition in where}:
-        flag = column + CONFORMS
-        if column in frame.columns and flag in frame.columns:
-            readable = frame[flag].astype("boolean").fillna(True).to_numpy(dtype=bool)
-            fixes[column] = frame[column].where(readable)
+    for column in sorted(columns):
+        flags = [column + suffix for suffix in DERIVED_FLAGS if column + suffix in frame.columns]
+        if column not in frame.columns or not flags:
+            continue
+        readable = np.logical_and.reduce(
+            [frame[flag].astype("boolean").fillna(True).to_numpy(dtype=bool) for flag in flags]
+        )
+        fixes[column] = frame[column].where(readable)
     return frame.assign(**fixes) if fixes else frame
 
 

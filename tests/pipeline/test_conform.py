@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.conform import _parse_dates, conform_column, conform_extract
+from pipeline.conform import _parse_dates, conform_column, conform_extract, text_is_safe
 from pipeline.contract import EXTRACTS
 from pipeline.io.files import ROW_NUMBER
-from pipeline.quality.suites import CONFORMS
+from pipeline.quality.suites import CONFORMS, SAFE_TEXT
 from pipeline.sources import ExtractSource, parse_source_config
 from tests.pipeline.frames import raw
 
@@ -322,3 +322,58 @@ def test_generated_timestamps_parse_exactly_as_pandas_parses_them(parts):
     parsed = _parse_dates(text(*values), (fmt,))
     expected = pd.to_datetime(text(*values), format=fmt, errors="coerce").astype("datetime64[us]")
     pd.testing.assert_series_equal(parsed, expected, check_names=False)
+
+
+# Text values: control characters and length
+@pytest.mark.parametrize(
+    "value", ["\x00", "a\x01b", "\x0b", "\x0c", "x\x1f", "\x7f", "\ufffe", "\uffff", "a" * 256]
+)
+def test_text_with_a_control_character_or_too_long_is_unsafe(value):
+    assert text_is_safe(text("ok", value, None), 255).tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize(
+    "value", ["a\tb", "a\nb", "a\rb", "#N/A", '=HYPERLINK("x")', "\u202eevil", "🧪", "é" * 255]
+)
+def test_text_with_tabs_line_breaks_formulas_and_any_printable_character_is_safe(value):
+    assert text_is_safe(text(value), 255).tolist() == [True]
+
+
+def test_every_text_column_gets_a_safe_text_flag_on_its_raw_value():
+    frame = conform_extract(
+        raw(
+            "assessments",
+            [
+                {
+                    "record_id": "A1",
+                    "patient_id": "P1",
+                    "assessed_on": "2026-01-01",
+                    "assessment_type": "ECOG\x01",
+                    "value": "1",
+                },
+                {
+                    "record_id": "A2",
+                    "patient_id": "P1",
+                    "assessed_on": "2026-01-01",
+                    "assessment_type": "ECOG",
+                    "value": "x" * 4000,
+                },
+                {
+                    "record_id": "A3",
+                    "patient_id": "P1",
+                    "assessed_on": "2026-01-01",
+                    "assessment_type": "ECOG",
+                    "value": "x" * 4001,
+                },
+            ],
+        ),
+        EXTRACTS["assessments"],
+        source("assessments"),
+    )
+    flags = {c: frame[c].tolist() for c in frame.columns if c.endswith(SAFE_TEXT)}
+    assert flags == {
+        "record_id" + SAFE_TEXT: [True, True, True],
+        "patient_id" + SAFE_TEXT: [True, True, True],
+        "assessment_type" + SAFE_TEXT: [False, True, True],
+        "value" + SAFE_TEXT: [True, True, False],
+    }

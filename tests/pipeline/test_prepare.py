@@ -417,3 +417,30 @@ def test_lab_codes_unknown_to_the_catalogue_are_counted_per_code(context, suites
         2.0,
         "report",
     )
+
+
+def test_unsafe_text_is_quarantined_with_its_rule_and_never_counted_as_an_unknown_code(
+    context, suites
+):
+    patients = patients_reference(validate("patients", [PATIENT], context, suites).accepted)
+    lab = {"patient_id": "P1", "unit": "g/dL", "collected_at": "2026-11-01"}
+    rows = [
+        {"record_id": "L1", "loinc_code": "2345-7", "value_raw": "5", **lab},
+        {"record_id": "L2", "loinc_code": "2345-7\x00", "value_raw": "5", **lab},
+        {"record_id": "L3", "loinc_code": "9" * 300, "value_raw": "5", **lab},
+        {"record_id": "L4", "loinc_code": "718-7", "value_raw": "5\x1b[31m", **lab},
+    ]
+    result = validate("labs", rows, context, suites, patients=patients)
+    assert result.account.unknown_codes == {"2345-7": 1}
+    rules = result.quarantine.set_index("record_id")["rule_id"].to_dict()
+    assert rules == {
+        "L2": "conformance.labs.loinc_code.text",
+        "L3": "conformance.labs.loinc_code.text",
+        "L4": "conformance.labs.value_raw.text",
+    }
+    reasons = set(result.quarantine["reason"])
+    assert reasons == {
+        "loinc_code holds a control character or more than 255 characters",
+        "value_raw holds a control character or more than 255 characters",
+    }
+    assert result.account.rows_quarantined == 3

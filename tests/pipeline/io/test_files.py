@@ -435,11 +435,43 @@ def test_undecodable_byte_in_a_later_range_names_its_line(tmp_path, monkeypatch)
 
 def test_bare_carriage_return_is_refused_not_miscounted(tmp_path):
     """Arrow ends a line at a lone CR, the line count does not: the rows would not
-    reconcile, so the file is refused, naming the first line of the batch where they part."""
+    reconcile, so the file is refused, naming the exact line and field of the CR."""
     write(tmp_path, lines(GOOD[0], f"A2,P2,2026-01-03,ECOG,{SECRET}\rA3,P3,2026-01-03,ECOG,2"))
-    with pytest.raises(InputFileError, match="line count") as caught:
+    with pytest.raises(InputFileError, match="carriage return") as caught:
         read(tmp_path)
-    assert caught.value.line == 2
+    assert (caught.value.line, caught.value.column) == (3, "value")
+    assert SECRET not in str(caught.value)
+
+
+BROKEN = {
+    "line feed in a quoted field": (f'A9,P9,2026-01-02,ECOG,"{SECRET}\n{SECRET}"', "value"),
+    "quote never closed": (f'A9,P9,"2026-01-02,ECOG,{SECRET}', "assessed_on"),
+    "bare CR, full row after it": (
+        f"A9,P9,2026-01-02,ECOG,{SECRET}\rA8,P8,2026-01-02,ECOG,1",
+        "value",
+    ),
+    "bare CR, short rows": (f"A9,P9,2026-01-02,{SECRET}\rEX,1", "assessment_type"),
+}
+
+
+@pytest.mark.parametrize("block", [300, 1 << 20])
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_a_line_break_inside_a_field_names_its_exact_line_deep_in_a_block(
+    tmp_path, monkeypatch, case, block
+):
+    """The error names the physical line (header is line 1) and the field, whether the
+    bad line is in the first block or hundreds of lines into a later one; a stray inch
+    mark in an unquoted field before it is not mistaken for it."""
+    bad, column = BROKEN[case]
+    rows = [f"A{i},P{i},2026-01-02,ECOG,1" for i in range(700)]
+    rows[10] = 'A10,P10,2026-01-02,ECOG,5"'  # a quote inside an unquoted field: legal
+    write(tmp_path, lines(*rows[:600], bad, *rows[600:]))
+    monkeypatch.setattr(files, "BLOCK_BYTES", block)
+    with pytest.raises(InputFileError) as caught:
+        read(tmp_path)
+    assert (caught.value.line, caught.value.column) == (602, column)
+    assert "line break inside a field" in str(caught.value)
+    assert str(caught.value).startswith(str(tmp_path / "assessments.csv") + ", line 602")
     assert SECRET not in str(caught.value)
 
 
@@ -460,3 +492,31 @@ def test_ranges_are_cut_once_by_the_pass_that_reads_the_whole_file(tmp_path, mon
     second = list(streamed.batch_readers())
     assert len(first) > 5 and first == second
     assert len(cuts) == 2
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pa.array([[SECRET], ["2"]]),
+        pa.array([{"v": SECRET}, {"v": "2"}]),
+        pa.array([[("k", SECRET)], [("k", "2")]], pa.map_(pa.string(), pa.string())),
+    ],
+    ids=["list", "struct", "map"],
+)
+def test_a_parquet_column_of_nested_type_is_a_one_line_error_naming_it(tmp_path, values):
+    table = pa.table(
+        {
+            "record_id": ["A1", "A2"],
+            "patient_id": ["P1", "P2"],
+            "assessed_on": ["2026-01-02"] * 2,
+            "assessment_type": ["ECOG"] * 2,
+            "VAL": values,
+        }
+    )
+    pq.write_table(table, tmp_path / "assessments.parquet")
+    src = source(file="assessments.parquet", format="parquet", columns={"VAL": "value"})
+    with pytest.raises(InputFileError, match="nested type") as caught:
+        read(tmp_path, src)
+    assert caught.value.column == "VAL"
+    assert caught.value.path == str(tmp_path / "assessments.parquet")
+    assert "\n" not in str(caught.value) and SECRET not in str(caught.value)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.review.safe_cells import neutralise_formula
+from pipeline.review.safe_cells import (
+    CUT_MARKER,
+    EXCEL_MAX_CELL_CHARS,
+    neutralise_formula,
+    safe_cell_text,
+)
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example","click")',
@@ -47,3 +52,20 @@ def test_is_vectorised_and_keeps_the_index():
     out = neutralise_formula(values)
     assert out.index.equals(values.index)
     assert (out.str.startswith("'=")).sum() == 1000
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_safe_cell_text_shows_controls_neutralises_and_cuts_text_only(dtype):
+    values = pd.Series(["a\x00b", "=x", None, "y" * 40_000, "plain"], dtype=dtype)
+    out = safe_cell_text(values)
+    assert out.iloc[0] == "a\u2400b"
+    assert out.iloc[1] == "'=x"
+    assert pd.isna(out.iloc[2])
+    assert len(out.iloc[3]) == EXCEL_MAX_CELL_CHARS and out.iloc[3].endswith(CUT_MARKER)
+    assert out.iloc[4] == "plain"
+    assert out.dtype == values.dtype
+
+
+def test_safe_cell_text_leaves_numbers_in_a_mixed_column_alone():
+    out = safe_cell_text(pd.Series([1.5, "a\x01", None, -2], dtype=object))
+    assert out.tolist() == [1.5, "a\u2401", None, -2]

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline.review import workbook as workbook_module
-from pipeline.review.safe_cells import FORMULA_STARTS
+from pipeline.review.safe_cells import CUT_MARKER, EXCEL_MAX_CELL_CHARS, FORMULA_STARTS
 from pipeline.review.workbook import (
     DETAIL_COLUMNS,
     DETAIL_SHEET,
@@ -187,3 +187,50 @@ def test_numbers_are_written_as_openpyxl_writes_them():
     assert finite.tolist() == [*[True] * 6, False, True, True]
     ints = pd.Series([3, -2, 2**40, 0], dtype="int64")
     assert workbook_module._number_text(ints, "int")[0].to_pylist() == ["3", "-2", str(2**40), "0"]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("#N/A", "#N/A"),
+        ("#DIV/0!", "#DIV/0!"),
+        ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@x", "'@x"),
+        ("a\x00b\x01c\x1f\x7f", "a\u2400b\u2401c\u241f\u2421"),
+        ("\ufffe\uffff", "\ufffd\ufffd"),
+        ("\u202eevil", "\u202eevil"),
+        ("🧪 <script>alert(1)</script> & co", "🧪 <script>alert(1)</script> & co"),
+    ],
+)
+def test_any_text_is_written_as_a_plain_text_cell(tmp_path, text, shown):
+    """Both writers (openpyxl for the first rows, the Arrow renderer for the rest) give a
+    text cell holding the value as shown: no formula, no error cell, no failure."""
+    names = [pseudonym(letter) for letter in "abcd"]
+    tables = crafted_tables(
+        {name: ["met", "unknown", "to_confirm"] for name in names},
+        reasons=dict.fromkeys(names, text),
+    )
+    path = tmp_path / "candidates.xlsx"
+    write_workbook(path, tables, TINY, pd.Timestamp("2026-11-24"))
+    sheet = load_workbook(path)[DETAIL_SHEET]
+    column = list(DETAIL_COLUMNS.values()).index("Reason")
+    cells = [row[column] for row in sheet.iter_rows(min_row=2)]
+    assert len(cells) == 2 * len(names)
+    assert {(cell.data_type, cell.value) for cell in cells} == {("s", shown)}
+
+
+def test_text_longer_than_a_cell_is_cut_with_a_visible_marker(tmp_path):
+    names = [pseudonym(letter) for letter in "abc"]
+    tables = crafted_tables(
+        {name: ["met", "unknown", "to_confirm"] for name in names},
+        reasons=dict.fromkeys(names, "x" * 40_000),
+    )
+    path = tmp_path / "candidates.xlsx"
+    write_workbook(path, tables, TINY, pd.Timestamp("2026-11-24"))
+    reasons = sheet_frame(load_workbook(path), DETAIL_SHEET)["Reason"]
+    assert len(reasons) == 2 * len(names)
+    assert (reasons.str.len() == EXCEL_MAX_CELL_CHARS).all()
+    assert reasons.str.endswith(CUT_MARKER).all()
+    assert reasons.str.startswith("x" * 30_000).all()
