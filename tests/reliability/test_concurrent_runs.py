@@ -161,10 +161,13 @@ from pathlib import Path
 from pipeline.run_lock import run_lock
 with run_lock(Path(sys.argv[1])):
     read_end, _write_end = os.pipe()
+    started_read, started_write = os.pipe()
     worker = os.fork()
     if worker == 0:  # a worker that outlives the run: blocks forever on its own pipe
+        os.write(started_write, b"!")  # after the at-fork handlers: the lock's copy is closed
         os.read(read_end, 1)
         os._exit(0)
+    os.read(started_read, 1)  # the pid is printed only once the worker is past fork
     print(worker, flush=True)
     sys.stdin.readline()
 """
