@@ -1,0 +1,340 @@
+"""FHIR R4 Bulk Data export (NDJSON) -> the contract's raw extracts, as text in its own dialect.
+
+A Bulk export is a folder of `<ResourceType>[.<n>].ndjson` files (optionally gzipped), one
+resource a line. Each file is streamed by Arrow's JSON reader with an explicit schema of only
+the fields a criterion reads (every other field is skipped while parsing), so memory is bounded
+by those fields, not by the resources' size, and no Python code runs per resource.
+
+What maps where (FHIR R4):
+- Patient -> patients: id, gender (male -> M, female -> F; any other value is kept, and the
+  typing step sets the row aside: the patient is still screened), birthDate, deceasedDateTime
+  (its date as recorded). `deceasedBoolean: true` without a date keeps the text `deceased`,
+  which is not a date: the row is set aside and the patient reviewed, never listed as alive.
+- Observation -> labs: the first LOINC coding of `code`; `valueQuantity` value with its
+  comparator (`<`, `<=`, `>=`, `>`) as the raw value, and its UCUM code (else its unit);
+  effectiveDateTime, else effectiveInstant, else effectivePeriod.start.
+- Condition -> pathology: an ICD-O-3 morphology coding (`M/B` shape such as 8240/3) and an
+  ICD-O-3 or ICD-10 topography coding (C17.1); recordedDate, else onsetDateTime.
+- MedicationAdministration / MedicationRequest / MedicationStatement -> treatments: the ATC
+  coding of medicationCodeableConcept, else the site's mapping of its RxNorm code to ATC
+  (`rxnorm_to_atc`); effectiveDateTime / effectivePeriod.start / authoredOn.
+Times keep their wall-clock value as recorded, without the offset: the date a clinician
+saw on the record is the date the criteria's windows count from.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+
+from pipeline.errors import InputFileError
+
+LOINC = "http://loinc.org"
+ATC = "http://www.whocc.no/atc"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ICDO3 = ("http://terminology.hl7.org/CodeSystem/icd-o-3", "urn:oid:2.16.840.1.113883.6.43.1")
+ICD10 = ("http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm")
+UCUM = "http://unitsofmeasure.org"
+MEDICATION_TYPES = ("MedicationAdministration", "MedicationRequest", "MedicationStatement")
+BLOCK_BYTES = 1 << 22
+
+_CODING = pa.list_(pa.struct([("system", pa.string()), ("code", pa.string())]))
+_CONCEPT = pa.struct([("coding", _CODING), ("text", pa.string())])
+_REFERENCE = pa.struct([("reference", pa.string())])
+_PERIOD = pa.struct([("start", pa.string()), ("end", pa.string())])
+_QUANTITY = pa.struct(
+    [
+        ("value", pa.float64()),
+        ("comparator", pa.string()),
+        ("unit", pa.string()),
+        ("system", pa.string()),
+        ("code", pa.string()),
+    ]
+)
+_NAME = pa.list_(pa.struct([("family", pa.string()), ("given", pa.list_(pa.string()))]))
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "Patient": pa.schema(
+        [
+            ("id", pa.string()),
+            ("gender", pa.string()),
+            ("birthDate", pa.string()),
+            ("deceasedBoolean", pa.bool_()),
+            ("deceasedDateTime", pa.string()),
+            ("name", _NAME),
+        ]
+    ),
+    "Observation": pa.schema(
+        [
+            ("id", pa.string()),
+            ("status", pa.string()),
+            ("code", _CONCEPT),
+            ("subject", _REFERENCE),
+            ("valueQuantity", _QUANTITY),
+            ("effectiveDateTime", pa.string()),
+            ("effectiveInstant", pa.string()),
+            ("effectivePeriod", _PERIOD),
+        ]
+    ),
+    "Condition": pa.schema(
+        [
+            ("id", pa.string()),
+            ("code", _CONCEPT),
+            ("bodySite", pa.list_(_CONCEPT)),
+            ("subject", _REFERENCE),
+            ("recordedDate", pa.string()),
+            ("onsetDateTime", pa.string()),
+        ]
+    ),
+    **{
+        name: pa.schema(
+            [
+                ("id", pa.string()),
+                ("status", pa.string()),
+                ("medicationCodeableConcept", _CONCEPT),
+                ("subject", _REFERENCE),
+                ("effectiveDateTime", pa.string()),
+                ("effectivePeriod", _PERIOD),
+                ("authoredOn", pa.string()),
+            ]
+        )
+        for name in MEDICATION_TYPES
+    },
+}
+
+
+def resource_files(folder: Path, resource_type: str) -> list[Path]:
+    """`<Type>.ndjson`, `<Type>.000.ndjson`, ... (and `.ndjson.gz`), in name order."""
+    found = [
+        p
+        for pattern in (f"{resource_type}.ndjson", f"{resource_type}.*.ndjson")
+        for p in folder.glob(pattern)
+    ]
+    found += [p for p in folder.glob(f"{resource_type}*.ndjson.gz")]
+    return sorted({p for p in found if p.is_file()})
+
+
+def read_resources(folder: Path, resource_type: str) -> pa.Table:
+    """Every resource of one type in the export, with only the fields of `SCHEMAS`."""
+    schema = SCHEMAS[resource_type]
+    tables = [_read_file(path, schema) for path in resource_files(folder, resource_type)]
+    tables = [t for t in tables if t.num_rows]
+    return pa.concat_tables(tables) if tables else schema.empty_table()
+
+
+def _read_file(path: Path, schema: pa.Schema) -> pa.Table:
+    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    source = pa.input_stream(str(path), compression="gzip" if path.suffix == ".gz" else None)
+    try:
+        reader = pj.open_json(
+            source, read_options=pj.ReadOptions(block_size=BLOCK_BYTES), parse_options=options
+        )
+        return reader.read_all()
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        line, reason = _first_bad_line(path, schema)
+        raise InputFileError(str(path), reason or f"not FHIR NDJSON ({exc})", line=line) from None
+
+
+def _first_bad_line(path: Path, schema: pa.Schema) -> tuple[int | None, str | None]:
+    """Only after Arrow refused the file: the line that is not JSON, or whose field has the
+    wrong JSON type, so the error names it (Arrow names neither)."""
+    for number, line in enumerate(_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            resource = json.loads(line)
+        except ValueError:
+            return number, "not a JSON object on this line"
+        if not isinstance(resource, dict):
+            return number, "not a JSON object on this line"
+        try:
+            pa.Table.from_pylist([resource], schema=schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return number, "a field has the wrong type for FHIR R4 (see the resource on this line)"
+    return None, None
+
+
+def _lines(path: Path) -> Iterator[str]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
+        yield from handle
+
+
+def reference_ids(references: pa.Array, resource_type: str = "Patient") -> pa.Array:
+    """`Patient/123` (or a full URL ending in it, or `urn:uuid:123`) -> `123`."""
+    text = pc.replace_substring_regex(references, rf"^(?:.*/)?{resource_type}/", "")
+    return pc.replace_substring_regex(text, r"^urn:uuid:", "")
+
+
+def first_code(concepts: pa.Array, systems: tuple[str, ...] | str) -> pa.Array:
+    """Per concept, the code of its first coding in one of `systems` (null when none)."""
+    systems = (systems,) if isinstance(systems, str) else systems
+    codings = pc.struct_field(concepts, "coding")
+    flat = pc.list_flatten(codings)
+    parents = pc.list_parent_indices(codings)
+    keep = pc.is_in(pc.struct_field(flat, "system"), pa.array(systems, pa.string()))
+    keep = pc.fill_null(keep, False)
+    codes = pc.filter(pc.struct_field(flat, "code"), keep)
+    owners = pc.filter(parents, keep)
+    frame = pd.DataFrame({"owner": owners.to_numpy(), "code": codes.to_pandas()})
+    first = frame.drop_duplicates("owner").set_index("owner")["code"]
+    out = pd.Series(pd.NA, index=range(len(concepts)), dtype="string")
+    out.loc[first.index] = first.astype("string")
+    return pa.array(out, pa.string())
+
+
+def wall_clock(text: pa.Array, with_time: bool = True) -> pa.Array:
+    """`2026-06-16T08:00:00+02:00` -> `2026-06-16 08:00` (or the date alone): the time as
+    recorded, offset dropped. A date alone stays a date; anything else is left for typing."""
+    shown = pc.replace_substring_regex(
+        text,
+        r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?$",
+        r"\1 \2" if with_time else r"\1",
+    )
+    return shown
+
+
+def patients_frame(table: pa.Table) -> pd.DataFrame:
+    """patients extract (text, contract names) from Patient resources."""
+    gender = table["gender"].combine_chunks()
+    sex = pc.if_else(
+        pc.equal(gender, "male"), "M", pc.if_else(pc.equal(gender, "female"), "F", gender)
+    )
+    deceased = pc.fill_null(table["deceasedBoolean"].combine_chunks(), False)
+    death = pc.coalesce(
+        wall_clock(table["deceasedDateTime"].combine_chunks(), with_time=False),
+        pc.if_else(deceased, pa.scalar("deceased"), pa.scalar(None, pa.string())),
+    )
+    names = table["name"].combine_chunks()
+    first_name = pc.list_element(pc.fill_null(names, pa.scalar([None], names.type)), 0)
+    given = pc.struct_field(first_name, "given")
+    return _frame(
+        patient_id=table["id"],
+        family_name=pc.struct_field(first_name, "family"),
+        given_name=pc.list_element(pc.fill_null(given, pa.scalar([None], given.type)), 0),
+        birth_date=table["birthDate"],
+        sex=sex,
+        death_date=death,
+        social_security_affiliated=None,
+        childbearing_potential=None,
+        rows=table.num_rows,
+    )
+
+
+def labs_frame(table: pa.Table) -> pd.DataFrame:
+    """labs extract from Observations with a LOINC code and a quantity."""
+    table = table.filter(pc.is_valid(table["valueQuantity"]))
+    concepts = table["code"].combine_chunks()
+    quantity = table["valueQuantity"].combine_chunks()
+    value = pc.cast(pc.struct_field(quantity, "value"), pa.string())
+    value = pc.replace_substring_regex(value, r"\.0$", "")
+    comparator = pc.fill_null(pc.struct_field(quantity, "comparator"), "")
+    ucum = pc.if_else(
+        pc.fill_null(pc.equal(pc.struct_field(quantity, "system"), UCUM), False),
+        pc.struct_field(quantity, "code"),
+        pa.scalar(None, pa.string()),
+    )
+    period = table["effectivePeriod"].combine_chunks()
+    moment = pc.coalesce(
+        table["effectiveDateTime"].combine_chunks(),
+        table["effectiveInstant"].combine_chunks(),
+        pc.struct_field(period, "start"),
+    )
+    return _frame(
+        record_id=table["id"],
+        patient_id=_subjects(table),
+        loinc_code=first_code(concepts, LOINC),
+        value_raw=pc.binary_join_element_wise(comparator, value, ""),
+        unit=pc.coalesce(ucum, pc.struct_field(quantity, "unit")),
+        collected_at=wall_clock(moment),
+        rows=table.num_rows,
+    )
+
+
+def pathology_frame(table: pa.Table) -> pd.DataFrame:
+    """pathology extract from Conditions coded in ICD-O-3 (morphology) and a topography."""
+    concepts = table["code"].combine_chunks()
+    morphology = first_code(concepts, ICDO3)
+    is_morphology = pc.fill_null(pc.match_substring_regex(morphology, r"^\d{4}/\d$"), False)
+    table = table.filter(is_morphology)
+    morphology = pc.filter(morphology, is_morphology)
+    sites = table["bodySite"].combine_chunks()
+    first_site = pc.list_element(pc.fill_null(sites, pa.scalar([None], sites.type)), 0)
+    topography = first_code(first_site, (*ICDO3, *ICD10)) if len(first_site) else first_site
+    return _frame(
+        record_id=table["id"],
+        patient_id=_subjects(table),
+        report_date=wall_clock(
+            pc.coalesce(
+                table["recordedDate"].combine_chunks(), table["onsetDateTime"].combine_chunks()
+            ),
+            with_time=False,
+        ),
+        topography_code=topography if len(first_site) else pa.nulls(0, pa.string()),
+        morphology_code=morphology,
+        grade=None,
+        ki67_percent=None,
+        rows=table.num_rows,
+    )
+
+
+def treatments_frame(
+    tables: Mapping[str, pa.Table], rxnorm_to_atc: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """treatments extract from the three medication resources: the ATC coding, else the
+    site's mapping of the RxNorm code (unmapped: no code, which typing sets aside)."""
+    frames = []
+    for name in MEDICATION_TYPES:
+        table = tables.get(name)
+        if table is None or table.num_rows == 0:
+            continue
+        concepts = table["medicationCodeableConcept"].combine_chunks()
+        rxnorm = pd.Series(first_code(concepts, RXNORM).to_pandas(), dtype="string")
+        mapped = rxnorm.map(dict(rxnorm_to_atc or {})).astype("string")
+        atc = pc.coalesce(first_code(concepts, ATC), pa.array(mapped, pa.string()))
+        period = table["effectivePeriod"].combine_chunks()
+        when = pc.coalesce(
+            table["effectiveDateTime"].combine_chunks(),
+            pc.struct_field(period, "start"),
+            table["authoredOn"].combine_chunks(),
+        )
+        frames.append(
+            _frame(
+                record_id=table["id"],
+                patient_id=_subjects(table),
+                atc_code=atc,
+                administered_on=wall_clock(when, with_time=False),
+                activity_mbq=None,
+                rows=table.num_rows,
+            )
+        )
+    if not frames:
+        empty = dict.fromkeys(("record_id", "patient_id", "atc_code", "administered_on"))
+        return _frame(**empty, activity_mbq=None, rows=0)
+    frame = pd.concat(frames, ignore_index=True)
+    frame["row_number"] = pd.RangeIndex(1, len(frame) + 1)
+    return frame
+
+
+def _subjects(table: pa.Table) -> pa.Array:
+    return reference_ids(pc.struct_field(table["subject"].combine_chunks(), "reference"))
+
+
+def _frame(*, rows: int, **columns: pa.Array | pa.ChunkedArray | None) -> pd.DataFrame:
+    """Text columns (pandas string dtype, missing as NA) with a 1-based `row_number`."""
+    data = {}
+    for name, values in columns.items():
+        if values is None:
+            data[name] = pd.Series(pd.NA, index=range(rows), dtype="string")
+        else:
+            data[name] = pd.Series(pc.cast(values, pa.string()).to_pandas(), dtype="string")
+    frame = pd.DataFrame(data)
+    frame["row_number"] = pd.RangeIndex(1, rows + 1)
+    return frame

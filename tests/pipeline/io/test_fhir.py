@@ -1,0 +1,268 @@
+"""FHIR Bulk NDJSON -> raw extracts: hand-built resources (R4 shapes) and the shared sample."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import InputFileError
+from pipeline.io import fhir
+from tests.conftest import repo_root
+
+SAMPLE = repo_root().parent / "shared" / "data" / "fhir" / "smart-10-patients"
+
+
+def write(folder: Path, name: str, resources: list[dict], zipped: bool = False) -> Path:
+    text = "".join(json.dumps(r) + "\n" for r in resources)
+    path = folder / (name + (".gz" if zipped else ""))
+    if zipped:
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def observation(id_: str, **fields) -> dict:
+    return {
+        "resourceType": "Observation",
+        "id": id_,
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "718-7"}]},
+        **fields,
+    }
+
+
+def test_patients_sex_birth_and_death(tmp_path):
+    write(
+        tmp_path,
+        "Patient.000.ndjson",
+        [
+            {
+                "resourceType": "Patient",
+                "id": "p1",
+                "gender": "female",
+                "birthDate": "1960-02-29",
+                "name": [{"family": "Durand", "given": ["Anne", "Marie"]}],
+                "extension": [{"x": 1}],
+            },
+            {
+                "resourceType": "Patient",
+                "id": "p2",
+                "gender": "male",
+                "birthDate": "1950",
+                "deceasedDateTime": "2026-11-20T23:30:00-05:00",
+            },
+            {"resourceType": "Patient", "id": "p3", "gender": "unknown", "deceasedBoolean": True},
+            {"resourceType": "Patient", "id": "p4", "gender": "other", "deceasedBoolean": False},
+        ],
+    )
+    frame = fhir.patients_frame(fhir.read_resources(tmp_path, "Patient")).set_index("patient_id")
+    assert frame.loc["p1", ["sex", "birth_date", "family_name", "given_name"]].tolist() == [
+        "F",
+        "1960-02-29",
+        "Durand",
+        "Anne",
+    ]
+    # The date as recorded (23:30 in New York is already the 21st in Paris: not used).
+    assert frame.loc["p2", "death_date"] == "2026-11-20"
+    assert frame.loc["p2", "birth_date"] == "1950", "a partial date is left for typing to refuse"
+    assert frame.loc["p3", "death_date"] == "deceased", "dead, date unknown: never alive"
+    assert frame.loc["p3", "sex"] == "unknown"
+    assert frame["death_date"].isna().tolist() == [True, False, False, True]
+    assert frame["row_number"].tolist() == [1, 2, 3, 4]
+
+
+def test_labs_loinc_comparator_ucum_and_times(tmp_path):
+    write(
+        tmp_path,
+        "Observation.000.ndjson",
+        [
+            observation(
+                "o1",
+                valueQuantity={
+                    "value": 8.1,
+                    "unit": "g/dL",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "g/dL",
+                },
+                effectiveDateTime="2026-11-20T08:15:00+01:00",
+            ),
+            observation(
+                "o2",
+                valueQuantity={"value": 1.5, "comparator": "<", "unit": "G/L"},
+                effectivePeriod={"start": "2026-11-21T10:00:00Z"},
+                code={
+                    "coding": [
+                        {"system": "urn:local", "code": "NEUT"},
+                        {"system": "http://loinc.org", "code": "751-8"},
+                    ]
+                },
+            ),
+            observation("o3", valueString="positive", effectiveDateTime="2026-11-21"),
+            observation(
+                "o4",
+                valueQuantity={"value": 80, "unit": "g/L"},
+                effectiveDateTime="2026-11-22",
+                code={"coding": [{"system": "urn:local", "code": "HB"}]},
+            ),
+        ],
+    )
+    frame = fhir.labs_frame(fhir.read_resources(tmp_path, "Observation")).set_index("record_id")
+    assert "o3" not in frame.index, "no quantity: not a lab result the criteria can read"
+    assert frame.loc["o1", ["loinc_code", "value_raw", "unit", "collected_at"]].tolist() == [
+        "718-7",
+        "8.1",
+        "g/dL",
+        "2026-11-20 08:15",
+    ]
+    assert frame.loc["o2", ["loinc_code", "value_raw", "unit", "collected_at"]].tolist() == [
+        "751-8",
+        "<1.5",
+        "G/L",
+        "2026-11-21 10:00",
+    ]
+    assert frame.loc["o4", "value_raw"] == "80"
+    # A local code only: no LOINC code (set aside by typing), never a guess.
+    assert frame["loinc_code"].isna()["o4"]
+    assert (frame["patient_id"] == "p1").all()
+
+
+def test_pathology_from_icdo3_conditions_only(tmp_path):
+    write(
+        tmp_path,
+        "Condition.ndjson",
+        [
+            {
+                "resourceType": "Condition",
+                "id": "c1",
+                "subject": {"reference": "Patient/p1"},
+                "code": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/icd-o-3",
+                            "code": "8240/3",
+                        }
+                    ]
+                },
+                "bodySite": [
+                    {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C17.1"}]}
+                ],
+                "recordedDate": "2015-01-01T09:00:00+01:00",
+            },
+            {
+                "resourceType": "Condition",
+                "id": "c2",
+                "subject": {"reference": "Patient/p1"},
+                "code": {"coding": [{"system": "http://snomed.info/sct", "code": "91302008"}]},
+            },
+        ],
+    )
+    frame = fhir.pathology_frame(fhir.read_resources(tmp_path, "Condition"))
+    assert frame[
+        ["record_id", "morphology_code", "topography_code", "report_date"]
+    ].values.tolist() == [["c1", "8240/3", "C17.1", "2015-01-01"]]
+
+
+def test_treatments_atc_or_the_sites_rxnorm_mapping(tmp_path):
+    write(
+        tmp_path,
+        "MedicationAdministration.000.ndjson",
+        [
+            {
+                "resourceType": "MedicationAdministration",
+                "id": "m1",
+                "subject": {"reference": "https://fhir.chu.example/Patient/p1"},
+                "medicationCodeableConcept": {
+                    "coding": [{"system": "http://www.whocc.no/atc", "code": "V10XX04"}]
+                },
+                "effectivePeriod": {"start": "2024-01-01T10:00:00+01:00"},
+            },
+        ],
+        zipped=True,
+    )
+    write(
+        tmp_path,
+        "MedicationRequest.000.ndjson",
+        [
+            {
+                "resourceType": "MedicationRequest",
+                "id": "m2",
+                "subject": {"reference": "Patient/p2"},
+                "medicationCodeableConcept": {
+                    "coding": [
+                        {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "314076"}
+                    ]
+                },
+                "authoredOn": "2025-03-04",
+            },
+            {
+                "resourceType": "MedicationRequest",
+                "id": "m3",
+                "subject": {"reference": "Patient/p2"},
+                "medicationCodeableConcept": {
+                    "coding": [
+                        {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "999"}
+                    ]
+                },
+                "authoredOn": "2025-03-05",
+            },
+        ],
+    )
+    tables = {n: fhir.read_resources(tmp_path, n) for n in fhir.MEDICATION_TYPES}
+    frame = fhir.treatments_frame(tables, {"314076": "C09AA03"}).set_index("record_id")
+    assert frame.loc["m1", ["patient_id", "atc_code", "administered_on"]].tolist() == [
+        "p1",
+        "V10XX04",
+        "2024-01-01",
+    ]
+    assert frame.loc["m2", "atc_code"] == "C09AA03"
+    assert frame["atc_code"].isna()["m3"], "unmapped: no code, never a guess"
+    assert frame["row_number"].tolist() == [1, 2, 3]
+
+
+def test_a_broken_line_is_named_with_its_number(tmp_path):
+    path = write(tmp_path, "Patient.000.ndjson", [{"resourceType": "Patient", "id": "p1"}])
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('{"resourceType": "Patient", "id": "p2", "gender": \n')
+    with pytest.raises(InputFileError) as error:
+        fhir.read_resources(tmp_path, "Patient")
+    assert error.value.line == 2
+    assert str(path) in str(error.value)
+
+
+def test_a_field_of_the_wrong_json_type_is_named_with_its_line(tmp_path):
+    write(
+        tmp_path,
+        "Observation.000.ndjson",
+        [
+            observation("o1", valueQuantity={"value": 1}),
+            observation("o2", valueQuantity={"value": "eight"}),
+        ],
+    )
+    with pytest.raises(InputFileError) as error:
+        fhir.read_resources(tmp_path, "Observation")
+    assert error.value.line == 2
+    assert "wrong type" in str(error.value)
+
+
+def test_no_file_of_a_type_is_an_empty_table(tmp_path):
+    assert fhir.read_resources(tmp_path, "Observation").num_rows == 0
+    assert fhir.labs_frame(fhir.read_resources(tmp_path, "Observation")).empty
+
+
+@pytest.mark.skipif(not SAMPLE.is_dir(), reason=f"shared FHIR sample not found at {SAMPLE}")
+def test_the_smart_sample_every_patient_and_the_three_deaths():
+    patients = fhir.patients_frame(fhir.read_resources(SAMPLE, "Patient"))
+    assert len(patients) == 13
+    assert patients["patient_id"].is_unique
+    assert sorted(patients["death_date"].dropna()) == ["1971-10-01", "1989-05-09", "1994-11-11"]
+    assert set(patients["sex"]) == {"F", "M"}
+    tables = {n: fhir.read_resources(SAMPLE, n) for n in fhir.MEDICATION_TYPES}
+    treatments = fhir.treatments_frame(tables)
+    assert len(treatments) == tables["MedicationRequest"].num_rows > 0
+    assert set(treatments["patient_id"]) <= set(patients["patient_id"])
+    assert treatments["atc_code"].isna().all(), "RxNorm only in the sample, no mapping given"
