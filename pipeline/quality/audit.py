@@ -84,7 +84,7 @@ def write_audit(
     write_parquet(table, staging / "dq" / "summary.parquet")
     codes = unknown_codes_table(unknown_codes or {})
     write_parquet(codes, staging / "dq" / "unknown_codes.parquet")
-    suites = {name: resolve(suite, parameters[name]) for name, suite in load_suites().items()}
+    suites = resolved_suites(parameters)
     build_data_docs(suites, _stable(results), staging / "dq" / "docs", as_of)
     outputs = {"dq/summary.parquet": table.num_rows, "dq/unknown_codes.parquet": codes.num_rows}
     if context is not None:
@@ -100,6 +100,16 @@ def write_audit(
             trial_root=context.trial_root,
         )
     return outputs
+
+
+def resolved_suites(parameters: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every suite with this run's values filled in (dates, row-count floors)."""
+    return {name: resolve(suite, parameters[name]) for name, suite in load_suites().items()}
+
+
+def run_rule_texts(parameters: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Rule id -> its reason as this run states it (for the review page's rule list)."""
+    return rule_texts(resolved_suites(parameters))
 
 
 @dataclass(frozen=True)

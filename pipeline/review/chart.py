@@ -28,6 +28,15 @@ def _fmt(n: int) -> str:
     return f"{int(n):,}".replace(",", " ")
 
 
+LABEL_CHARS = 44  # what fits in LABEL_W at 12 px; the full text is the step's tooltip
+
+
+def short_label(text: str) -> str:
+    """A criterion's text on one line, cut to fit the chart's label column."""
+    line = " ".join(text.split())
+    return line if len(line) <= LABEL_CHARS else line[: LABEL_CHARS - 1].rstrip() + "…"
+
+
 def attrition_svg(attrition: pd.DataFrame, title: str = "") -> str:
     """Bars of patients remaining after each criterion (protocol order), and a second panel of
     patients failing only that criterion (the ones a protocol amendment would bring in).
@@ -57,7 +66,7 @@ def attrition_svg(attrition: pd.DataFrame, title: str = "") -> str:
         remaining, only = int(row.remaining), int(row.failing_only_this)
         dropped = previous - remaining
         previous = remaining
-        label = f"{row.criterion_order}. {row.criterion_id}"
+        label = f"{row.criterion_order}. {short_label(str(row.text))}"
         out.append(f'<g class="step" data-criterion={quoteattr(str(row.criterion_id))}>')
         out.append(f"<title>{escape(f'{row.protocol_item}: {row.text}')}</title>")
         out.append(_text(LABEL_W - 8, y + 13, label, anchor="end"))
