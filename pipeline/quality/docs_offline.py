@@ -65,7 +65,7 @@ def localise(site: Path) -> int:
     GX pins (tests/pipeline/quality/test_docs_offline.py checks its SHA-384 hashes), and a
     `crossorigin` script from a file:// page is refused by browsers. Returns pages rewritten.
     """
-    shutil.copytree(_assets_root(), site / VENDOR_DIR, dirs_exist_ok=True)
+    _copy_assets(_assets_root(), site / VENDOR_DIR)
     assets = vendored_assets()
     rewritten = 0
     for page in sorted(site.rglob("*.html")):
@@ -86,6 +86,16 @@ def localise(site: Path) -> int:
             page.write_text(cleaned, encoding="utf-8")
             rewritten += 1
     return rewritten
+
+
+def _copy_assets(source: Path, target: Path) -> None:
+    """Copy the files only, never their modes: the report's own permissions (umask) apply,
+    as to every other report file, not the package's world-readable ones."""
+    for path in sorted(source.rglob("*")):
+        if path.is_file():
+            destination = target / path.relative_to(source)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
 
 
 def _drop_sri(match: re.Match[str]) -> str:
