@@ -101,3 +101,16 @@ def test_a_patient_who_left_the_run_is_said_to_have_left_it(open_offline, tmp_pa
     page.click("#lang-toggle")
     assert left.first.locator("td").nth(1).inner_text().startswith("Sorti de l'exécution")
     assert page.errors == [] and page.requests == []
+
+
+def test_the_funnel_speaks_the_page_language(open_offline, small_reports):  # noqa: F811
+    page = ready(open_offline(small_reports[1] / "review.html", width=800))
+    chart = page.locator("#attrition-chart")
+    assert "Patients remaining after each criterion" in chart.text_content()
+    page.click("#lang-toggle")
+    assert page.get_attribute("html", "lang") == "fr"
+    words = chart.text_content()
+    assert "Patients encore éligibles après chaque critère" in words
+    assert "Échouent à ce seul critère" in words and "Examinés" in words
+    assert "Patients remaining" not in words and "Screened" not in words
+    assert page.errors == []
