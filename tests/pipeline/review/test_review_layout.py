@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from pipeline.review.chart import short_label
-from tests.pipeline.quality.browser import open_offline  # noqa: F401
 from tests.pipeline.review.crafted import pseudonym, publish_crafted
+from tests.pipeline.review.offline import open_offline  # noqa: F401
 
 
 def ready(page):

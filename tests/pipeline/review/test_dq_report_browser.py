@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 
 from pipeline.quality.trend import nightly
-from tests.pipeline.quality.browser import open_offline  # noqa: F401
+from tests.pipeline.review.offline import open_offline  # noqa: F401
 
 
 def test_report_lists_failing_rules_with_their_counts(open_offline, small_reports):  # noqa: F811

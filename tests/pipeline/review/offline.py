@@ -1,4 +1,5 @@
-"""Opening a local page in headless Chromium with the network off, recording what it tried."""
+"""Opening a local page in headless Chromium with the network off, recording what it tried
+(the review page, the data-quality report and the Data Docs share it)."""
 
 from __future__ import annotations
 
