@@ -31,7 +31,7 @@ AIRFLOW_ENV = env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/var/p
 # (docs/performance.md). BENCH_SIZES=10000 for a quick look.
 BENCH_SIZES ?= 10000,100000,1000000
 
-.PHONY: help install browser demo demo-data test lint format bench airflow clean
+.PHONY: help install browser demo demo-data test lint format bench airflow clean docs-assets
 
 help:
 	@echo "make demo   - install, generate a synthetic hospital, screen it with the Airflow DAG"
@@ -53,6 +53,11 @@ install: $(VENV)/.installed
 # Headless Chromium for the review page tests (Debian package; never `playwright install`).
 browser:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+# Maintainers only: re-vendor the CDN assets of GX's Data Docs from the npm registry (needs npm);
+# the files are committed, a run never fetches them (pipeline/quality/docs_offline.py).
+docs-assets: install
+	$(RUN) python scripts/vendor_docs_assets.py
 
 # The demo runs the real DAG (`airflow dags test`: every task, in one process) on the demo data.
 demo: install demo-data

@@ -30,7 +30,7 @@ from pipeline.prepare import (
 )
 from pipeline.pseudonym import load_key, pseudonymise
 from pipeline.publish import owner_only, staged_directory, write_json, write_parquet
-from pipeline.quality.audit import write_audit
+from pipeline.quality.audit import ReportContext, run_rule_texts, write_audit
 from pipeline.reports import build_reports, quarantine_table
 from pipeline.review import previous_report_dir, write_review_outputs
 from pipeline.rules.context import ScreeningData
@@ -126,17 +126,25 @@ def build_report(
         write_parquet(table, staging / "quarantine" / f"{name}.parquet")
         outputs[f"quarantine/{name}.parquet"] = table.num_rows
     settings = ValidationSettings(as_of=as_of, previous_rows=prepared.previous_rows)
+    extracts = {name: account.as_manifest() for name, account in prepared.accounts.items()}
+    parameters = {name: settings.parameters(name) for name in prepared.accounts}
     outputs |= write_audit(
         staging,
         prepared.summary,
         prepared.results,
-        {name: settings.parameters(name) for name in prepared.accounts},
+        parameters,
         as_of,
         {name: a.unknown_codes for name, a in prepared.accounts.items() if a.unknown_codes},
+        context=ReportContext(trial.title, extracts, prepared.previous_rows, target.parent),
     )
-    extracts = {name: account.as_manifest() for name, account in prepared.accounts.items()}
     outputs |= write_review_outputs(
-        staging, tables, trial, previous_report_dir(target), as_of=as_of, extracts=extracts
+        staging,
+        tables,
+        trial,
+        previous_report_dir(target),
+        as_of=as_of,
+        extracts=extracts,
+        rule_texts=run_rule_texts(parameters),
     )
     patients = prepared.reconcile_patients(tables["candidates"].num_rows)
     manifest = build_manifest(

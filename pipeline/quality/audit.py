@@ -1,4 +1,5 @@
-"""Audit outputs in the report directory: `dq/summary.parquet` and the Data Docs site.
+"""Audit outputs in the report directory: `dq/summary.parquet`, the Data Docs site and the
+auditor's page `dq/report.html`.
 
 Neither holds a patient value or id: the summary has counts per extract and rule, the Data
 Docs are rendered from results whose unexpected values were never collected and whose row
@@ -8,6 +9,8 @@ lists were stripped.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.publish import write_parquet
+from pipeline.quality.dq_report import rule_texts, write_report
 from pipeline.quality.gx_runner import build_data_docs
 from pipeline.quality.suites import load_suites, resolve
 
@@ -71,16 +75,53 @@ def write_audit(
     parameters: dict[str, dict[str, Any]],
     as_of: pd.Timestamp,
     unknown_codes: dict[str, dict[str, int]] | None = None,
+    *,
+    context: ReportContext | None = None,
 ) -> dict[str, int]:
-    """Write dq/summary.parquet, dq/unknown_codes.parquet and dq/docs/; return output row
-    counts for the manifest."""
+    """Write dq/summary.parquet, dq/unknown_codes.parquet, dq/docs/ and, given the report's
+    `context`, dq/report.html; return output row counts for the manifest."""
     table = summary_table(summary)
     write_parquet(table, staging / "dq" / "summary.parquet")
     codes = unknown_codes_table(unknown_codes or {})
     write_parquet(codes, staging / "dq" / "unknown_codes.parquet")
-    suites = {name: resolve(suite, parameters[name]) for name, suite in load_suites().items()}
+    suites = resolved_suites(parameters)
     build_data_docs(suites, _stable(results), staging / "dq" / "docs", as_of)
-    return {"dq/summary.parquet": table.num_rows, "dq/unknown_codes.parquet": codes.num_rows}
+    outputs = {"dq/summary.parquet": table.num_rows, "dq/unknown_codes.parquet": codes.num_rows}
+    if context is not None:
+        outputs["dq/report.html"] = write_report(
+            staging / "dq" / "report.html",
+            title=context.title,
+            as_of=as_of,
+            summary=table.to_pandas(),
+            texts=rule_texts(suites),
+            extracts=context.extracts,
+            previous_rows=context.previous_rows,
+            unknown_codes=codes.to_pandas(),
+            trial_root=context.trial_root,
+        )
+    return outputs
+
+
+def resolved_suites(parameters: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every suite with this run's values filled in (dates, row-count floors)."""
+    return {name: resolve(suite, parameters[name]) for name, suite in load_suites().items()}
+
+
+def run_rule_texts(parameters: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Rule id -> its reason as this run states it (for the review page's rule list)."""
+    return rule_texts(resolved_suites(parameters))
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What the auditor's page needs beyond the results: the trial's title, the extracts'
+    reconciliation (manifest entries), the previous export's row counts and the trial's
+    reports folder (earlier nights' summaries)."""
+
+    title: str
+    extracts: Mapping[str, Mapping[str, Any]]
+    previous_rows: Mapping[str, int]
+    trial_root: Path
 
 
 def _stable(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

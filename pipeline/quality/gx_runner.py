@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import OutputError, ScreeningError, failure_in_text, writing
+from pipeline.quality.docs_offline import localise
 
 ROW_RESULT_FORMAT = {
     "result_format": "COMPLETE",
@@ -252,11 +253,11 @@ def build_data_docs(
     for suite in suites.values():
         context.suites.add(gx.ExpectationSuite(**suite))
     run_time = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.UTC)
-    run_id = RunIdentifier(run_name=f"screening-{as_of.date().isoformat()}", run_time=run_time)
     schema = ExpectationSuiteValidationResultSchema()
     for name, result_json in results.items():
+        run_id = RunIdentifier(run_name=run_name(as_of, name), run_time=run_time)
         context.validation_results_store.store_validation_results(
-            suite_validation_result=schema.load(result_json),
+            suite_validation_result=schema.load(_named(result_json, run_id, name)),
             suite_validation_result_identifier=ValidationResultIdentifier(
                 expectation_suite_identifier=ExpectationSuiteIdentifier(name=name),
                 run_id=run_id,
@@ -266,6 +267,7 @@ def build_data_docs(
     with writing(target), _site_errors_raised(target):
         context.build_data_docs(site_names=["dq"])
         _make_reproducible(target)
+        localise(target)
     return target / "index.html"
 
 
@@ -297,6 +299,23 @@ def _site_errors_raised(target: Path) -> Iterator[None]:
     if handler.messages:
         reason = failure_in_text(" ".join(handler.messages)) or "a page could not be written"
         raise OutputError(f"{target}: cannot write the data-quality pages: {reason}")
+
+
+def run_name(as_of: pd.Timestamp, extract: str) -> str:
+    """The name of one night's validation of one extract, as Data Docs list it."""
+    return f"screening-{as_of.date().isoformat()}-{extract}"
+
+
+def _named(result_json: dict[str, Any], run_id: Any, extract: str) -> dict[str, Any]:
+    """A result whose pages name their run and data asset: a batch validated outside a
+    checkpoint carries no run id, and GX's validation page reads the asset name from the
+    batch spec, which a dataframe batch leaves without it."""
+    named = copy.deepcopy(result_json)
+    meta = named.setdefault("meta", {})
+    meta["run_id"] = run_id.to_json_dict()
+    asset = (meta.get("active_batch_definition") or {}).get("data_asset_name") or extract
+    meta["batch_spec"] = {**(meta.get("batch_spec") or {}), "data_asset_name": asset}
+    return named
 
 
 _RENDER_TIME = re.compile(r"\?d=\d{8}T\d{6}\.\d+Z")

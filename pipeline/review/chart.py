@@ -1,6 +1,7 @@
 """The attrition funnel as plain SVG text: no plotting library, same input gives same bytes.
 
-The same SVG is written as attrition.svg and inlined in review.html, so both always agree.
+The same SVG is written as attrition.svg and inlined in review.html, so both always agree; its
+fixed words carry `data-i18n` keys, so the page shows them in its language.
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ def _fmt(n: int) -> str:
     return f"{int(n):,}".replace(",", " ")
 
 
+LABEL_CHARS = 44  # what fits in LABEL_W at 12 px; the full text is the step's tooltip
+
+
+def short_label(text: str) -> str:
+    """A criterion's text on one line, cut to fit the chart's label column."""
+    line = " ".join(text.split())
+    return line if len(line) <= LABEL_CHARS else line[: LABEL_CHARS - 1].rstrip() + "…"
+
+
 def attrition_svg(attrition: pd.DataFrame, title: str = "") -> str:
     """Bars of patients remaining after each criterion (protocol order), and a second panel of
     patients failing only that criterion (the ones a protocol amendment would bring in).
@@ -44,11 +54,26 @@ def attrition_svg(attrition: pd.DataFrame, title: str = "") -> str:
         f"<title>{escape(title or 'Attrition funnel')}</title>",
         f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
         _text(8, 20, title or "Attrition funnel", font_size="15", font_weight="bold"),
-        _text(LABEL_W, 44, "Patients remaining after each criterion", fill=GREY),
-        _text(ONLY_X, 44, "Failing only this criterion", fill=GREY),
+        _text(
+            LABEL_W,
+            44,
+            "Patients remaining after each criterion",
+            fill=GREY,
+            data_i18n="chart_remaining",
+        ),
+        _text(ONLY_X, 44, "Failing only this criterion", fill=GREY, data_i18n="chart_only"),
     ]
     y = TOP
-    out.append(_text(LABEL_W - 8, y + 13, "Screened", anchor="end", font_weight="bold"))
+    out.append(
+        _text(
+            LABEL_W - 8,
+            y + 13,
+            "Screened",
+            anchor="end",
+            font_weight="bold",
+            data_i18n="chart_screened",
+        )
+    )
     out.append(f'<rect x="{LABEL_W}" y="{y + 2}" width="{MAIN_W}" height="16" fill="#a0aec0"/>')
     out.append(_text(LABEL_W + MAIN_W + 6, y + 14, _fmt(screened)))
     previous = screened
@@ -57,7 +82,7 @@ def attrition_svg(attrition: pd.DataFrame, title: str = "") -> str:
         remaining, only = int(row.remaining), int(row.failing_only_this)
         dropped = previous - remaining
         previous = remaining
-        label = f"{row.criterion_order}. {row.criterion_id}"
+        label = f"{row.criterion_order}. {short_label(str(row.text))}"
         out.append(f'<g class="step" data-criterion={quoteattr(str(row.criterion_id))}>')
         out.append(f"<title>{escape(f'{row.protocol_item}: {row.text}')}</title>")
         out.append(_text(LABEL_W - 8, y + 13, label, anchor="end"))

@@ -29,6 +29,7 @@ def write_review_outputs(
     *,
     as_of: pd.Timestamp,
     extracts: Mapping[str, Mapping[str, Any]],
+    rule_texts: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
     """Write review.html, changes.parquet, candidates.xlsx and attrition.svg.
 
@@ -58,6 +59,7 @@ def write_review_outputs(
         changes,
         previous_as_of.date().isoformat() if previous_as_of is not None else None,
         extracts,
+        rule_texts,
     )
     listed = sum(payload["counts"][status] for status in LISTED)
     with writing(staging / "review.html"):

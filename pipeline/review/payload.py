@@ -20,7 +20,14 @@ from pipeline.status import OVERALL_NAMES, STATUS_NAMES
 from pipeline.trial import Trial
 
 LISTED = ("candidate", "needs_review")
-EXTRACT_FIELDS = ("file", "rows_read", "rows_accepted", "rows_quarantined", "duplicates_removed")
+EXTRACT_FIELDS = (
+    "file",
+    "rows_read",
+    "rows_accepted",
+    "rows_quarantined",
+    "duplicates_removed",
+    "quarantine_rules",
+)
 
 
 # Values converted to Python objects at a time when a long column is encoded (`json_array`).
@@ -116,8 +123,10 @@ def build_payload(
     changes: pa.Table,
     previous_as_of: str | None,
     extracts: Mapping[str, Mapping[str, Any]],
+    rule_texts: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Everything review.html shows, from the report tables (pseudonyms only)."""
+    """Everything review.html shows, from the report tables (pseudonyms only). `rule_texts`
+    (rule id -> reason) names the rules that set rows aside in the data-quality section."""
     counts = tables["candidates"]["overall_status"].to_pandas().value_counts()
     candidates = tables["candidates"]
     listed = candidates.filter(pc.is_in(candidates["overall_status"], pa.array(LISTED)))
@@ -145,5 +154,10 @@ def build_payload(
         "extracts": {
             name: {field: extracts[name].get(field) for field in EXTRACT_FIELDS}
             for name in sorted(extracts)
+        },
+        "rule_texts": {
+            rule: (rule_texts or {}).get(rule, "")
+            for name in sorted(extracts)
+            for rule in sorted(extracts[name].get("quarantine_rules") or {})
         },
     }

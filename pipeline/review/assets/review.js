@@ -19,6 +19,12 @@
       col_read: "Rows read", col_accepted: "Accepted", col_quarantined: "Quarantined",
       col_duplicates: "Duplicates removed", changes: "Since last run", data_quality: "Data quality",
       dq_docs: "Great Expectations Data Docs (validation results of this run)",
+      dq_report: "Data-quality report (every rule, rows failing, last nights)",
+      dq_rules: "Rules that set rows aside", dq_rules_none: "No row was set aside.",
+      col_rule: "Rule", col_set_aside: "Rows set aside",
+      change_left_run: "Left the run (no longer in the exports)",
+      chart_remaining: "Patients remaining after each criterion",
+      chart_only: "Failing only this criterion", chart_screened: "Screened",
       footer: "Pseudonymised report: re-identification is done separately by authorised staff.",
       overall_candidate: "Candidate", overall_needs_review: "Needs review",
       overall_not_eligible: "Not eligible", total: "Patients screened",
@@ -49,6 +55,12 @@
       col_duplicates: "Doublons retirés", changes: "Depuis la dernière exécution",
       data_quality: "Qualité des données",
       dq_docs: "Great Expectations Data Docs (résultats de validation de cette exécution)",
+      dq_report: "Rapport de qualité des données (chaque règle, lignes en échec, dernières nuits)",
+      dq_rules: "Règles qui ont mis des lignes de côté", dq_rules_none: "Aucune ligne mise de côté.",
+      col_rule: "Règle", col_set_aside: "Lignes mises de côté",
+      change_left_run: "Sorti de l'exécution (absent des extractions)",
+      chart_remaining: "Patients encore éligibles après chaque critère",
+      chart_only: "Échouent à ce seul critère", chart_screened: "Examinés",
       footer: "Rapport pseudonymisé : la réidentification est faite à part par le personnel habilité.",
       overall_candidate: "Candidat", overall_needs_review: "À revoir",
       overall_not_eligible: "Non éligible", total: "Patients examinés",
@@ -165,6 +177,21 @@
       ]));
     }
     document.getElementById("dq-rows").replaceChildren(...rows);
+    const ruleRows = [];
+    for (const name of names) {
+      const rules = DATA.extracts[name].quarantine_rules || {};
+      for (const rule of Object.keys(rules).sort()) {
+        if (!rules[rule]) continue;
+        ruleRows.push(el("tr", { "class": "dq-rule-row", "data-extract": name, "data-rule": rule }, [
+          el("td", null, [name]),
+          el("td", null, [(DATA.rule_texts || {})[rule] || rule, el("br"), el("span", { "class": "criterion-id" }, [rule])]),
+          el("td", { "class": "num" }, [num(rules[rule])])
+        ]));
+      }
+    }
+    document.getElementById("dq-rule-rows").replaceChildren(...ruleRows);
+    document.getElementById("dq-rules-table").hidden = ruleRows.length === 0;
+    document.getElementById("dq-rules-none").hidden = ruleRows.length !== 0;
     document.getElementById("dq-headline").textContent = t("dq_headline", {
       read: num(sum.read), k: names.length, accepted: num(sum.accepted),
       quarantined: num(sum.quarantined), duplicates: num(sum.duplicates)
@@ -172,6 +199,12 @@
   }
 
   // ---- since last run --------------------------------------------------------------------
+  // A listed patient absent from this run left it: not a change of status.
+  function changeKind(i) {
+    const C = DATA.changes;
+    return C.previous_status[i] && !C.current_status[i] ? "left_run" : C.change[i];
+  }
+
   function renderChanges() {
     const C = DATA.changes;
     const summary = document.getElementById("changes-summary");
@@ -180,16 +213,16 @@
       summary.textContent = t("no_previous");
     } else {
       const byKind = {};
-      for (const kind of C.change) byKind[kind] = (byKind[kind] || 0) + 1;
-      const parts = ["new_candidate", "left_candidates", "status_changed"]
+      for (let i = 0; i < C.change.length; i++) byKind[changeKind(i)] = (byKind[changeKind(i)] || 0) + 1;
+      const parts = ["new_candidate", "left_candidates", "status_changed", "left_run"]
         .filter((k) => byKind[k])
         .map((k) => t("change_" + k) + (state.lang === "fr" ? " : " : ": ") + num(byKind[k]));
       summary.textContent = t("compared", { date: DATA.previous_as_of }) + " " +
         (parts.length ? parts.join(" · ") : t("no_changes"));
       for (let i = 0; i < C.pseudonym.length; i++) {
-        rows.push(el("tr", { "class": "change-row", "data-change": C.change[i], "data-pseudonym": C.pseudonym[i] }, [
+        rows.push(el("tr", { "class": "change-row", "data-change": C.change[i], "data-kind": changeKind(i), "data-pseudonym": C.pseudonym[i] }, [
           el("td", { "class": "pseudonym" }, [C.pseudonym[i]]),
-          el("td", null, [t("change_" + C.change[i])]),
+          el("td", null, [t("change_" + changeKind(i))]),
           el("td", null, [overallBadge(C.previous_status[i])]),
           el("td", null, [overallBadge(C.current_status[i])]),
           el("td", null, [C.reason[i] || ""])
@@ -201,8 +234,16 @@
   }
 
   // ---- patient lists -----------------------------------------------------------------
-  function criterionIds(list) {
-    return (list || []).join(", ");
+  const CRITERION_BY_ID = new Map(DATA.criteria.map((c) => [c.id, c]));
+
+  // Criteria named by their protocol text, one a line, cut to stay readable in a narrow
+  // column (the whole text and the id are the line's tooltip).
+  function criterionLabels(list) {
+    return (list || []).map((id) => {
+      const text = (CRITERION_BY_ID.get(id) || { text: id }).text.replace(/\s+/g, " ");
+      const cut = text.length > 60 ? text.slice(0, 59).trimEnd() + "…" : text;
+      return el("span", { "class": "criterion-list", "data-criterion": id, title: text + " (" + id + ")" }, [cut]);
+    });
   }
 
   function patientRow(i) {
@@ -220,8 +261,8 @@
       el("td", { "class": "num" }, [P.n_unknown[i]]),
       el("td", { "class": "num" }, [P.n_to_confirm[i]]),
       el("td", { "class": "num" }, [P.n_not_applicable[i]]),
-      el("td", null, [criterionIds(P.unknown_criteria[i])]),
-      el("td", null, [criterionIds(P.to_confirm_criteria[i])])
+      el("td", { "class": "unknown-list" }, criterionLabels(P.unknown_criteria[i])),
+      el("td", { "class": "to-confirm-list" }, criterionLabels(P.to_confirm_criteria[i]))
     ]);
     rowCache.set(i, row);
     return row;
