@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,3 +39,35 @@ def require_services() -> bool:
 
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+# One for the whole session, here: Playwright's sync API refuses to start a second instance in
+# the thread of a running one, so a second session-scoped copy of this fixture fails.
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """A real headless Chromium driven by Playwright (never `playwright install`)."""
+    reason = ""
+    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = "the playwright package is not installed"
+    if not reason and not executable:
+        reason = f"Chromium not found at {CHROMIUM} (install it with `make browser`)"
+    if reason:
+        if require_services():
+            pytest.fail(f"SCREENING_REQUIRE_SERVICES=1 but {reason}")
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        except Exception as exc:
+            if require_services():
+                pytest.fail(f"SCREENING_REQUIRE_SERVICES=1 but Chromium does not start: {exc}")
+            pytest.skip(f"Chromium does not start: {exc}")
+        yield chromium
+        chromium.close()

@@ -23,7 +23,6 @@ from pipeline.run import run_screening
 from pipeline.sources import load_source_config
 from pipeline.trial import find_trial, load_trial
 from tests.conftest import AS_OF, repo_root
-from tests.pipeline.review.conftest import browser  # noqa: F401 - the real Chromium fixture
 
 TRIAL = "lutathera-retreatment"
 SOURCE = load_source_config(repo_root() / "sources" / "synthetic-chu.yaml")
@@ -194,7 +193,7 @@ def test_the_workbook_opens_with_text_cells_only_and_nothing_unwritable(hostile_
     assert planted & set(texts), "some planted values reach the workbook, as text"
 
 
-def test_the_review_page_opens_and_runs_no_payload(hostile_run, browser):  # noqa: F811
+def test_the_review_page_opens_and_runs_no_payload(hostile_run, browser):
     _, report, _, _ = hostile_run
     candidates = pd.read_parquet(report / "candidates.parquet")
     listed = int((candidates["overall_status"] != "not_eligible").sum())
