@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 
 from pipeline.bench import add_arguments as add_bench_arguments
 from pipeline.bench import cmd_bench
+from pipeline.cli_args import iso_date, patient_count, seed, trial_path
 from pipeline.errors import ScreeningError
 from pipeline.generator.breakage import BREAK_KINDS
 from pipeline.pseudonym import KEY_VARIABLE
@@ -23,11 +27,34 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = REPO / "sources" / "synthetic-chu.yaml"
 
 
-def _as_of(text: str) -> pd.Timestamp:
-    try:
-        return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"as-of date must be YYYY-MM-DD, not {text!r}") from None
+# How argparse's own messages about one argument begin (after "argument --option: ").
+_ARGPARSE_OWN = re.compile(
+    r"invalid choice|invalid \S+ value|expected (one|at most|at least)|not allowed|ignored"
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit status 2) like every other
+    user error of the command: what was wrong, and where to find help."""
+
+    def error(self, message: str) -> NoReturn:
+        option = re.match(r"argument ([^:]+): ", message)
+        detail = message[option.end() :] if option else message
+        # A message of the argument types (`pipeline.cli_args`) already says what to give;
+        # argparse's own (a missing option, a typo, a wrong choice) points at --help.
+        if option is None or _ARGPARSE_OWN.match(detail):
+            detail += f" (see {self.prog} --help)"
+        if option is None:
+            line = detail
+        elif re.match(r"\S+: ", detail):  # "--as-of 24/11/2026: expected YYYY-MM-DD, ..."
+            line = f"{option.group(1)} {detail}"
+        else:
+            line = f"{option.group(1)}: {detail}"
+        self.exit(2, f"screening: error: {line}\n")
+
+
+def _timestamp(day: dt.date) -> pd.Timestamp:
+    return pd.Timestamp(day)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -37,7 +64,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         Path(args.out),
         args.patients,
         args.seed,
-        args.as_of,
+        args.as_of.isoformat(),
         defects=args.defects,
         canary=args.canary,
     )
@@ -57,9 +84,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.run import run_screening
 
-    trial = load_trial(find_trial(args.trial))
+    trial = load_trial(args.trial)
     source = load_source_config(args.source)
-    result = run_screening(trial, Path(args.exports), source, _as_of(args.as_of), Path(args.out))
+    as_of = _timestamp(args.as_of)
+    result = run_screening(trial, Path(args.exports), source, as_of, Path(args.out))
     _print_result(result)
     return 0
 
@@ -91,11 +119,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     folder = Path(args.dir)
     ensure_demo_key(folder)
-    hospital = generate_hospital(folder / "hospital", args.patients, args.seed, args.as_of)
+    hospital = generate_hospital(
+        folder / "hospital", args.patients, args.seed, args.as_of.isoformat()
+    )
     print(f"synthetic hospital: {hospital.exports} ({hospital.patients} patients)")
     trial = load_trial(find_trial("lutathera-retreatment"))
     source = load_source_config(DEFAULT_SOURCE)
-    result = run_screening(trial, hospital.exports, source, _as_of(args.as_of), folder / "reports")
+    as_of = _timestamp(args.as_of)
+    result = run_screening(trial, hospital.exports, source, as_of, folder / "reports")
     _print_result(result)
     return 0
 
@@ -156,14 +187,14 @@ def cmd_reidentify(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="screening", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="screening", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     gen = sub.add_parser("generate", help="write a synthetic hospital's exports and truth")
     gen.add_argument("--out", required=True)
-    gen.add_argument("--patients", type=int, default=10_000)
-    gen.add_argument("--seed", type=int, default=1)
-    gen.add_argument("--as-of", required=True, type=lambda s: _as_of(s).date().isoformat())
+    gen.add_argument("--patients", type=patient_count, default=10_000)
+    gen.add_argument("--seed", type=seed, default=1)
+    gen.add_argument("--as-of", required=True, type=iso_date)
     gen.add_argument(
         "--defects",
         action="store_true",
@@ -184,18 +215,20 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=cmd_generate)
 
     run = sub.add_parser("run", help="screen one export folder against one trial")
-    run.add_argument("--trial", required=True, help="trial id in trials/ or a YAML path")
+    run.add_argument(
+        "--trial", required=True, type=trial_path, help="trial id in trials/ or a YAML path"
+    )
     run.add_argument("--exports", required=True, help="folder of one export date")
-    run.add_argument("--as-of", required=True)
+    run.add_argument("--as-of", required=True, type=iso_date)
     run.add_argument("--out", required=True, help="reports root")
     run.add_argument("--source", default=str(DEFAULT_SOURCE), help="hospital source config")
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="generate a synthetic hospital and screen it")
     demo.add_argument("--dir", default="var/demo")
-    demo.add_argument("--patients", type=int, default=2000)
-    demo.add_argument("--seed", type=int, default=1)
-    demo.add_argument("--as-of", default="2026-11-24")
+    demo.add_argument("--patients", type=patient_count, default=2000)
+    demo.add_argument("--seed", type=seed, default=1)
+    demo.add_argument("--as-of", type=iso_date, default=dt.date(2026, 11, 24))
     demo.set_defaults(func=cmd_demo)
 
     report = sub.add_parser("report", help="print (and open) the latest review page of a trial")
@@ -237,13 +270,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    """Run one command. A user error (a `ScreeningError`: bad input, file or configuration) is
+    one line on stderr and exit status 2; anything else is a bug and keeps its traceback."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed
+        return int(exc.code or 0)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args))
     except ScreeningError as exc:
         print(f"screening: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("screening: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.contract import EXTRACTS
+from pipeline.dated_folders import check_export_folder
 from pipeline.engine import screen
 from pipeline.io.files import RawExtract, open_extract_file
 from pipeline.manifest import build_manifest, hash_inputs
@@ -221,6 +222,7 @@ def run_screening(
     leftovers."""
     tune_allocator()
     key = load_key()
+    check_export_folder(Path(exports))  # before the lock leaves a file under `out_root`
     target = report_dir_for(out_root, trial.id, as_of.date().isoformat())
     with run_lock(target):
         raws = read_exports(Path(exports), source)
