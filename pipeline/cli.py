@@ -1,4 +1,8 @@
-"""`screening` command line: generate, run, demo, report."""
+"""Screen hospital exports against a clinical trial's eligibility criteria.
+
+`screening` command line: user errors are one line on stderr with exit status 2 (see `_Parser`
+and `pipeline.cli_args`); anything else is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ import pandas as pd
 from pipeline.bench import add_arguments as add_bench_arguments
 from pipeline.bench import cmd_bench
 from pipeline.cli_args import iso_date, patient_count, seed, trial_path
+from pipeline.contract import EXTRACTS
 from pipeline.errors import ScreeningError
 from pipeline.generator.breakage import BREAK_KINDS
 from pipeline.pseudonym import KEY_VARIABLE
@@ -186,15 +191,74 @@ def cmd_reidentify(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="screening", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def _command(
+    sub: argparse._SubParsersAction, name: str, help: str, examples: list[str]
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with examples to copy, as uv's and dbt's do."""
+    epilog = "examples:\n" + "\n".join(f"  screening {name} {example}" for example in examples)
+    return sub.add_parser(
+        name,
+        help=help,
+        description=help[0].upper() + help[1:] + ".",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
-    gen = sub.add_parser("generate", help="write a synthetic hospital's exports and truth")
-    gen.add_argument("--out", required=True)
-    gen.add_argument("--patients", type=patient_count, default=10_000)
-    gen.add_argument("--seed", type=seed, default=1)
-    gen.add_argument("--as-of", required=True, type=iso_date)
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every option says what it takes, with an example: `screening COMMAND --help`."""
+    parser = _Parser(
+        prog="screening",
+        description="Screen hospital exports against a clinical trial's eligibility criteria.",
+        epilog="`screening COMMAND --help` shows a command's options, with examples.",
+    )
+    parser.add_argument(
+        "--version",
+        action=_Version,
+        nargs=0,
+        help="print the code version, as manifests record it, e.g. 0.1.0+2711739fbd65",
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, metavar="COMMAND"
+    )
+
+    gen = _command(
+        sub,
+        "generate",
+        "write a synthetic hospital's exports and truth",
+        [
+            "--out var/h --patients 10000 --seed 1 --as-of 2026-11-24",
+            "--out var/broken --patients 500 --as-of 2026-11-24 --break truncated",
+        ],
+    )
+    gen.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder to write DIR/exports/<as-of>/, truth.parquet and defects.parquet into, "
+        "e.g. var/h",
+    )
+    gen.add_argument(
+        "--patients",
+        type=patient_count,
+        default=10_000,
+        metavar="N",
+        help="number of patients, at least 1, e.g. 100000 (default 10000)",
+    )
+    gen.add_argument(
+        "--seed",
+        type=seed,
+        default=1,
+        metavar="N",
+        help="random seed: the same seed gives the same bytes, e.g. 7 (default 1)",
+    )
+    gen.add_argument(
+        "--as-of",
+        required=True,
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="export date: records are dated around it, e.g. 2026-11-24",
+    )
     gen.add_argument(
         "--defects",
         action="store_true",
@@ -209,64 +273,216 @@ def build_parser() -> argparse.ArgumentParser:
         "--break",
         dest="break_kind",
         choices=BREAK_KINDS,
-        help="make one extract unusable (the run must stop)",
+        metavar="KIND",
+        help=f"make one extract unusable, so a run on it must stop: {', '.join(BREAK_KINDS)}; "
+        "e.g. --break truncated",
     )
-    gen.add_argument("--break-extract", default="labs", help="which extract --break damages")
+    gen.add_argument(
+        "--break-extract",
+        default="labs",
+        choices=tuple(EXTRACTS),
+        metavar="EXTRACT",
+        help="the extract --break damages, e.g. patients (default labs)",
+    )
     gen.set_defaults(func=cmd_generate)
 
-    run = sub.add_parser("run", help="screen one export folder against one trial")
-    run.add_argument(
-        "--trial", required=True, type=trial_path, help="trial id in trials/ or a YAML path"
+    run = _command(
+        sub,
+        "run",
+        "screen one export folder against one trial and publish the report",
+        [
+            "--trial lutathera-retreatment --exports var/h/exports/2026-11-24 "
+            "--as-of 2026-11-24 --out var/reports",
+            "--trial trials/lutathera-retreatment.yaml --exports /landing/2026-11-24 "
+            "--as-of 2026-11-24 --out /reports --source sources/synthetic-chu.yaml",
+        ],
     )
-    run.add_argument("--exports", required=True, help="folder of one export date")
-    run.add_argument("--as-of", required=True, type=iso_date)
-    run.add_argument("--out", required=True, help="reports root")
-    run.add_argument("--source", default=str(DEFAULT_SOURCE), help="hospital source config")
+    run.add_argument(
+        "--trial",
+        required=True,
+        type=trial_path,
+        metavar="TRIAL",
+        help="trial id in trials/ or a trial YAML file, e.g. lutathera-retreatment",
+    )
+    run.add_argument(
+        "--exports",
+        required=True,
+        metavar="DIR",
+        help="landing folder of one export date (not the exports root), "
+        "e.g. var/h/exports/2026-11-24",
+    )
+    run.add_argument(
+        "--as-of",
+        required=True,
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="screening date: later records are ignored, e.g. 2026-11-24",
+    )
+    run.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="reports root; the report goes to DIR/<trial>/<as-of>/, e.g. var/reports",
+    )
+    run.add_argument(
+        "--source",
+        default=str(DEFAULT_SOURCE),
+        metavar="FILE",
+        help="the hospital's source config (file names, columns, dialect), "
+        "e.g. sources/synthetic-chu.yaml (the default)",
+    )
     run.set_defaults(func=cmd_run)
 
-    demo = sub.add_parser("demo", help="generate a synthetic hospital and screen it")
-    demo.add_argument("--dir", default="var/demo")
-    demo.add_argument("--patients", type=patient_count, default=2000)
-    demo.add_argument("--seed", type=seed, default=1)
-    demo.add_argument("--as-of", type=iso_date, default=dt.date(2026, 11, 24))
+    demo = _command(
+        sub,
+        "demo",
+        "generate a synthetic hospital and screen it (without Airflow)",
+        ["", "--dir var/demo --patients 500"],
+    )
+    demo.add_argument(
+        "--dir",
+        default="var/demo",
+        metavar="DIR",
+        help="folder for the hospital, the reports and a demo key, e.g. /tmp/demo "
+        "(default var/demo)",
+    )
+    demo.add_argument(
+        "--patients",
+        type=patient_count,
+        default=2000,
+        metavar="N",
+        help="number of patients, e.g. 500 (default 2000)",
+    )
+    demo.add_argument(
+        "--seed", type=seed, default=1, metavar="N", help="random seed, e.g. 7 (default 1)"
+    )
+    demo.add_argument(
+        "--as-of",
+        type=iso_date,
+        default=dt.date(2026, 11, 24),
+        metavar="YYYY-MM-DD",
+        help="export and screening date, e.g. 2026-12-01 (default 2026-11-24)",
+    )
     demo.set_defaults(func=cmd_demo)
 
-    report = sub.add_parser("report", help="print (and open) the latest review page of a trial")
-    report.add_argument("--trial", required=True, help="trial id")
-    report.add_argument("--reports", required=True, help="reports root")
-    report.add_argument("--open", action="store_true", help="open it in the web browser")
+    report = _command(
+        sub,
+        "report",
+        "print (and open) the latest review page of a trial",
+        ["--trial lutathera-retreatment --reports var/reports --open"],
+    )
+    report.add_argument(
+        "--trial", required=True, metavar="ID", help="trial id, e.g. lutathera-retreatment"
+    )
+    report.add_argument(
+        "--reports", required=True, metavar="DIR", help="reports root, e.g. var/reports"
+    )
+    report.add_argument("--open", action="store_true", help="also open the page in the web browser")
     report.set_defaults(func=cmd_report)
 
-    warehouse = sub.add_parser(
-        "load-warehouse", help="load an export folder into a PostgreSQL warehouse schema"
+    warehouse = _command(
+        sub,
+        "load-warehouse",
+        "load an export folder into a PostgreSQL warehouse schema",
+        [
+            "--exports var/h/exports/2026-11-24 "
+            "--url postgresql+psycopg://postgres@localhost/test --schema dwh"
+        ],
     )
-    warehouse.add_argument("--exports", required=True, help="folder of one export date")
     warehouse.add_argument(
-        "--url", required=True, help="database URL, e.g. postgresql://user@host:5432/db"
+        "--exports",
+        required=True,
+        metavar="DIR",
+        help="folder of one export date, e.g. var/h/exports/2026-11-24",
     )
-    warehouse.add_argument("--schema", default="dwh", help="schema to (re)create, default dwh")
     warehouse.add_argument(
-        "--source", default=str(DEFAULT_SOURCE), help="file source config of the exports"
+        "--url",
+        required=True,
+        help="database URL, e.g. postgresql+psycopg://postgres@localhost:5432/test",
+    )
+    warehouse.add_argument(
+        "--schema",
+        default="dwh",
+        help="schema to drop and re-create, e.g. dwh_test (default dwh)",
+    )
+    warehouse.add_argument(
+        "--source",
+        default=str(DEFAULT_SOURCE),
+        metavar="FILE",
+        help="file source config of the exports, e.g. sources/synthetic-chu.yaml (the default)",
     )
     warehouse.set_defaults(func=cmd_load_warehouse)
 
-    bench = sub.add_parser("bench", help="time the whole pipeline on synthetic hospitals")
+    bench = _command(
+        sub,
+        "bench",
+        "time the whole pipeline on synthetic hospitals",
+        ["--sizes 10000", "--sizes 10000,100000,1000000"],
+    )
     add_bench_arguments(bench)
     bench.set_defaults(func=cmd_bench)
 
-    doc = sub.add_parser("contract-doc", help="print the export contract as Markdown")
-    doc.set_defaults(func=cmd_contract_doc)
-    suites = sub.add_parser("suites", help="write the expectation suites to expectations/")
-    suites.set_defaults(func=cmd_suites)
-    reid = sub.add_parser(
-        "reidentify", help="named candidate list for the recruitment team (needs the site key)"
+    doc = _command(
+        sub,
+        "contract-doc",
+        "print the export contract as Markdown",
+        ["> docs/export-contract.md"],
     )
-    reid.add_argument("--report", required=True, help="a report directory REPORTS/<trial>/<as-of>")
-    reid.add_argument("--out", required=True, help="CSV to write (owner-only)")
-    reid.add_argument("--audit-log", default="var/audit/reidentification.log")
-    reid.add_argument("--statuses", default="candidate,needs_review")
+    doc.set_defaults(func=cmd_contract_doc)
+    suites = _command(sub, "suites", "write the expectation suites to expectations/", [""])
+    suites.set_defaults(func=cmd_suites)
+    reid = _command(
+        sub,
+        "reidentify",
+        "write the named candidate list for the recruitment team (needs the site key)",
+        ["--report var/reports/lutathera-retreatment/2026-11-24 --out named.csv"],
+    )
+    reid.add_argument(
+        "--report",
+        required=True,
+        metavar="DIR",
+        help="one report folder REPORTS/<trial>/<as-of>, "
+        "e.g. var/reports/lutathera-retreatment/2026-11-24",
+    )
+    reid.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="CSV to write, readable by its owner only, e.g. named.csv",
+    )
+    reid.add_argument(
+        "--audit-log",
+        default="var/audit/reidentification.log",
+        metavar="FILE",
+        help="log every access is appended to, e.g. /secure/audit.log "
+        "(default var/audit/reidentification.log)",
+    )
+    reid.add_argument(
+        "--statuses",
+        default="candidate,needs_review",
+        metavar="LIST",
+        help="overall statuses to list, comma-separated, e.g. candidate "
+        "(default candidate,needs_review)",
+    )
     reid.set_defaults(func=cmd_reidentify)
     return parser
+
+
+class _Version(argparse.Action):
+    """`--version`: the code version manifests record (package version plus the commit when
+    run from a checkout), so an operator can tell which code wrote a report."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from pipeline.manifest import code_version
+
+        print(f"screening {code_version()}")
+        parser.exit(0)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -185,7 +185,7 @@ def test_an_unreadable_source_config_is_one_line(tmp_path, capsys, make, expecte
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["frobnicate"], "command: invalid choice: 'frobnicate'"),
+        (["frobnicate"], "COMMAND: invalid choice: 'frobnicate'"),
         (["run", "--trial", TRIAL], "the following arguments are required: --exports"),
         (["suites", "--colour"], "unrecognized arguments: --colour"),
     ],
