@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import os
 import re
 import secrets
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pandas as pd
 
@@ -24,9 +25,11 @@ from pipeline.cli_args import iso_date, patient_count, seed, trial_path
 from pipeline.contract import EXTRACTS
 from pipeline.errors import ScreeningError
 from pipeline.generator.breakage import BREAK_KINDS
+from pipeline.progress import progress_for
 from pipeline.pseudonym import KEY_VARIABLE
-from pipeline.sources import load_source_config
-from pipeline.trial import find_trial, load_trial
+from pipeline.run_summary import format_summary, run_summary
+from pipeline.sources import SourceConfig, load_source_config
+from pipeline.trial import Trial, find_trial, load_trial
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = REPO / "sources" / "synthetic-chu.yaml"
@@ -62,50 +65,79 @@ def _timestamp(day: dt.date) -> pd.Timestamp:
     return pd.Timestamp(day)
 
 
+def _say(args: argparse.Namespace, text: str) -> None:
+    """A line for the person at the terminal: stdout, unless --quiet or --json (whose stdout
+    is JSON only)."""
+    if not (args.quiet or args.json):
+        print(text)
+
+
+def _emit_json(facts: dict[str, Any]) -> None:
+    print(json.dumps(facts, indent=2, ensure_ascii=False))
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from pipeline.generator.hospital import generate_hospital
 
-    result = generate_hospital(
-        Path(args.out),
-        args.patients,
-        args.seed,
-        args.as_of.isoformat(),
-        defects=args.defects,
-        canary=args.canary,
-    )
+    stage = progress_for(args.quiet)
+    with stage(f"generating {args.patients:,} patients") as done:
+        result = generate_hospital(
+            Path(args.out),
+            args.patients,
+            args.seed,
+            args.as_of.isoformat(),
+            defects=args.defects,
+            canary=args.canary,
+        )
+        done.rows = sum(result.rows.values())
     if args.break_kind:
         from pipeline.generator.breakage import break_extract
         from pipeline.generator.hospital import LAYOUT
 
         break_extract(result.exports / LAYOUT[args.break_extract][0], args.break_kind)
-        print(f"broke {args.break_extract} ({args.break_kind}): a run on it must stop")
-    print(f"exports: {result.exports}")
-    print(f"truth:   {result.truth}")
+        _say(args, f"broke {args.break_extract} ({args.break_kind}): a run on it must stop")
+    if args.json:
+        _emit_json(
+            {
+                "exports": str(result.exports),
+                "truth": str(result.truth),
+                "patients": args.patients,
+                "rows": dict(result.rows),
+                "broken": args.break_extract if args.break_kind else None,
+            }
+        )
+    _say(args, f"exports: {result.exports}")
+    _say(args, f"truth:   {result.truth}")
     for name, rows in result.rows.items():
-        print(f"  {name:<16} {rows:>12,} rows")
+        _say(args, f"  {name:<16} {rows:>12,} rows")
     return 0
+
+
+def _screen(
+    args: argparse.Namespace, trial: Trial, exports: Path, source: SourceConfig, out: Path
+) -> None:
+    """Run the screening with stage lines on a terminal, then say how it went."""
+    from pipeline.run import run_screening
+
+    result = run_screening(
+        trial, exports, source, _timestamp(args.as_of), out, progress_for(args.quiet)
+    )
+    summary = run_summary(result.report_dir, result.counts)
+    if args.json:
+        _emit_json(summary)
+    _say(args, format_summary(summary))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.run import run_screening
-
     trial = load_trial(args.trial)
     source = load_source_config(args.source)
-    as_of = _timestamp(args.as_of)
-    result = run_screening(trial, Path(args.exports), source, as_of, Path(args.out))
-    _print_result(result)
+    _screen(args, trial, Path(args.exports), source, Path(args.out))
     return 0
 
 
-def _print_result(result: object) -> None:
-    print(f"report: {result.report_dir}")  # type: ignore[attr-defined]
-    print(f"patients screened: {result.patients}")  # type: ignore[attr-defined]
-    for status in ("candidate", "needs_review", "not_eligible"):
-        print(f"  {status:<13} {result.counts.get(status, 0):>8,}")  # type: ignore[attr-defined]
-
-
 def ensure_demo_key(folder: Path) -> None:
-    """The demo makes a local key (owner-only) when none is set, and says so."""
+    """The demo makes a local key (owner-only) when none is set, and says so (on stderr:
+    a notice, not the command's output)."""
     if os.environ.get(KEY_VARIABLE):
         return
     key_file = folder / "demo-pseudonym.key"
@@ -115,24 +147,25 @@ def ensure_demo_key(folder: Path) -> None:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
     os.environ[KEY_VARIABLE] = key_file.read_text().strip()
-    print(f"demo: using the local demo pseudonym key {key_file} (never use it for real data)")
+    print(
+        f"demo: using the local demo pseudonym key {key_file} (never use it for real data)",
+        file=sys.stderr,
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipeline.generator.hospital import generate_hospital
-    from pipeline.run import run_screening
 
     folder = Path(args.dir)
     ensure_demo_key(folder)
-    hospital = generate_hospital(
-        folder / "hospital", args.patients, args.seed, args.as_of.isoformat()
-    )
-    print(f"synthetic hospital: {hospital.exports} ({hospital.patients} patients)")
+    with progress_for(args.quiet)(f"generating {args.patients:,} patients") as done:
+        hospital = generate_hospital(
+            folder / "hospital", args.patients, args.seed, args.as_of.isoformat()
+        )
+        done.rows = sum(hospital.rows.values())
+    _say(args, f"synthetic hospital: {hospital.exports} ({hospital.patients:,} patients)")
     trial = load_trial(find_trial("lutathera-retreatment"))
-    source = load_source_config(DEFAULT_SOURCE)
-    as_of = _timestamp(args.as_of)
-    result = run_screening(trial, hospital.exports, source, as_of, folder / "reports")
-    _print_result(result)
+    _screen(args, trial, hospital.exports, load_source_config(DEFAULT_SOURCE), folder / "reports")
     return 0
 
 
@@ -191,8 +224,29 @@ def cmd_reidentify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _output_options() -> argparse.ArgumentParser:
+    """-q and --json, shared by the commands that run long and end with a summary."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print nothing but errors (and the JSON with --json): no stage lines, no summary",
+    )
+    options.add_argument(
+        "--json",
+        action="store_true",
+        help="print the summary as one JSON object on stdout, and nothing else there",
+    )
+    return options
+
+
 def _command(
-    sub: argparse._SubParsersAction, name: str, help: str, examples: list[str]
+    sub: argparse._SubParsersAction,
+    name: str,
+    help: str,
+    examples: list[str],
+    parents: tuple[argparse.ArgumentParser, ...] = (),
 ) -> argparse.ArgumentParser:
     """A subcommand whose --help ends with examples to copy, as uv's and dbt's do."""
     epilog = "examples:\n" + "\n".join(f"  screening {name} {example}" for example in examples)
@@ -202,6 +256,7 @@ def _command(
         description=help[0].upper() + help[1:] + ".",
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=list(parents),
     )
 
 
@@ -221,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command", required=True, parser_class=_Parser, metavar="COMMAND"
     )
+    output = (_output_options(),)
 
     gen = _command(
         sub,
@@ -229,7 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
         [
             "--out var/h --patients 10000 --seed 1 --as-of 2026-11-24",
             "--out var/broken --patients 500 --as-of 2026-11-24 --break truncated",
+            "--out var/h --as-of 2026-11-24 --json -q",
         ],
+        output,
     )
     gen.add_argument(
         "--out",
@@ -295,7 +353,10 @@ def build_parser() -> argparse.ArgumentParser:
             "--as-of 2026-11-24 --out var/reports",
             "--trial trials/lutathera-retreatment.yaml --exports /landing/2026-11-24 "
             "--as-of 2026-11-24 --out /reports --source sources/synthetic-chu.yaml",
+            "--trial lutathera-retreatment --exports var/h/exports/2026-11-24 "
+            "--as-of 2026-11-24 --out var/reports --json > summary.json",
         ],
+        output,
     )
     run.add_argument(
         "--trial",
@@ -337,7 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub,
         "demo",
         "generate a synthetic hospital and screen it (without Airflow)",
-        ["", "--dir var/demo --patients 500"],
+        ["", "--dir var/demo --patients 500", "--json -q"],
+        output,
     )
     demo.add_argument(
         "--dir",

@@ -29,6 +29,7 @@ from pipeline.prepare import (
     ValidationSettings,
     prepare_extracts,
 )
+from pipeline.progress import Stage, silent
 from pipeline.pseudonym import load_key, pseudonymise
 from pipeline.publish import owner_only, staged_directory, write_json, write_parquet
 from pipeline.quality.audit import write_audit
@@ -190,7 +191,7 @@ def _publish(
     """`screen_and_publish` for a caller that holds the run lock of `target`."""
     with staged_directory(target) as staging:
         counts = build_report(trial, prepared, source, staging, key, tables)
-    log.info("published %s: %s", target, counts)
+    log.info("published %s: %s", target, ", ".join(f"{n} {s}" for s, n in counts.items()))
     patients = len(prepared.data.index) if tables is None else tables["candidates"].num_rows
     return RunResult(target, patients, counts)
 
@@ -208,7 +209,12 @@ def without_records(prepared: PreparedExtracts) -> PreparedExtracts:
 
 
 def run_screening(
-    trial: Trial, exports: Path, source: SourceConfig, as_of: pd.Timestamp, out_root: Path
+    trial: Trial,
+    exports: Path,
+    source: SourceConfig,
+    as_of: pd.Timestamp,
+    out_root: Path,
+    stage: Stage = silent,
 ) -> RunResult:
     """The whole run; nothing is published unless every step succeeds.
 
@@ -219,28 +225,36 @@ def run_screening(
     The records are freed as soon as the criteria are evaluated: the report tables are built
     from the verdicts alone. Freed memory goes back to the system after validation and after
     the records are freed, so that the next stage's peak does not stack on the last one's
-    leftovers."""
+    leftovers. `stage` times each step for a person watching (`pipeline.progress`)."""
     tune_allocator()
     key = load_key()
     check_export_folder(Path(exports))  # before the lock leaves a file under `out_root`
     target = report_dir_for(out_root, trial.id, as_of.date().isoformat())
     with run_lock(target):
-        raws = read_exports(Path(exports), source)
-        prepared = prepare_extracts(
-            raws,
-            source,
-            as_of,
-            previous_row_counts(target),
-            lab_analytes=trial.lab_analytes_read(),
-        )
+        with stage("checking export files"):
+            raws = read_exports(Path(exports), source)
+        with stage("reading and validating extracts") as done:
+            prepared = prepare_extracts(
+                raws,
+                source,
+                as_of,
+                previous_row_counts(target),
+                lab_analytes=trial.lab_analytes_read(),
+            )
+            done.rows = sum(account.rows_read for account in prepared.accounts.values())
         release_free_memory()
-        criteria, overall = screen(trial, prepared.data, worker_count())
-        patients, as_of = prepared.data.index, prepared.data.as_of
+        with stage("screening patients") as done:
+            criteria, overall = screen(trial, prepared.data, worker_count())
+            patients, as_of = prepared.data.index, prepared.data.as_of
+            done.rows, done.unit = len(patients), "patients"
         prepared = without_records(prepared)  # the only reference: the records are freed here
         release_free_memory()
-        tables = report_tables(trial, criteria, overall, patients, as_of, key)
-        del criteria, overall  # the review outputs read the tables only
-        return _publish(trial, prepared, source, target, key, tables)
+        with stage("writing the report") as done:
+            tables = report_tables(trial, criteria, overall, patients, as_of, key)
+            del criteria, overall  # the review outputs read the tables only
+            result = _publish(trial, prepared, source, target, key, tables)
+            done.rows, done.unit = result.patients, "patients"
+        return result
 
 
 def previous_row_counts(target: Path) -> dict[str, int]:
