@@ -169,6 +169,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_source(args: argparse.Namespace) -> int:
+    """Load a source config with every check a run makes, and read no export."""
+    source = load_source_config(args.file)
+    print(
+        f"{args.file}: OK (source config of {source.hospital}, {source.kind}, "
+        f"{len(source.extracts)} extracts)"
+    )
+    return 0
+
+
+def cmd_check_trial(args: argparse.Namespace) -> int:
+    """Load a trial file with every check a run makes, and read no export."""
+    trial = load_trial(args.file)
+    print(
+        f"{args.file}: OK (trial {trial.id} version {trial.version}, "
+        f"{len(trial.criteria)} criteria)"
+    )
+    return 0
+
+
 def cmd_suites(args: argparse.Namespace) -> int:
     from pipeline.quality.suites import write_suites
 
@@ -493,6 +513,30 @@ def build_parser() -> argparse.ArgumentParser:
     doc.set_defaults(func=cmd_contract_doc)
     suites = _command(sub, "suites", "write the expectation suites to expectations/", [""])
     suites.set_defaults(func=cmd_suites)
+    check_source = _command(
+        sub,
+        "check-source",
+        "check a source config (separator, decimal mark, encodings, date formats, columns) "
+        "without reading any export",
+        ["sources/synthetic-chu.yaml"],
+    )
+    check_source.add_argument(
+        "file", metavar="FILE", help="source config to check, e.g. sources/synthetic-chu.yaml"
+    )
+    check_source.set_defaults(func=cmd_check_source)
+    check_trial = _command(
+        sub,
+        "check-trial",
+        "check a trial file (keys, types, ranges, rules, vocabularies) without reading any export",
+        ["trials/lutathera-retreatment.yaml", "lutathera-retreatment"],
+    )
+    check_trial.add_argument(
+        "file",
+        metavar="FILE",
+        type=trial_path,
+        help="trial file or trial id to check, e.g. trials/lutathera-retreatment.yaml",
+    )
+    check_trial.set_defaults(func=cmd_check_trial)
     reid = _command(
         sub,
         "reidentify",
