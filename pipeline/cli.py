@@ -23,6 +23,7 @@ from pipeline.bench import add_arguments as add_bench_arguments
 from pipeline.bench import cmd_bench
 from pipeline.cli_args import iso_date, patient_count, seed, trial_path
 from pipeline.contract import EXTRACTS
+from pipeline.dated_folders import check_export_folder
 from pipeline.errors import ScreeningError
 from pipeline.generator.breakage import BREAK_KINDS
 from pipeline.progress import progress_for
@@ -223,6 +224,7 @@ def cmd_load_warehouse(args: argparse.Namespace) -> int:
     """Load an export folder into a warehouse-like PostgreSQL schema (for SQL-pull demos/tests)."""
     from pipeline.warehouse import load_warehouse
 
+    check_export_folder(Path(args.exports))
     result = load_warehouse(
         Path(args.exports), args.url, load_source_config(args.source), args.schema
     )
@@ -602,7 +604,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ScreeningError as exc:
-        print(f"screening: error: {exc}", file=sys.stderr)
+        # One line, even when a library's message it quotes has several (libpq's do).
+        print(f"screening: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.filename is None:  # not about a file the user named: a bug, keep the traceback
+            raise
+        # A folder or file given on the command line that cannot be written or created
+        # (--out naming a file, a read-only place, a full disk): the user's to fix.
+        print(
+            f"screening: error: {exc.filename}: {exc.strerror}; check the paths given",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("screening: interrupted", file=sys.stderr)

@@ -218,3 +218,32 @@ def test_the_installed_process_exits_2_with_one_line(tmp_path, argv):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and done.stdout == ""
     assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith("screening: error: ")
+
+
+def test_an_output_folder_that_is_a_file_is_one_line(tmp_path, capsys):
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder\n")
+    argv = ["generate", "--out", str(taken), "--patients", "5", "--as-of", AS_OF]
+    line = one_error_line(capsys, argv)
+    assert line.startswith(f"screening: error: {taken}")
+    assert line.endswith(": Not a directory; check the paths given")
+
+
+def test_report_for_an_unknown_trial_lists_the_trials_with_reports(tmp_path, capsys):
+    (tmp_path / TRIAL / AS_OF).mkdir(parents=True)
+    line = one_error_line(capsys, ["report", "--trial", "lutathera", "--reports", str(tmp_path)])
+    assert line.endswith(f"trials with reports there: {TRIAL}")
+
+
+def test_load_warehouse_names_the_dated_folders_of_an_exports_root(tmp_path, capsys):
+    (tmp_path / "exports" / AS_OF).mkdir(parents=True)
+    argv = ["load-warehouse", "--exports", str(tmp_path / "exports"), "--url", "postgresql://x"]
+    line = one_error_line(capsys, argv)
+    assert f"give one of them, e.g. {tmp_path / 'exports' / AS_OF}" in line
+
+
+def test_a_library_message_on_several_lines_is_one_line(small_hospital, capsys):
+    """libpq says "Connection refused" then "Is the server running...?" on its own line."""
+    argv = ["load-warehouse", "--exports", str(small_hospital.exports)]
+    line = one_error_line(capsys, [*argv, "--url", "postgresql://nobody@127.0.0.1:1/x"])
+    assert line.startswith("screening: error: cannot connect to the warehouse: ")
