@@ -21,7 +21,7 @@ import pandas as pd
 
 from pipeline.bench import add_arguments as add_bench_arguments
 from pipeline.bench import cmd_bench
-from pipeline.cli_args import iso_date, patient_count, seed, trial_path
+from pipeline.cli_args import iso_date, overall_statuses, patient_count, seed, trial_path
 from pipeline.contract import EXTRACTS
 from pipeline.dated_folders import check_export_folder
 from pipeline.errors import ScreeningError
@@ -239,8 +239,7 @@ def cmd_load_warehouse(args: argparse.Namespace) -> int:
 def cmd_reidentify(args: argparse.Namespace) -> int:
     from pipeline.reidentify import reidentify
 
-    statuses = tuple(s.strip() for s in args.statuses.split(","))
-    result = reidentify(Path(args.report), Path(args.out), Path(args.audit_log), statuses)
+    result = reidentify(Path(args.report), Path(args.out), Path(args.audit_log), args.statuses)
     print(f"re-identified list ({result.patients} patients, owner-only): {result.path}")
     print(f"access recorded in {args.audit_log}")
     return 0
@@ -567,7 +566,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reid.add_argument(
         "--statuses",
-        default="candidate,needs_review",
+        default=("candidate", "needs_review"),
+        type=overall_statuses,
         metavar="LIST",
         help="overall statuses to list, comma-separated, e.g. candidate "
         "(default candidate,needs_review)",

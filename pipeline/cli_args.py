@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from pipeline.errors import ConfigError
+from pipeline.status import OVERALL_NAMES
 from pipeline.trial import find_trial
 
 EXAMPLE_DATE = "2026-11-24"
@@ -86,3 +87,14 @@ def trial_path(text: str) -> Path:
         return find_trial(text)
     except ConfigError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def overall_statuses(text: str) -> tuple[str, ...]:
+    """Overall statuses, comma-separated: a misspelt one would silently select nobody."""
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not names or any(name not in OVERALL_NAMES for name in names):
+        raise argparse.ArgumentTypeError(
+            f"{text}: expected statuses among {', '.join(OVERALL_NAMES)}, comma-separated, "
+            "e.g. candidate,needs_review"
+        )
+    return names

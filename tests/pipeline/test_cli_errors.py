@@ -247,3 +247,13 @@ def test_a_library_message_on_several_lines_is_one_line(small_hospital, capsys):
     argv = ["load-warehouse", "--exports", str(small_hospital.exports)]
     line = one_error_line(capsys, [*argv, "--url", "postgresql://nobody@127.0.0.1:1/x"])
     assert line.startswith("screening: error: cannot connect to the warehouse: ")
+
+
+def test_a_misspelt_status_is_refused_rather_than_selecting_nobody(tmp_path, capsys):
+    argv = ["reidentify", "--report", str(tmp_path), "--out", str(tmp_path / "named.csv")]
+    line = one_error_line(capsys, [*argv, "--statuses", "candidat"])
+    assert line == (
+        "screening: error: --statuses candidat: expected statuses among candidate, "
+        "needs_review, not_eligible, comma-separated, e.g. candidate,needs_review"
+    )
+    assert not (tmp_path / "named.csv").exists()
