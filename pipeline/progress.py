@@ -13,16 +13,22 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
+
+
+def _unheard(detail: str, rows: int) -> None:
+    """Where a stage's partial counts go when nobody watches."""
 
 
 @dataclass
 class StageRows:
-    """What a stage went through, set by the code running it (None: not counted)."""
+    """What a stage went through, set by the code running it (None: not counted); `partial`
+    tells a watcher how far a long stage has got (what was just done, rows so far)."""
 
     rows: int | None = None
     unit: str = "rows"
+    partial: Callable[[str, int], None] = field(default=_unheard)
 
 
 # A stage: `with stage("validating extracts") as done: ...; done.rows = n`.
@@ -42,19 +48,29 @@ class TerminalProgress:
 
     @contextlib.contextmanager
     def __call__(self, name: str) -> Iterator[StageRows]:
-        done = StageRows()
-        self.stream.write(f"  {name} ...")  # replaced by the stage's line when it ends
-        self.stream.flush()
         start = time.perf_counter()
+
+        def partial(detail: str, rows: int) -> None:
+            rate = _rate(rows, time.perf_counter() - start)
+            self._show(f"  {name} ... {detail}, {rows:,} rows so far{rate}", end="")
+
+        done = StageRows(partial=partial)
+        self._show(f"  {name} ...", end="")  # replaced by the stage's line when it ends
         yield done
         elapsed = time.perf_counter() - start
         line = f"  {name}: {elapsed:.1f} s"
         if done.rows is not None:
-            line += f", {done.rows:,} {done.unit}"
-            if elapsed > 0:
-                line += f" ({done.rows / elapsed:,.0f}/s)"
-        self.stream.write(f"\r\x1b[K{line}\n")  # back to the line start, clear it
+            line += f", {done.rows:,} {done.unit}{_rate(done.rows, elapsed)}"
+        self._show(line, end="\n")
+
+    def _show(self, line: str, end: str) -> None:
+        """Replace the current terminal line (back to its start, cleared) with `line`."""
+        self.stream.write(f"\r\x1b[K{line}{end}")
         self.stream.flush()
+
+
+def _rate(count: int, seconds: float) -> str:
+    return f" ({count / seconds:,.0f}/s)" if seconds > 0 else ""
 
 
 def progress_for(quiet: bool, stream: TextIO | None = None) -> Stage:

@@ -26,6 +26,7 @@ from pipeline.parallel import worker_count
 from pipeline.prepare import (
     ExtractAccount,
     PreparedExtracts,
+    ValidatedExtract,
     ValidationSettings,
     prepare_extracts,
 )
@@ -234,12 +235,19 @@ def run_screening(
         with stage("checking export files"):
             raws = read_exports(Path(exports), source)
         with stage("reading and validating extracts") as done:
+            finished: list[int] = []
+
+            def validated(extract: ValidatedExtract) -> None:
+                finished.append(extract.account.rows_read)
+                done.partial(f"{extract.name} ({len(finished)} of {len(raws)})", sum(finished))
+
             prepared = prepare_extracts(
                 raws,
                 source,
                 as_of,
                 previous_row_counts(target),
                 lab_analytes=trial.lab_analytes_read(),
+                on_validated=validated,
             )
             done.rows = sum(account.rows_read for account in prepared.accounts.values())
         release_free_memory()

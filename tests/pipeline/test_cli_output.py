@@ -108,6 +108,10 @@ def test_json_is_the_only_stdout_and_stages_go_to_the_terminal(small_hospital, t
     for stage in STAGES:
         assert f"  {stage}: " in err
     assert "patients (" in err and "/s)" in err
+    extracts = len(manifest["extracts"])
+    for extract in manifest["extracts"]:  # each extract as it is validated
+        assert f"  reading and validating extracts ... {extract} (" in err
+    assert f" ({extracts} of {extracts}), {summary['rows_read']:,} rows so far" in err
 
 
 def test_quiet_prints_nothing_and_still_publishes(small_hospital, tmp_path):
@@ -150,10 +154,13 @@ def test_generate_json_names_what_it_wrote(tmp_path, capsys):
 def test_a_stage_line_says_its_time_count_and_rate():
     stream = io.StringIO()
     with TerminalProgress(stream)("validating") as done:
+        done.partial("labs (1 of 2)", 1000)
         done.rows = 1200
-    shown = stream.getvalue()
-    assert shown.startswith("  validating ...\r\x1b[K  validating: ")
-    assert shown.endswith("\n") and ", 1,200 rows (" in shown and "/s)" in shown
+    first, partial, last = stream.getvalue().split("\r\x1b[K")[1:]
+    assert first == "  validating ..."
+    assert partial.startswith("  validating ... labs (1 of 2), 1,000 rows so far (")
+    assert last.startswith("  validating: ") and last.endswith("/s)\n")
+    assert ", 1,200 rows (" in last
 
 
 def test_no_stage_lines_unless_stderr_is_a_terminal_and_not_quiet():
