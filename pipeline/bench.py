@@ -516,9 +516,14 @@ def render_table(results: list[dict[str, Any]]) -> str:
 
 
 def parse_sizes(text: str) -> list[int]:
-    sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    try:
+        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        sizes = []
     if not sizes or any(s < 1 for s in sizes):
-        raise argparse.ArgumentTypeError("sizes are positive patient counts, e.g. 10000,100000")
+        raise argparse.ArgumentTypeError(
+            f"{text}: expected patient counts of at least 1, comma-separated, e.g. 10000,100000"
+        )
     return sizes
 
 
@@ -527,11 +532,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sizes",
         type=parse_sizes,
         default=list(DEFAULT_SIZES),
-        help="patients per hospital, comma-separated (default 10000,100000,1000000)",
+        metavar="N,N,...",
+        help="patients per hospital, comma-separated, e.g. 10000 (default 10000,100000,1000000)",
     )
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--cache", default=str(REPO / "bench" / "cache"))
-    parser.add_argument("--output", default=str(REPO / "bench" / "results.json"))
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        metavar="N",
+        help=f"seed of the synthetic hospitals, e.g. 7 (default {DEFAULT_SEED})",
+    )
+    parser.add_argument(
+        "--cache",
+        default=str(REPO / "bench" / "cache"),
+        metavar="DIR",
+        help="where generated hospitals are kept between runs, e.g. /tmp/bench "
+        "(default bench/cache)",
+    )
+    parser.add_argument(
+        "--output",
+        default=str(REPO / "bench" / "results.json"),
+        metavar="FILE",
+        help="results file to write, e.g. /tmp/results.json (default bench/results.json)",
+    )
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

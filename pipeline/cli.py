@@ -1,78 +1,144 @@
-"""`screening` command line: generate, run, demo, report."""
+"""Screen hospital exports against a clinical trial's eligibility criteria.
+
+`screening` command line: user errors are one line on stderr with exit status 2 (see `_Parser`
+and `pipeline.cli_args`); anything else is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import logging
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pandas as pd
 
 from pipeline.bench import add_arguments as add_bench_arguments
 from pipeline.bench import cmd_bench
+from pipeline.cli_args import iso_date, overall_statuses, patient_count, seed, trial_path
+from pipeline.contract import EXTRACTS
+from pipeline.dated_folders import check_export_folder
 from pipeline.errors import ScreeningError
 from pipeline.generator.breakage import BREAK_KINDS
+from pipeline.progress import progress_for
 from pipeline.pseudonym import KEY_VARIABLE
-from pipeline.sources import load_source_config
-from pipeline.trial import find_trial, load_trial
+from pipeline.run_summary import format_summary, run_summary
+from pipeline.sources import SourceConfig, load_source_config
+from pipeline.trial import Trial, find_trial, load_trial
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = REPO / "sources" / "synthetic-chu.yaml"
 
 
-def _as_of(text: str) -> pd.Timestamp:
-    try:
-        return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"as-of date must be YYYY-MM-DD, not {text!r}") from None
+# How argparse's own messages about one argument begin (after "argument --option: ").
+_ARGPARSE_OWN = re.compile(
+    r"invalid choice|invalid \S+ value|expected (one|at most|at least)|not allowed|ignored"
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit status 2) like every other
+    user error of the command: what was wrong, and where to find help."""
+
+    def error(self, message: str) -> NoReturn:
+        option = re.match(r"argument ([^:]+): ", message)
+        detail = message[option.end() :] if option else message
+        # A message of the argument types (`pipeline.cli_args`) already says what to give;
+        # argparse's own (a missing option, a typo, a wrong choice) points at --help.
+        if option is None or _ARGPARSE_OWN.match(detail):
+            detail += f" (see {self.prog} --help)"
+        if option is None:
+            line = detail
+        elif re.match(r"\S+: ", detail):  # "--as-of 24/11/2026: expected YYYY-MM-DD, ..."
+            line = f"{option.group(1)} {detail}"
+        else:
+            line = f"{option.group(1)}: {detail}"
+        self.exit(2, f"screening: error: {line}\n")
+
+
+def _timestamp(day: dt.date) -> pd.Timestamp:
+    return pd.Timestamp(day)
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    """A line for the person at the terminal: stdout, unless --quiet or --json (whose stdout
+    is JSON only)."""
+    if not (args.quiet or args.json):
+        print(text)
+
+
+def _emit_json(facts: dict[str, Any]) -> None:
+    print(json.dumps(facts, indent=2, ensure_ascii=False))
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from pipeline.generator.hospital import generate_hospital
 
-    result = generate_hospital(
-        Path(args.out),
-        args.patients,
-        args.seed,
-        args.as_of,
-        defects=args.defects,
-        canary=args.canary,
-    )
+    stage = progress_for(args.quiet)
+    with stage(f"generating {args.patients:,} patients") as done:
+        result = generate_hospital(
+            Path(args.out),
+            args.patients,
+            args.seed,
+            args.as_of.isoformat(),
+            defects=args.defects,
+            canary=args.canary,
+        )
+        done.rows = sum(result.rows.values())
     if args.break_kind:
         from pipeline.generator.breakage import break_extract
         from pipeline.generator.hospital import LAYOUT
 
         break_extract(result.exports / LAYOUT[args.break_extract][0], args.break_kind)
-        print(f"broke {args.break_extract} ({args.break_kind}): a run on it must stop")
-    print(f"exports: {result.exports}")
-    print(f"truth:   {result.truth}")
+        _say(args, f"broke {args.break_extract} ({args.break_kind}): a run on it must stop")
+    if args.json:
+        _emit_json(
+            {
+                "exports": str(result.exports),
+                "truth": str(result.truth),
+                "patients": args.patients,
+                "rows": dict(result.rows),
+                "broken": args.break_extract if args.break_kind else None,
+            }
+        )
+    _say(args, f"exports: {result.exports}")
+    _say(args, f"truth:   {result.truth}")
     for name, rows in result.rows.items():
-        print(f"  {name:<16} {rows:>12,} rows")
+        _say(args, f"  {name:<16} {rows:>12,} rows")
     return 0
+
+
+def _screen(
+    args: argparse.Namespace, trial: Trial, exports: Path, source: SourceConfig, out: Path
+) -> None:
+    """Run the screening with stage lines on a terminal, then say how it went."""
+    from pipeline.run import run_screening
+
+    result = run_screening(
+        trial, exports, source, _timestamp(args.as_of), out, progress_for(args.quiet)
+    )
+    summary = run_summary(result.report_dir, result.counts)
+    if args.json:
+        _emit_json(summary)
+    _say(args, format_summary(summary))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.run import run_screening
-
-    trial = load_trial(find_trial(args.trial))
+    trial = load_trial(args.trial)
     source = load_source_config(args.source)
-    result = run_screening(trial, Path(args.exports), source, _as_of(args.as_of), Path(args.out))
-    _print_result(result)
+    _screen(args, trial, Path(args.exports), source, Path(args.out))
     return 0
 
 
-def _print_result(result: object) -> None:
-    print(f"report: {result.report_dir}")  # type: ignore[attr-defined]
-    print(f"patients screened: {result.patients}")  # type: ignore[attr-defined]
-    for status in ("candidate", "needs_review", "not_eligible"):
-        print(f"  {status:<13} {result.counts.get(status, 0):>8,}")  # type: ignore[attr-defined]
-
-
 def ensure_demo_key(folder: Path) -> None:
-    """The demo makes a local key (owner-only) when none is set, and says so."""
+    """The demo makes a local key (owner-only) when none is set, and says so (on stderr:
+    a notice, not the command's output)."""
     if os.environ.get(KEY_VARIABLE):
         return
     key_file = folder / "demo-pseudonym.key"
@@ -82,21 +148,45 @@ def ensure_demo_key(folder: Path) -> None:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
     os.environ[KEY_VARIABLE] = key_file.read_text().strip()
-    print(f"demo: using the local demo pseudonym key {key_file} (never use it for real data)")
+    print(
+        f"demo: using the local demo pseudonym key {key_file} (never use it for real data)",
+        file=sys.stderr,
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipeline.generator.hospital import generate_hospital
-    from pipeline.run import run_screening
 
     folder = Path(args.dir)
     ensure_demo_key(folder)
-    hospital = generate_hospital(folder / "hospital", args.patients, args.seed, args.as_of)
-    print(f"synthetic hospital: {hospital.exports} ({hospital.patients} patients)")
+    with progress_for(args.quiet)(f"generating {args.patients:,} patients") as done:
+        hospital = generate_hospital(
+            folder / "hospital", args.patients, args.seed, args.as_of.isoformat()
+        )
+        done.rows = sum(hospital.rows.values())
+    _say(args, f"synthetic hospital: {hospital.exports} ({hospital.patients:,} patients)")
     trial = load_trial(find_trial("lutathera-retreatment"))
-    source = load_source_config(DEFAULT_SOURCE)
-    result = run_screening(trial, hospital.exports, source, _as_of(args.as_of), folder / "reports")
-    _print_result(result)
+    _screen(args, trial, hospital.exports, load_source_config(DEFAULT_SOURCE), folder / "reports")
+    return 0
+
+
+def cmd_check_source(args: argparse.Namespace) -> int:
+    """Load a source config with every check a run makes, and read no export."""
+    source = load_source_config(args.file)
+    print(
+        f"{args.file}: OK (source config of {source.hospital}, {source.kind}, "
+        f"{len(source.extracts)} extracts)"
+    )
+    return 0
+
+
+def cmd_check_trial(args: argparse.Namespace) -> int:
+    """Load a trial file with every check a run makes, and read no export."""
+    trial = load_trial(args.file)
+    print(
+        f"{args.file}: OK (trial {trial.id} version {trial.version}, "
+        f"{len(trial.criteria)} criteria)"
+    )
     return 0
 
 
@@ -134,6 +224,7 @@ def cmd_load_warehouse(args: argparse.Namespace) -> int:
     """Load an export folder into a warehouse-like PostgreSQL schema (for SQL-pull demos/tests)."""
     from pipeline.warehouse import load_warehouse
 
+    check_export_folder(Path(args.exports))
     result = load_warehouse(
         Path(args.exports), args.url, load_source_config(args.source), args.schema
     )
@@ -148,22 +239,105 @@ def cmd_load_warehouse(args: argparse.Namespace) -> int:
 def cmd_reidentify(args: argparse.Namespace) -> int:
     from pipeline.reidentify import reidentify
 
-    statuses = tuple(s.strip() for s in args.statuses.split(","))
-    result = reidentify(Path(args.report), Path(args.out), Path(args.audit_log), statuses)
+    result = reidentify(Path(args.report), Path(args.out), Path(args.audit_log), args.statuses)
     print(f"re-identified list ({result.patients} patients, owner-only): {result.path}")
     print(f"access recorded in {args.audit_log}")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="screening", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+def _output_options() -> argparse.ArgumentParser:
+    """-q and --json, shared by the commands that run long and end with a summary."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print nothing but errors (and the JSON with --json): no stage lines, no summary",
+    )
+    options.add_argument(
+        "--json",
+        action="store_true",
+        help="print the summary as one JSON object on stdout, and nothing else there",
+    )
+    return options
 
-    gen = sub.add_parser("generate", help="write a synthetic hospital's exports and truth")
-    gen.add_argument("--out", required=True)
-    gen.add_argument("--patients", type=int, default=10_000)
-    gen.add_argument("--seed", type=int, default=1)
-    gen.add_argument("--as-of", required=True, type=lambda s: _as_of(s).date().isoformat())
+
+def _command(
+    sub: argparse._SubParsersAction,
+    name: str,
+    help: str,
+    examples: list[str],
+    parents: tuple[argparse.ArgumentParser, ...] = (),
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with examples to copy, as uv's and dbt's do."""
+    epilog = "examples:\n" + "\n".join(f"  screening {name} {example}" for example in examples)
+    return sub.add_parser(
+        name,
+        help=help,
+        description=help[0].upper() + help[1:] + ".",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=list(parents),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every option says what it takes, with an example: `screening COMMAND --help`."""
+    parser = _Parser(
+        prog="screening",
+        description="Screen hospital exports against a clinical trial's eligibility criteria.",
+        epilog="`screening COMMAND --help` shows a command's options, with examples.",
+    )
+    parser.add_argument(
+        "--version",
+        action=_Version,
+        nargs=0,
+        help="print the code version, as manifests record it, e.g. 0.1.0+2711739fbd65",
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, metavar="COMMAND"
+    )
+    output = (_output_options(),)
+
+    gen = _command(
+        sub,
+        "generate",
+        "write a synthetic hospital's exports and truth",
+        [
+            "--out var/h --patients 10000 --seed 1 --as-of 2026-11-24",
+            "--out var/broken --patients 500 --as-of 2026-11-24 --break truncated",
+            "--out var/h --as-of 2026-11-24 --json -q",
+        ],
+        output,
+    )
+    gen.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder to write DIR/exports/<as-of>/, truth.parquet and defects.parquet into, "
+        "e.g. var/h",
+    )
+    gen.add_argument(
+        "--patients",
+        type=patient_count,
+        default=10_000,
+        metavar="N",
+        help="number of patients, at least 1, e.g. 100000 (default 10000)",
+    )
+    gen.add_argument(
+        "--seed",
+        type=seed,
+        default=1,
+        metavar="N",
+        help="random seed: the same seed gives the same bytes, e.g. 7 (default 1)",
+    )
+    gen.add_argument(
+        "--as-of",
+        required=True,
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="export date: records are dated around it, e.g. 2026-11-24",
+    )
     gen.add_argument(
         "--defects",
         action="store_true",
@@ -178,72 +352,274 @@ def build_parser() -> argparse.ArgumentParser:
         "--break",
         dest="break_kind",
         choices=BREAK_KINDS,
-        help="make one extract unusable (the run must stop)",
+        metavar="KIND",
+        help=f"make one extract unusable, so a run on it must stop: {', '.join(BREAK_KINDS)}; "
+        "e.g. --break truncated",
     )
-    gen.add_argument("--break-extract", default="labs", help="which extract --break damages")
+    gen.add_argument(
+        "--break-extract",
+        default="labs",
+        choices=tuple(EXTRACTS),
+        metavar="EXTRACT",
+        help="the extract --break damages, e.g. patients (default labs)",
+    )
     gen.set_defaults(func=cmd_generate)
 
-    run = sub.add_parser("run", help="screen one export folder against one trial")
-    run.add_argument("--trial", required=True, help="trial id in trials/ or a YAML path")
-    run.add_argument("--exports", required=True, help="folder of one export date")
-    run.add_argument("--as-of", required=True)
-    run.add_argument("--out", required=True, help="reports root")
-    run.add_argument("--source", default=str(DEFAULT_SOURCE), help="hospital source config")
+    run = _command(
+        sub,
+        "run",
+        "screen one export folder against one trial and publish the report",
+        [
+            "--trial lutathera-retreatment --exports var/h/exports/2026-11-24 "
+            "--as-of 2026-11-24 --out var/reports",
+            "--trial trials/lutathera-retreatment.yaml --exports /landing/2026-11-24 "
+            "--as-of 2026-11-24 --out /reports --source sources/synthetic-chu.yaml",
+            "--trial lutathera-retreatment --exports var/h/exports/2026-11-24 "
+            "--as-of 2026-11-24 --out var/reports --json > summary.json",
+        ],
+        output,
+    )
+    run.add_argument(
+        "--trial",
+        required=True,
+        type=trial_path,
+        metavar="TRIAL",
+        help="trial id in trials/ or a trial YAML file, e.g. lutathera-retreatment",
+    )
+    run.add_argument(
+        "--exports",
+        required=True,
+        metavar="DIR",
+        help="landing folder of one export date (not the exports root), "
+        "e.g. var/h/exports/2026-11-24",
+    )
+    run.add_argument(
+        "--as-of",
+        required=True,
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="screening date: later records are ignored, e.g. 2026-11-24",
+    )
+    run.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="reports root; the report goes to DIR/<trial>/<as-of>/, e.g. var/reports",
+    )
+    run.add_argument(
+        "--source",
+        default=str(DEFAULT_SOURCE),
+        metavar="FILE",
+        help="the hospital's source config (file names, columns, dialect), "
+        "e.g. sources/synthetic-chu.yaml (the default)",
+    )
     run.set_defaults(func=cmd_run)
 
-    demo = sub.add_parser("demo", help="generate a synthetic hospital and screen it")
-    demo.add_argument("--dir", default="var/demo")
-    demo.add_argument("--patients", type=int, default=2000)
-    demo.add_argument("--seed", type=int, default=1)
-    demo.add_argument("--as-of", default="2026-11-24")
+    demo = _command(
+        sub,
+        "demo",
+        "generate a synthetic hospital and screen it (without Airflow)",
+        ["", "--dir var/demo --patients 500", "--json -q"],
+        output,
+    )
+    demo.add_argument(
+        "--dir",
+        default="var/demo",
+        metavar="DIR",
+        help="folder for the hospital, the reports and a demo key, e.g. /tmp/demo "
+        "(default var/demo)",
+    )
+    demo.add_argument(
+        "--patients",
+        type=patient_count,
+        default=2000,
+        metavar="N",
+        help="number of patients, e.g. 500 (default 2000)",
+    )
+    demo.add_argument(
+        "--seed", type=seed, default=1, metavar="N", help="random seed, e.g. 7 (default 1)"
+    )
+    demo.add_argument(
+        "--as-of",
+        type=iso_date,
+        default=dt.date(2026, 11, 24),
+        metavar="YYYY-MM-DD",
+        help="export and screening date, e.g. 2026-12-01 (default 2026-11-24)",
+    )
     demo.set_defaults(func=cmd_demo)
 
-    report = sub.add_parser("report", help="print (and open) the latest review page of a trial")
-    report.add_argument("--trial", required=True, help="trial id")
-    report.add_argument("--reports", required=True, help="reports root")
-    report.add_argument("--open", action="store_true", help="open it in the web browser")
+    report = _command(
+        sub,
+        "report",
+        "print (and open) the latest review page of a trial",
+        ["--trial lutathera-retreatment --reports var/reports --open"],
+    )
+    report.add_argument(
+        "--trial", required=True, metavar="ID", help="trial id, e.g. lutathera-retreatment"
+    )
+    report.add_argument(
+        "--reports", required=True, metavar="DIR", help="reports root, e.g. var/reports"
+    )
+    report.add_argument("--open", action="store_true", help="also open the page in the web browser")
     report.set_defaults(func=cmd_report)
 
-    warehouse = sub.add_parser(
-        "load-warehouse", help="load an export folder into a PostgreSQL warehouse schema"
+    warehouse = _command(
+        sub,
+        "load-warehouse",
+        "load an export folder into a PostgreSQL warehouse schema",
+        [
+            "--exports var/h/exports/2026-11-24 "
+            "--url postgresql+psycopg://postgres@localhost/test --schema dwh"
+        ],
     )
-    warehouse.add_argument("--exports", required=True, help="folder of one export date")
     warehouse.add_argument(
-        "--url", required=True, help="database URL, e.g. postgresql://user@host:5432/db"
+        "--exports",
+        required=True,
+        metavar="DIR",
+        help="folder of one export date, e.g. var/h/exports/2026-11-24",
     )
-    warehouse.add_argument("--schema", default="dwh", help="schema to (re)create, default dwh")
     warehouse.add_argument(
-        "--source", default=str(DEFAULT_SOURCE), help="file source config of the exports"
+        "--url",
+        required=True,
+        help="database URL, e.g. postgresql+psycopg://postgres@localhost:5432/test",
+    )
+    warehouse.add_argument(
+        "--schema",
+        default="dwh",
+        help="schema to drop and re-create, e.g. dwh_test (default dwh)",
+    )
+    warehouse.add_argument(
+        "--source",
+        default=str(DEFAULT_SOURCE),
+        metavar="FILE",
+        help="file source config of the exports, e.g. sources/synthetic-chu.yaml (the default)",
     )
     warehouse.set_defaults(func=cmd_load_warehouse)
 
-    bench = sub.add_parser("bench", help="time the whole pipeline on synthetic hospitals")
+    bench = _command(
+        sub,
+        "bench",
+        "time the whole pipeline on synthetic hospitals",
+        ["--sizes 10000", "--sizes 10000,100000,1000000"],
+    )
     add_bench_arguments(bench)
     bench.set_defaults(func=cmd_bench)
 
-    doc = sub.add_parser("contract-doc", help="print the export contract as Markdown")
-    doc.set_defaults(func=cmd_contract_doc)
-    suites = sub.add_parser("suites", help="write the expectation suites to expectations/")
-    suites.set_defaults(func=cmd_suites)
-    reid = sub.add_parser(
-        "reidentify", help="named candidate list for the recruitment team (needs the site key)"
+    doc = _command(
+        sub,
+        "contract-doc",
+        "print the export contract as Markdown",
+        ["> docs/export-contract.md"],
     )
-    reid.add_argument("--report", required=True, help="a report directory REPORTS/<trial>/<as-of>")
-    reid.add_argument("--out", required=True, help="CSV to write (owner-only)")
-    reid.add_argument("--audit-log", default="var/audit/reidentification.log")
-    reid.add_argument("--statuses", default="candidate,needs_review")
+    doc.set_defaults(func=cmd_contract_doc)
+    suites = _command(sub, "suites", "write the expectation suites to expectations/", [""])
+    suites.set_defaults(func=cmd_suites)
+    check_source = _command(
+        sub,
+        "check-source",
+        "check a source config (separator, decimal mark, encodings, date formats, columns) "
+        "without reading any export",
+        ["sources/synthetic-chu.yaml"],
+    )
+    check_source.add_argument(
+        "file", metavar="FILE", help="source config to check, e.g. sources/synthetic-chu.yaml"
+    )
+    check_source.set_defaults(func=cmd_check_source)
+    check_trial = _command(
+        sub,
+        "check-trial",
+        "check a trial file (keys, types, ranges, rules, vocabularies) without reading any export",
+        ["trials/lutathera-retreatment.yaml", "lutathera-retreatment"],
+    )
+    check_trial.add_argument(
+        "file",
+        metavar="FILE",
+        type=trial_path,
+        help="trial file or trial id to check, e.g. trials/lutathera-retreatment.yaml",
+    )
+    check_trial.set_defaults(func=cmd_check_trial)
+    reid = _command(
+        sub,
+        "reidentify",
+        "write the named candidate list for the recruitment team (needs the site key)",
+        ["--report var/reports/lutathera-retreatment/2026-11-24 --out named.csv"],
+    )
+    reid.add_argument(
+        "--report",
+        required=True,
+        metavar="DIR",
+        help="one report folder REPORTS/<trial>/<as-of>, "
+        "e.g. var/reports/lutathera-retreatment/2026-11-24",
+    )
+    reid.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="CSV to write, readable by its owner only, e.g. named.csv",
+    )
+    reid.add_argument(
+        "--audit-log",
+        default="var/audit/reidentification.log",
+        metavar="FILE",
+        help="log every access is appended to, e.g. /secure/audit.log "
+        "(default var/audit/reidentification.log)",
+    )
+    reid.add_argument(
+        "--statuses",
+        default=("candidate", "needs_review"),
+        type=overall_statuses,
+        metavar="LIST",
+        help="overall statuses to list, comma-separated, e.g. candidate "
+        "(default candidate,needs_review)",
+    )
     reid.set_defaults(func=cmd_reidentify)
     return parser
 
 
+class _Version(argparse.Action):
+    """`--version`: the code version manifests record (package version plus the commit when
+    run from a checkout), so an operator can tell which code wrote a report."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from pipeline.manifest import code_version
+
+        print(f"screening {code_version()}")
+        parser.exit(0)
+
+
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    """Run one command. A user error (a `ScreeningError`: bad input, file or configuration) is
+    one line on stderr and exit status 2; anything else is a bug and keeps its traceback."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed
+        return int(exc.code or 0)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args))
     except ScreeningError as exc:
-        print(f"screening: error: {exc}", file=sys.stderr)
+        # One line, even when a library's message it quotes has several (libpq's do).
+        print(f"screening: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        if exc.filename is None:  # not about a file the user named: a bug, keep the traceback
+            raise
+        # A folder or file given on the command line that cannot be written or created
+        # (--out naming a file, a read-only place, a full disk): the user's to fix.
+        print(
+            f"screening: error: {exc.filename}: {exc.strerror}; check the paths given",
+            file=sys.stderr,
+        )
+        return 2
+    except KeyboardInterrupt:
+        print("screening: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -682,11 +682,13 @@ def validate_all(
     batch_rows: int | None = None,
     keep_accepted: dict[str, RowFilter] | None = None,
     workers: int | None = None,
+    on_validated: Callable[[ValidatedExtract], None] | None = None,
 ) -> dict[str, ValidatedExtract]:
     """Every extract's first pass (each judged on a process of its own while the next is
     read: `judge_ahead`), then the second passes: patients first (their accepted ids anchor
     every other extract), then the others; each extract's batches on `workers` processes
-    (default: `worker_count()`)."""
+    (default: `worker_count()`). `on_validated` hears of each extract when it is done (the
+    command line's progress on a terminal)."""
     suites = load_suites()
     context = make_context()
     filters = keep_accepted or {}
@@ -694,7 +696,7 @@ def validate_all(
     judged: dict[str, Background[ExtractKeys]] = {}
 
     def validate(name: str, reference: pd.DataFrame | None) -> ValidatedExtract:
-        return validate_extract(
+        done = validate_extract(
             raws[name],
             source,
             settings,
@@ -706,6 +708,9 @@ def validate_all(
             workers=processes,
             judged=judged[name].result(),
         )
+        if on_validated is not None:
+            on_validated(done)
+        return done
 
     try:
         for name in EXTRACTS:
@@ -773,12 +778,20 @@ def prepare_extracts(
     previous_rows: dict[str, int] | None = None,
     batch_rows: int | None = None,
     lab_analytes: frozenset[str] | None = None,
+    on_validated: Callable[[ValidatedExtract], None] | None = None,
 ) -> PreparedExtracts:
     """Validate every extract and assemble the screening data (the in-process path); with
     `lab_analytes` (see `Trial.lab_analytes_read`) other accepted lab rows, and the lab
     columns no rule reads, are left out (`ScreenedRows`)."""
     settings = ValidationSettings(as_of=as_of, previous_rows=previous_rows or {})
-    validated = validate_all(raws, source, settings, batch_rows, screened_rows(as_of, lab_analytes))
+    validated = validate_all(
+        raws,
+        source,
+        settings,
+        batch_rows,
+        screened_rows(as_of, lab_analytes),
+        on_validated=on_validated,
+    )
     prepared = assemble(validated, as_of)
     prepared.previous_rows = dict(settings.previous_rows)
     return prepared

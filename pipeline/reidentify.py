@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.dated_folders import dated_reports_hint
 from pipeline.durable import fsync_path
 from pipeline.errors import ScreeningError
 from pipeline.keys import load_key
@@ -135,7 +136,9 @@ def _report_folder(report_dir: Path) -> Path:
     folder = report_dir.resolve()
     for name in ("reidentification.parquet", "candidates.parquet", "manifest.json"):
         if not (folder / name).is_file():
-            raise ScreeningError(f"{report_dir}: not a report folder (no {name})")
+            raise ScreeningError(
+                f"{report_dir}: not a report folder (no {name}); {dated_reports_hint(report_dir)}"
+            )
     return folder
 
 

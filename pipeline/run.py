@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.contract import EXTRACTS
+from pipeline.dated_folders import check_export_folder
 from pipeline.engine import screen
 from pipeline.io.files import RawExtract, open_extract_file
 from pipeline.manifest import build_manifest, hash_inputs
@@ -25,9 +26,11 @@ from pipeline.parallel import worker_count
 from pipeline.prepare import (
     ExtractAccount,
     PreparedExtracts,
+    ValidatedExtract,
     ValidationSettings,
     prepare_extracts,
 )
+from pipeline.progress import Stage, silent
 from pipeline.pseudonym import load_key, pseudonymise
 from pipeline.publish import owner_only, staged_directory, write_json, write_parquet
 from pipeline.quality.audit import ReportContext, run_rule_texts, write_audit
@@ -197,7 +200,7 @@ def _publish(
     """`screen_and_publish` for a caller that holds the run lock of `target`."""
     with staged_directory(target) as staging:
         counts = build_report(trial, prepared, source, staging, key, tables)
-    log.info("published %s: %s", target, counts)
+    log.info("published %s: %s", target, ", ".join(f"{n} {s}" for s, n in counts.items()))
     patients = len(prepared.data.index) if tables is None else tables["candidates"].num_rows
     return RunResult(target, patients, counts)
 
@@ -215,7 +218,12 @@ def without_records(prepared: PreparedExtracts) -> PreparedExtracts:
 
 
 def run_screening(
-    trial: Trial, exports: Path, source: SourceConfig, as_of: pd.Timestamp, out_root: Path
+    trial: Trial,
+    exports: Path,
+    source: SourceConfig,
+    as_of: pd.Timestamp,
+    out_root: Path,
+    stage: Stage = silent,
 ) -> RunResult:
     """The whole run; nothing is published unless every step succeeds.
 
@@ -226,27 +234,43 @@ def run_screening(
     The records are freed as soon as the criteria are evaluated: the report tables are built
     from the verdicts alone. Freed memory goes back to the system after validation and after
     the records are freed, so that the next stage's peak does not stack on the last one's
-    leftovers."""
+    leftovers. `stage` times each step for a person watching (`pipeline.progress`)."""
     tune_allocator()
     key = load_key()
+    check_export_folder(Path(exports))  # before the lock leaves a file under `out_root`
     target = report_dir_for(out_root, trial.id, as_of.date().isoformat())
     with run_lock(target):
-        raws = read_exports(Path(exports), source)
-        prepared = prepare_extracts(
-            raws,
-            source,
-            as_of,
-            previous_row_counts(target),
-            lab_analytes=trial.lab_analytes_read(),
-        )
+        with stage("checking export files"):
+            raws = read_exports(Path(exports), source)
+        with stage("reading and validating extracts") as done:
+            finished: list[int] = []
+
+            def validated(extract: ValidatedExtract) -> None:
+                finished.append(extract.account.rows_read)
+                done.partial(f"{extract.name} ({len(finished)} of {len(raws)})", sum(finished))
+
+            prepared = prepare_extracts(
+                raws,
+                source,
+                as_of,
+                previous_row_counts(target),
+                lab_analytes=trial.lab_analytes_read(),
+                on_validated=validated,
+            )
+            done.rows = sum(account.rows_read for account in prepared.accounts.values())
         release_free_memory()
-        criteria, overall = screen(trial, prepared.data, worker_count())
-        patients, as_of = prepared.data.index, prepared.data.as_of
+        with stage("screening patients") as done:
+            criteria, overall = screen(trial, prepared.data, worker_count())
+            patients, as_of = prepared.data.index, prepared.data.as_of
+            done.rows, done.unit = len(patients), "patients"
         prepared = without_records(prepared)  # the only reference: the records are freed here
         release_free_memory()
-        tables = report_tables(trial, criteria, overall, patients, as_of, key)
-        del criteria, overall  # the review outputs read the tables only
-        return _publish(trial, prepared, source, target, key, tables)
+        with stage("writing the report") as done:
+            tables = report_tables(trial, criteria, overall, patients, as_of, key)
+            del criteria, overall  # the review outputs read the tables only
+            result = _publish(trial, prepared, source, target, key, tables)
+            done.rows, done.unit = result.patients, "patients"
+        return result
 
 
 def previous_row_counts(target: Path) -> dict[str, int]:

@@ -210,4 +210,11 @@ def find_trial(name_or_path: str) -> Path:
     in_folder = trials_folder() / f"{name_or_path}.yaml"
     if in_folder.is_file():
         return in_folder
-    raise ConfigError(f"no trial named '{name_or_path}' in {trials_folder()}")
+    if candidate.suffix in (".yaml", ".yml") or len(candidate.parts) > 1:
+        what = "not a file" if candidate.exists() else "no such file"
+        raise ConfigError(f"{name_or_path}: {what}; give a trial id or a trial YAML file")
+    known = sorted(p.stem for p in trials_folder().glob("*.yaml"))
+    raise ConfigError(
+        f"no trial named '{name_or_path}' in {trials_folder()}; "
+        f"available: {', '.join(known) or 'none'} (or give a path to a trial YAML file)"
+    )

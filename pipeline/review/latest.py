@@ -14,7 +14,10 @@ def latest_review(reports: Path, trial_id: str) -> Path:
     pages = [p / "review.html" for _, p in report_dirs(Path(reports) / trial_id)]
     pages = [page for page in pages if page.is_file()]
     if not pages:
-        raise ConfigError(f"no review.html for trial '{trial_id}' under {reports}")
+        root = Path(reports)
+        trials = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+        found = f"; trials with reports there: {', '.join(trials)}" if trials else ""
+        raise ConfigError(f"no review.html for trial '{trial_id}' under {reports}{found}")
     return pages[-1]
 
 
