@@ -6,8 +6,9 @@ the fields a criterion reads (every other field is skipped while parsing), so me
 by those fields, not by the resources' size, and no Python code runs per resource.
 
 What maps where (FHIR R4):
-- Patient -> patients: id, gender (male -> M, female -> F; any other value is kept, and the
-  typing step sets the row aside: the patient is still screened), birthDate, deceasedDateTime
+- Patient -> patients: id (names are never read: the pipeline has no use for them), gender
+  (male -> M, female -> F; any other value is kept, and the typing step sets the row aside:
+  the patient is still screened), birthDate, deceasedDateTime
   (its date as recorded). `deceasedBoolean: true` without a date keeps the text `deceased`,
   which is not a date: the row is set aside and the patient reviewed, never listed as alive.
 - Observation -> labs: the first LOINC coding of `code`; `valueQuantity` value with its
@@ -34,7 +35,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from pipeline.contract import EXTRACTS
 from pipeline.errors import InputFileError
+from pipeline.io.files import RawExtract
 
 LOINC = "http://loinc.org"
 ATC = "http://www.whocc.no/atc"
@@ -58,7 +61,6 @@ _QUANTITY = pa.struct(
         ("code", pa.string()),
     ]
 )
-_NAME = pa.list_(pa.struct([("family", pa.string()), ("given", pa.list_(pa.string()))]))
 
 SCHEMAS: dict[str, pa.Schema] = {
     "Patient": pa.schema(
@@ -68,7 +70,6 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("birthDate", pa.string()),
             ("deceasedBoolean", pa.bool_()),
             ("deceasedDateTime", pa.string()),
-            ("name", _NAME),
         ]
     ),
     "Observation": pa.schema(
@@ -212,13 +213,8 @@ def patients_frame(table: pa.Table) -> pd.DataFrame:
         wall_clock(table["deceasedDateTime"].combine_chunks(), with_time=False),
         pc.if_else(deceased, pa.scalar("deceased"), pa.scalar(None, pa.string())),
     )
-    names = table["name"].combine_chunks()
-    first_name = pc.list_element(pc.fill_null(names, pa.scalar([None], names.type)), 0)
-    given = pc.struct_field(first_name, "given")
     return _frame(
         patient_id=table["id"],
-        family_name=pc.struct_field(first_name, "family"),
-        given_name=pc.list_element(pc.fill_null(given, pa.scalar([None], given.type)), 0),
         birth_date=table["birthDate"],
         sex=sex,
         death_date=death,
@@ -338,3 +334,32 @@ def _frame(*, rows: int, **columns: pa.Array | pa.ChunkedArray | None) -> pd.Dat
     frame = pd.DataFrame(data)
     frame["row_number"] = pd.RangeIndex(1, rows + 1)
     return frame
+
+
+# Which resources feed which extract; the other extracts have no FHIR home here.
+RESOURCES: dict[str, tuple[str, ...]] = {
+    "patients": ("Patient",),
+    "labs": ("Observation",),
+    "pathology": ("Condition",),
+    "treatments": MEDICATION_TYPES,
+}
+
+
+def read_extract_fhir(
+    folder: Path, name: str, rxnorm_to_atc: Mapping[str, str] | None = None
+) -> RawExtract:
+    """One extract of the contract from a Bulk export folder, as raw text rows."""
+    if name not in RESOURCES:
+        raise ValueError(f"{name}: no FHIR resource maps to this extract")
+    tables = {t: read_resources(folder, t) for t in RESOURCES[name]}
+    if name == "patients":
+        frame = patients_frame(tables["Patient"])
+    elif name == "labs":
+        frame = labs_frame(tables["Observation"])
+    elif name == "pathology":
+        frame = pathology_frame(tables["Condition"])
+    else:
+        frame = treatments_frame(tables, rxnorm_to_atc)
+    files = [p.name for t in RESOURCES[name] for p in resource_files(folder, t)]
+    label = f"{folder}/{{{','.join(files)}}}" if files else f"{folder}/{RESOURCES[name][0]}.ndjson"
+    return RawExtract(EXTRACTS[name].name, frame, label, len(frame))
