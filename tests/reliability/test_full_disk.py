@@ -7,31 +7,16 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pipeline.errors import OutputError
 from pipeline.publish import write_parquet
-from tests.conftest import AS_OF, repo_root
+from tests.conftest import AS_OF
+from tests.reliability.cli_run import TRIAL, screening_run
 from tests.reliability.reports import hidden_siblings
 from tests.reliability.tmpfs import fill, read_only, small_tmpfs
-
-TRIAL = "lutathera-retreatment"
-
-
-def screening_run(exports: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    command = ["run", "--trial", TRIAL, "--exports", str(exports), "--as-of", AS_OF]
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *command, "--out", str(out)],
-        cwd=repo_root(),
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def snapshot(report: Path) -> dict[str, str]:

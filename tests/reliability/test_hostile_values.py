@@ -6,11 +6,8 @@ workbook and the review page open."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -23,8 +20,8 @@ from pipeline.run import run_screening
 from pipeline.sources import load_source_config
 from pipeline.trial import find_trial, load_trial
 from tests.conftest import AS_OF, repo_root
+from tests.reliability.cli_run import TRIAL, screening_run
 
-TRIAL = "lutathera-retreatment"
 SOURCE = load_source_config(repo_root() / "sources" / "synthetic-chu.yaml")
 UNSAFE = {
     "control": "x\x01y",
@@ -90,19 +87,6 @@ def plant(exports: Path, clean: dict[str, set[int]]) -> dict[tuple[str, str, str
                 planted[(name, column, label)] = row
         frame.to_csv(path, sep=spec.separator, index=False, encoding=spec.encoding)
     return planted
-
-
-def screening_run(exports: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    command = ["run", "--trial", TRIAL, "--exports", str(exports), "--as-of", AS_OF]
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *command, "--out", str(out)],
-        cwd=repo_root(),
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
