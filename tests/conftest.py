@@ -71,3 +71,20 @@ def browser() -> Iterator[object]:
             pytest.skip(f"Chromium does not start: {exc}")
         yield chromium
         chromium.close()
+
+
+def screen_lutathera(exports: Path, out: Path, as_of: str = AS_OF) -> Path:
+    """The Lutathera trial screened on a landing folder of the demo dialect; its report folder."""
+    import pandas as pd
+
+    from pipeline.run import run_screening
+    from pipeline.sources import load_source_config
+    from pipeline.trial import find_trial, load_trial
+
+    return run_screening(
+        load_trial(find_trial("lutathera-retreatment")),
+        exports,
+        load_source_config(repo_root() / "sources" / "synthetic-chu.yaml"),
+        pd.Timestamp(as_of),
+        out,
+    ).report_dir

@@ -11,21 +11,12 @@ import sys
 import pandas as pd
 import pytest
 
-from pipeline.run import run_screening
-from pipeline.sources import load_source_config
-from pipeline.trial import find_trial, load_trial
-from tests.conftest import AS_OF, repo_root
+from tests.conftest import screen_lutathera
 
 
 @pytest.fixture(scope="module")
 def report(small_hospital, tmp_path_factory):
-    return run_screening(
-        load_trial(find_trial("lutathera-retreatment")),
-        small_hospital.exports,
-        load_source_config(repo_root() / "sources" / "synthetic-chu.yaml"),
-        pd.Timestamp(AS_OF),
-        tmp_path_factory.mktemp("reports"),
-    ).report_dir
+    return screen_lutathera(small_hospital.exports, tmp_path_factory.mktemp("reports"))
 
 
 def reidentify(report, out, audit_log, **env: str) -> subprocess.CompletedProcess:
