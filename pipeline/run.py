@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from pipeline.contract import EXTRACTS
 from pipeline.engine import screen
-from pipeline.io.files import RawExtract, open_extract_file
+from pipeline.io.files import RawExtract, open_extract_file, unavailable_extract
 from pipeline.manifest import build_manifest, hash_inputs
 from pipeline.memory import release_free_memory, tune_allocator
 from pipeline.parallel import worker_count
@@ -53,7 +53,9 @@ def read_exports(folder: Path, source: SourceConfig) -> dict[str, RawExtract]:
     checked now (a broken export stops the run before any work), its rows are streamed
     batch by batch during validation."""
     return {
-        name: open_extract_file(folder, source.extracts[name], extract)
+        name: unavailable_extract(extract)
+        if source.extract_unavailable(name)
+        else open_extract_file(folder, source.extracts[name], extract)
         for name, extract in EXTRACTS.items()
     }
 
@@ -147,6 +149,7 @@ def build_report(
         outputs,
         source.hospital,
         patients,
+        source.unavailable_summary(),
     )
     write_json(manifest, staging / "manifest.json")
     return status_counts(tables["candidates"])

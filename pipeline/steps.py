@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from pipeline.contract import EXTRACTS
 from pipeline.errors import ScreeningError
-from pipeline.io.files import RawExtract, open_extract_file
+from pipeline.io.files import RawExtract, open_extract_file, unavailable_extract
 from pipeline.io.staging import ParquetSink, stage_raw, staged_raw
 from pipeline.prepare import (
     ExtractAccount,
@@ -104,7 +104,10 @@ def extract(
     """Read one extract (landing file or SQL pull) and stage it as text for validation."""
     source = load_source_config(source_path)
     spec = source.extracts[extract_name]
-    if source.kind == "sql":
+    if source.extract_unavailable(extract_name):
+        raw = unavailable_extract(EXTRACTS[extract_name])
+        digest = ""
+    elif source.kind == "sql":
         from pipeline.io.sql import read_extract_sql
 
         if not connection_uri:

@@ -40,7 +40,7 @@ import pyarrow.csv as pacsv
 
 from pipeline.contract import EXTRACTS, Extract
 from pipeline.errors import ConfigError, InputFileError
-from pipeline.io.files import RawExtract, to_raw_extract
+from pipeline.io.files import RawExtract, to_raw_extract, unavailable_extract
 from pipeline.sources import ExtractSource, SourceConfig
 
 SQL_DIR_VARIABLE = "SCREENING_SQL_DIR"
@@ -201,13 +201,18 @@ def read_extracts_sql(
     if source.kind != "sql":
         raise ConfigError(f"{source.path}: not a sql source (kind: {source.kind})")
     day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-    wanted = list(EXTRACTS) if names is None else names
+    requested = list(EXTRACTS) if names is None else names
+    raws: dict[str, RawExtract] = {
+        name: unavailable_extract(EXTRACTS[name])
+        for name in requested
+        if source.extract_unavailable(name)
+    }
+    wanted = [name for name in requested if name not in raws]
     queries = {name: load_query(query_path(source.extracts[name], folder)) for name in wanted}
     try:
         engine = create_engine(sqlalchemy_url(url), poolclass=NullPool)
     except (ArgumentError, ValueError) as exc:
         raise ConfigError(f"invalid warehouse URL ({type(exc).__name__})") from None
-    raws: dict[str, RawExtract] = {}
     try:
         try:
             connection = engine.connect().execution_options(
@@ -232,7 +237,7 @@ def read_extracts_sql(
                 )
     finally:
         engine.dispose()
-    return raws
+    return {name: raws[name] for name in requested}
 
 
 def read_extract_sql(

@@ -20,7 +20,15 @@ from pipeline.status import OVERALL_NAMES, STATUS_NAMES
 from pipeline.trial import Trial
 
 LISTED = ("candidate", "needs_review")
-EXTRACT_FIELDS = ("file", "rows_read", "rows_accepted", "rows_quarantined", "duplicates_removed")
+EXTRACT_FIELDS = (
+    "file",
+    "rows_read",
+    "rows_accepted",
+    "rows_quarantined",
+    "duplicates_removed",
+    "unavailable",
+    "unavailable_columns",
+)
 
 
 # Values converted to Python objects at a time when a long column is encoded (`json_array`).
