@@ -21,6 +21,7 @@ from pipeline.trial import find_trial, load_trial
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = REPO / "sources" / "synthetic-chu.yaml"
+WAREHOUSE_URL_VARIABLE = "SCREENING_WAREHOUSE_URL"
 
 
 def _as_of(text: str) -> pd.Timestamp:
@@ -59,7 +60,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     trial = load_trial(find_trial(args.trial))
     source = load_source_config(args.source)
-    result = run_screening(trial, Path(args.exports), source, _as_of(args.as_of), Path(args.out))
+    exports = Path(args.exports) if args.exports else None
+    url = args.url or os.environ.get(WAREHOUSE_URL_VARIABLE)
+    result = run_screening(trial, exports, source, _as_of(args.as_of), Path(args.out), url)
     _print_result(result)
     return 0
 
@@ -185,7 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="screen one export folder against one trial")
     run.add_argument("--trial", required=True, help="trial id in trials/ or a YAML path")
-    run.add_argument("--exports", required=True, help="folder of one export date")
+    run.add_argument("--exports", help="folder of one export date (files sources)")
+    run.add_argument(
+        "--url",
+        help=f"database URL of a sql or omop source (default: ${WAREHOUSE_URL_VARIABLE})",
+    )
     run.add_argument("--as-of", required=True)
     run.add_argument("--out", required=True, help="reports root")
     run.add_argument("--source", default=str(DEFAULT_SOURCE), help="hospital source config")

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from pipeline.contract import EXTRACTS
 from pipeline.engine import screen
+from pipeline.errors import ConfigError
 from pipeline.io.files import RawExtract, open_extract_file, unavailable_extract
 from pipeline.manifest import build_manifest, hash_inputs
 from pipeline.memory import release_free_memory, tune_allocator
@@ -58,6 +59,29 @@ def read_exports(folder: Path, source: SourceConfig) -> dict[str, RawExtract]:
         else open_extract_file(folder, source.extracts[name], extract)
         for name, extract in EXTRACTS.items()
     }
+
+
+def read_source(
+    source: SourceConfig, exports: Path | None, url: str | None, as_of: pd.Timestamp
+) -> dict[str, RawExtract]:
+    """Every extract of the contract from the source, whatever its kind: a landing folder
+    (`files`), or a database (`sql`, `omop`) pulled at the as-of date."""
+    if source.kind == "files":
+        if exports is None:
+            raise ConfigError(f"{source.path}: a files source needs --exports FOLDER")
+        return read_exports(Path(exports), source)
+    if not url:
+        raise ConfigError(
+            f"{source.path}: a {source.kind} source needs a database URL "
+            "(--url or SCREENING_WAREHOUSE_URL)"
+        )
+    if source.kind == "omop":
+        from pipeline.io.omop import read_extracts_omop
+
+        return read_extracts_omop(url, source, as_of.date())
+    from pipeline.io.sql import read_extracts_sql
+
+    return read_extracts_sql(url, source, as_of.date())
 
 
 def report_dir_for(out_root: Path | str, trial_id: str, as_of: str) -> Path:
@@ -210,7 +234,12 @@ def without_records(prepared: PreparedExtracts) -> PreparedExtracts:
 
 
 def run_screening(
-    trial: Trial, exports: Path, source: SourceConfig, as_of: pd.Timestamp, out_root: Path
+    trial: Trial,
+    exports: Path | None,
+    source: SourceConfig,
+    as_of: pd.Timestamp,
+    out_root: Path,
+    url: str | None = None,
 ) -> RunResult:
     """The whole run; nothing is published unless every step succeeds.
 
@@ -226,7 +255,7 @@ def run_screening(
     key = load_key()
     target = report_dir_for(out_root, trial.id, as_of.date().isoformat())
     with run_lock(target):
-        raws = read_exports(Path(exports), source)
+        raws = read_source(source, None if exports is None else Path(exports), url, as_of)
         prepared = prepare_extracts(
             raws,
             source,

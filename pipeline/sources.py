@@ -95,8 +95,8 @@ _DEFAULT_KEYS = {
 
 
 _EXTRACT_KEYS = _DEFAULT_KEYS | {"file", "columns", "values", "codes", "query"}
-_TOP_KEYS = {"hospital", "kind", "defaults", "extracts", "unavailable"}
-KINDS = ("files", "sql")
+_TOP_KEYS = {"hospital", "kind", "defaults", "extracts", "unavailable", "omop"}
+KINDS = ("files", "sql", "omop")
 FORMATS = ("csv", "parquet")
 # Characters a CSV dialect cannot use as its separator or decimal mark: the quote, line ends.
 _RESERVED = {'"', "\n", "\r"}
@@ -293,6 +293,12 @@ def parse_source_config(data: Any, path: str = "") -> SourceConfig:
     specs = _mapping(data.get("extracts"), f"{path}: 'extracts'")
     unavailable = parse_unavailable(data.get("unavailable"), path)
     options: dict[str, Any] = {}
+    if kind == "omop":
+        from pipeline.io.omop import omop_defaults  # the project's queries, OMOP's gaps
+
+        specs, unavailable, options = omop_defaults(specs, unavailable, data.get("omop"), path)
+    elif "omop" in data:
+        raise ConfigError(f"{path}: 'omop' settings need kind: omop")
     missing = sorted(set(EXTRACTS) - set(specs) - {n for n, c in unavailable.items() if c is None})
     if missing:
         raise ConfigError(f"{path}: extracts not declared: {missing}")

@@ -107,6 +107,13 @@ def extract(
     if source.extract_unavailable(extract_name):
         raw = unavailable_extract(EXTRACTS[extract_name])
         digest = ""
+    elif source.kind == "omop":
+        from pipeline.io.omop import read_extract_omop
+
+        if not connection_uri:
+            raise ValueError("an omop source needs a warehouse connection")
+        raw = read_extract_omop(connection_uri, source, extract_name, as_of)
+        digest = raw.sha256
     elif source.kind == "sql":
         from pipeline.io.sql import read_extract_sql
 
