@@ -22,6 +22,8 @@ from pipeline.trial import find_trial, load_trial
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = REPO / "sources" / "synthetic-chu.yaml"
 WAREHOUSE_URL_VARIABLE = "SCREENING_WAREHOUSE_URL"
+# The shared OHDSI Eunomia Synthea27Nj sample, beside the checkout (see ../shared/data/README.md).
+EUNOMIA_ZIP = REPO.parent / "shared" / "data" / "omop" / "Synthea27Nj_5.4.zip"
 
 
 def _as_of(text: str) -> pd.Timestamp:
@@ -148,6 +150,34 @@ def cmd_load_warehouse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_load_omop(args: argparse.Namespace) -> int:
+    """Load an OMOP CDM CSV bundle (zip) into a PostgreSQL schema (created if missing)."""
+    from pipeline.omop_load import load_omop_zip
+
+    result = load_omop_zip(Path(args.zip), args.url, args.schema)
+    print(f"OMOP schema: {result.schema} ({len(result.rows)} tables)")
+    for table, rows in result.rows.items():
+        if rows:
+            print(f"  {table:<24} {rows:>12,} rows")
+    return 0
+
+
+def cmd_demo_omop(args: argparse.Namespace) -> int:
+    """Load the Eunomia sample into its own database and screen it through the OMOP source."""
+    from pipeline.omop_load import load_omop_zip
+    from pipeline.run import run_screening
+
+    folder = Path(args.dir)
+    ensure_demo_key(folder)
+    loaded = load_omop_zip(Path(args.zip), args.url, "cdm")
+    print(f"OMOP CDM loaded: {sum(loaded.rows.values()):,} rows in {len(loaded.rows)} tables")
+    trial = load_trial(find_trial(args.trial))
+    source = load_source_config(args.source)
+    result = run_screening(trial, None, source, _as_of(args.as_of), folder / "reports", args.url)
+    _print_result(result)
+    return 0
+
+
 def cmd_reidentify(args: argparse.Namespace) -> int:
     from pipeline.reidentify import reidentify
 
@@ -223,6 +253,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--source", default=str(DEFAULT_SOURCE), help="file source config of the exports"
     )
     warehouse.set_defaults(func=cmd_load_warehouse)
+
+    omop = sub.add_parser("load-omop", help="load an OMOP CDM CSV bundle (zip) into PostgreSQL")
+    omop.add_argument("--zip", required=True, help="zip of OMOP CSV files (PERSON.csv, ...)")
+    omop.add_argument("--url", required=True, help="database URL (created if missing)")
+    omop.add_argument("--schema", default="cdm", help="schema to (re)create, default cdm")
+    omop.set_defaults(func=cmd_load_omop)
+
+    demo_omop = sub.add_parser(
+        "demo-omop", help="load the Eunomia OMOP sample and screen it through the OMOP source"
+    )
+    demo_omop.add_argument("--dir", default="var/demo-omop")
+    demo_omop.add_argument("--zip", default=str(EUNOMIA_ZIP))
+    demo_omop.add_argument(
+        "--url", default="postgresql+psycopg://postgres@localhost:5432/screening_demo_omop"
+    )
+    demo_omop.add_argument("--source", default=str(REPO / "sources" / "eunomia-omop.yaml"))
+    demo_omop.add_argument("--trial", default="lutathera-retreatment")
+    demo_omop.add_argument("--as-of", default="2022-07-01")
+    demo_omop.set_defaults(func=cmd_demo_omop)
 
     bench = sub.add_parser("bench", help="time the whole pipeline on synthetic hospitals")
     add_bench_arguments(bench)

@@ -192,3 +192,15 @@ def test_the_loader_types_columns_as_the_omop_ddl_does():
     assert ddl_type("birth_datetime")[0].startswith("timestamp")
     assert ddl_type("value_as_number")[0] == "numeric"
     assert ddl_type("concept_code") is None
+
+
+def test_screening_run_reads_an_omop_source(cdm, tmp_path, capsys):
+    from pipeline.cli import main
+
+    args = ["run", "--trial", "lutathera-retreatment", "--source", str(SOURCE)]
+    args += ["--as-of", AS_OF, "--out", str(tmp_path)]
+    assert main([*args, "--url", cdm]) == 0
+    assert "patients screened: 28" in capsys.readouterr().out
+    assert main(args) == 2  # no database named
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "needs a database URL" in error
