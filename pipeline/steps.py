@@ -183,7 +183,10 @@ def validate(
         ) as accepted_rows,
     ):
         result = validate_extract(
-            _staged_raw(folder, extract_name),
+            # declared unavailable: staged empty, validated as the CLI does (one empty batch)
+            unavailable_extract(EXTRACTS[extract_name])
+            if source.extract_unavailable(extract_name)
+            else _staged_raw(folder, extract_name),
             source,
             settings,
             load_suites()[extract_name],

@@ -30,11 +30,11 @@ def check_config(trial_path: str) -> dict:
 
 
 def extract(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dict:
-    """Stage one extract (landing file or SQL pull) for this run's as-of date."""
+    """Stage one extract (landing file, SQL or OMOP pull) for this run's as-of date."""
     from pipeline import steps
 
     s = settings()
-    uri = warehouse_uri(s.conn_id) if source_kind(s.source_path) == "sql" else None
+    uri = warehouse_uri(s.conn_id) if source_kind(s.source_path) in ("sql", "omop") else None
     return steps.extract(
         extract_name,
         source_path=s.source_path,

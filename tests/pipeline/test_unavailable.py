@@ -168,3 +168,64 @@ def test_every_primitive_says_what_it_reads():
     with pytest.raises(TypeError):
         rule_reads(object())
     assert UNKNOWN != NOT_MET
+
+
+def test_the_dag_steps_publish_the_cli_report_of_a_partial_source(
+    small_hospital, tmp_path, screened
+):
+    """extract, validate, screen_shard, report and publish (the DAG's tasks) on a source
+    without lesions and tumour board give the CLI's partial report byte for byte."""
+    import hashlib
+
+    from pipeline import steps
+    from pipeline.contract import EXTRACTS
+
+    _partial_source(tmp_path, list(MISSING))
+    source_path = str(tmp_path / "partial.yaml")
+    trial_path = str(find_trial("lutathera-retreatment"))
+    work, reports = str(tmp_path / "work"), tmp_path / "reports"
+    for name in EXTRACTS:
+        steps.extract(
+            name,
+            source_path=source_path,
+            as_of=AS_OF,
+            work_root=work,
+            trial_id="lutathera-retreatment",
+            landing_root=str(small_hospital.exports.parent),
+        )
+    for name in EXTRACTS:
+        steps.validate(
+            name,
+            source_path=source_path,
+            as_of=AS_OF,
+            work_root=work,
+            trial_id="lutathera-retreatment",
+            reports_root=str(tmp_path / "none"),
+        )
+    shards = [
+        steps.screen_shard(shard, 2, trial_path=trial_path, as_of=AS_OF, work_root=work)
+        for shard in range(2)
+    ]
+    reported = steps.report(
+        shards,
+        trial_path=trial_path,
+        source_path=source_path,
+        as_of=AS_OF,
+        work_root=work,
+        reports_root=str(reports),
+    )
+    steps.publish(
+        staging=reported["staging"],
+        trial_id="lutathera-retreatment",
+        as_of=AS_OF,
+        reports_root=str(reports),
+    )
+
+    def snapshot(folder):
+        return {
+            str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
+        }
+
+    assert snapshot(reports / "lutathera-retreatment" / AS_OF) == snapshot(screened[1])
