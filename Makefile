@@ -31,11 +31,12 @@ AIRFLOW_ENV = env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/var/p
 # (docs/performance.md). BENCH_SIZES=10000 for a quick look.
 BENCH_SIZES ?= 10000,100000,1000000
 
-.PHONY: help install browser demo demo-data test lint format bench airflow clean docs-assets
+.PHONY: help install browser demo demo-data demo-omop test lint format bench airflow clean docs-assets
 
 help:
 	@echo "make demo   - install, generate a synthetic hospital, screen it with the Airflow DAG"
 	@echo "make airflow - Airflow (standalone) with this project's DAGs on http://localhost:$(AIRFLOW_PORT)"
+	@echo "make demo-omop - load the Eunomia OMOP sample into PostgreSQL and screen it"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make lint   - ruff lint and format check"
 	@echo "make bench  - performance benchmark (writes bench/results.json)"
@@ -78,6 +79,18 @@ demo-data: install
 	$(RUN) screening generate --out $(DEMO_DIR)/hospital --patients $(DEMO_PATIENTS) --seed 1 \
 		--as-of $(DEMO_AS_OF)
 	$(RUN) python -c 'import pathlib, pipeline.cli as c; c.ensure_demo_key(pathlib.Path("$(DEMO_DIR)"))'
+
+# The OHDSI Eunomia Synthea27Nj OMOP CDM 5.4 sample loaded into a PostgreSQL database of its
+# own (created if missing, schema cdm reloaded) and screened through the OMOP source. A rerun
+# replaces the demo's reports (a report of the same trial and date is never overwritten).
+OMOP_DEMO_DIR ?= var/demo-omop
+OMOP_ZIP ?= $(CURDIR)/../shared/data/omop/Synthea27Nj_5.4.zip
+OMOP_URL ?= postgresql+psycopg://postgres@localhost:5432/screening_demo_omop
+demo-omop: install
+	rm -rf $(OMOP_DEMO_DIR)/reports
+	$(RUN) screening demo-omop --dir $(OMOP_DEMO_DIR) --zip $(OMOP_ZIP) --url $(OMOP_URL) \
+		--as-of 2022-07-01
+	@echo "reports: $(CURDIR)/$(OMOP_DEMO_DIR)/reports/$(DEMO_TRIAL)/2022-07-01/"
 
 # Scheduler, DAG processor, API server and triggerer in one process group; Ctrl-C stops them.
 airflow: install demo-data

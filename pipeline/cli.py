@@ -34,6 +34,9 @@ from pipeline.trial import Trial, find_trial, load_trial
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = REPO / "sources" / "synthetic-chu.yaml"
+WAREHOUSE_URL_VARIABLE = "SCREENING_WAREHOUSE_URL"
+# The shared OHDSI Eunomia Synthea27Nj sample, beside the checkout (see ../shared/data/README.md).
+EUNOMIA_ZIP = REPO.parent / "shared" / "data" / "omop" / "Synthea27Nj_5.4.zip"
 
 
 # How argparse's own messages about one argument begin (after "argument --option: ").
@@ -115,13 +118,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _screen(
-    args: argparse.Namespace, trial: Trial, exports: Path, source: SourceConfig, out: Path
+    args: argparse.Namespace,
+    trial: Trial,
+    exports: Path | None,
+    source: SourceConfig,
+    out: Path,
+    url: str | None = None,
 ) -> None:
     """Run the screening with stage lines on a terminal, then say how it went."""
     from pipeline.run import run_screening
 
     result = run_screening(
-        trial, exports, source, _timestamp(args.as_of), out, progress_for(args.quiet)
+        trial, exports, source, _timestamp(args.as_of), out, progress_for(args.quiet), url
     )
     summary = run_summary(result.report_dir, result.counts)
     if args.json:
@@ -132,7 +140,9 @@ def _screen(
 def cmd_run(args: argparse.Namespace) -> int:
     trial = load_trial(args.trial)
     source = load_source_config(args.source)
-    _screen(args, trial, Path(args.exports), source, Path(args.out))
+    exports = Path(args.exports) if args.exports else None
+    url = args.url or os.environ.get(WAREHOUSE_URL_VARIABLE)
+    _screen(args, trial, exports, source, Path(args.out), url)
     return 0
 
 
@@ -233,6 +243,32 @@ def cmd_load_warehouse(args: argparse.Namespace) -> int:
         print(f"  {table:<24} {rows:>12,} rows")
     for column, count in result.untyped.items():
         print(f"  {column}: {count} value(s) not typeable under the export's format, loaded NULL")
+    return 0
+
+
+def cmd_load_omop(args: argparse.Namespace) -> int:
+    """Load an OMOP CDM CSV bundle (zip) into a PostgreSQL schema (created if missing)."""
+    from pipeline.omop_load import load_omop_zip
+
+    result = load_omop_zip(Path(args.zip), args.url, args.schema)
+    print(f"OMOP schema: {result.schema} ({len(result.rows)} tables)")
+    for table, rows in result.rows.items():
+        if rows:
+            print(f"  {table:<24} {rows:>12,} rows")
+    return 0
+
+
+def cmd_demo_omop(args: argparse.Namespace) -> int:
+    """Load the Eunomia sample into its own database and screen it through the OMOP source."""
+    from pipeline.omop_load import load_omop_zip
+
+    folder = Path(args.dir)
+    ensure_demo_key(folder)
+    loaded = load_omop_zip(Path(args.zip), args.url, "cdm")
+    print(f"OMOP CDM loaded: {sum(loaded.rows.values()):,} rows in {len(loaded.rows)} tables")
+    trial = load_trial(find_trial(args.trial))
+    source = load_source_config(args.source)
+    _screen(args, trial, None, source, folder / "reports", args.url)
     return 0
 
 
@@ -376,6 +412,9 @@ def build_parser() -> argparse.ArgumentParser:
             "--as-of 2026-11-24 --out /reports --source sources/synthetic-chu.yaml",
             "--trial lutathera-retreatment --exports var/h/exports/2026-11-24 "
             "--as-of 2026-11-24 --out var/reports --json > summary.json",
+            "--trial lutathera-retreatment --source sources/eunomia-omop.yaml "
+            "--url postgresql+psycopg://postgres@localhost/screening_demo_omop "
+            "--as-of 2022-07-01 --out var/demo-omop/reports",
         ],
         output,
     )
@@ -388,10 +427,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--exports",
-        required=True,
         metavar="DIR",
-        help="landing folder of one export date (not the exports root), "
+        help="landing folder of one export date (not the exports root) of a files source, "
         "e.g. var/h/exports/2026-11-24",
+    )
+    run.add_argument(
+        "--url",
+        metavar="URL",
+        help=f"database URL of a sql or omop source (default: ${WAREHOUSE_URL_VARIABLE}), "
+        "e.g. postgresql+psycopg://screening@dwh.chu.local/omop",
     )
     run.add_argument(
         "--as-of",
@@ -495,6 +539,50 @@ def build_parser() -> argparse.ArgumentParser:
         help="file source config of the exports, e.g. sources/synthetic-chu.yaml (the default)",
     )
     warehouse.set_defaults(func=cmd_load_warehouse)
+
+    omop = _command(
+        sub,
+        "load-omop",
+        "load an OMOP CDM CSV bundle (zip) into PostgreSQL",
+        ["--zip Synthea27Nj_5.4.zip --url postgresql+psycopg://postgres@localhost/omop"],
+    )
+    omop.add_argument(
+        "--zip", required=True, help="zip of OMOP CSV files (PERSON.csv, ...), e.g. cdm.zip"
+    )
+    omop.add_argument(
+        "--url",
+        required=True,
+        help="database URL (created if missing), e.g. postgresql+psycopg://postgres@localhost/omop",
+    )
+    omop.add_argument("--schema", default="cdm", help="schema to (re)create, e.g. cdm (default)")
+    omop.set_defaults(func=cmd_load_omop)
+
+    demo_omop = _command(
+        sub,
+        "demo-omop",
+        "load the Eunomia OMOP sample and screen it through the OMOP source",
+        ["", "--dir var/demo-omop --as-of 2022-07-01"],
+        output,
+    )
+    demo_omop.add_argument("--dir", default="var/demo-omop", help="demo folder, e.g. var/demo-omop")
+    demo_omop.add_argument("--zip", default=str(EUNOMIA_ZIP), help="the OMOP CSV zip to load")
+    demo_omop.add_argument(
+        "--url",
+        default="postgresql+psycopg://postgres@localhost:5432/screening_demo_omop",
+        help="database to load it into (created if missing)",
+    )
+    demo_omop.add_argument(
+        "--source",
+        default=str(REPO / "sources" / "eunomia-omop.yaml"),
+        help="the OMOP source config, e.g. sources/eunomia-omop.yaml",
+    )
+    demo_omop.add_argument(
+        "--trial", default="lutathera-retreatment", help="trial id, e.g. lutathera-retreatment"
+    )
+    demo_omop.add_argument(
+        "--as-of", default="2022-07-01", type=iso_date, help="screening date, e.g. 2022-07-01"
+    )
+    demo_omop.set_defaults(func=cmd_demo_omop)
 
     bench = _command(
         sub,

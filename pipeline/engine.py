@@ -9,16 +9,40 @@ import pandas as pd
 
 from pipeline.parallel import map_in_order
 from pipeline.rules.context import ScreeningData
-from pipeline.status import NOT_APPLICABLE, NOT_MET, OVERALL_NAMES, invert, overall_status
+from pipeline.rules.evidence import empty_evidence
+from pipeline.rules.reads import UNAVAILABLE_REASON, unavailable_reads
+from pipeline.status import (
+    NOT_APPLICABLE,
+    NOT_MET,
+    OVERALL_NAMES,
+    UNKNOWN,
+    invert,
+    overall_status,
+)
 from pipeline.trial import Criterion, Trial
 
 
 def evaluate_criterion(criterion: Criterion, data: ScreeningData) -> pd.DataFrame:
-    """Evidence per patient for one criterion, applicability and exclusion applied."""
-    evidence = criterion.rule.evaluate(data).copy()
+    """Evidence per patient for one criterion, applicability and exclusion applied.
+
+    A criterion reading what the source declared unavailable is `unknown` for everybody
+    ("not available from this source: ..."), and a gate reading it sets nobody aside: empty
+    by declaration is not evidence of absence."""
+    missing = unavailable_reads(criterion.rule, data.unavailable)
+    if missing:
+        evidence = empty_evidence(
+            data.index,
+            UNKNOWN,
+            f"{UNAVAILABLE_REASON}: {', '.join(missing)}",
+            missing[0].split(".")[0],
+        )
+    else:
+        evidence = criterion.rule.evaluate(data).copy()
     if criterion.kind == "exclusion":
         evidence["status"] = invert(evidence["status"]).to_numpy()
     for applicability in criterion.applies_when:
+        if unavailable_reads(applicability, data.unavailable):
+            continue
         gate = applicability.evaluate(data)["status"].to_numpy()
         outside = gate == NOT_MET
         evidence.loc[outside, "status"] = NOT_APPLICABLE

@@ -46,16 +46,19 @@ def build_manifest(
     outputs: dict[str, int],
     source_name: str,
     patients: dict[str, int] | None = None,
+    unavailable: dict[str, list[str] | str] | None = None,
 ) -> dict[str, Any]:
     """Manifest contents; deliberately without wall-clock times so reruns are identical.
     `patients`: exported (distinct ids of the patients extract), reported, and screened
-    with their patients row set aside."""
+    with their patients row set aside. `unavailable`: what the source declared it cannot
+    provide (`all` of an extract, or its columns)."""
     return {
         "as_of": as_of.date().isoformat(),
         "trial": {"id": trial.id, "version": trial.version, "sha256": trial.sha256},
         "code_version": code_version(),
         "contract_version": CONTRACT_VERSION,
         "source": source_name,
+        "unavailable": unavailable or {},
         "inputs": {
             name: {
                 "file": Path(account.path).name,

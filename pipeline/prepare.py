@@ -12,7 +12,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +70,10 @@ class ExtractAccount:
     # Rows per test code the lab catalogue does not know (labs only): a site that exported
     # its own code numbers instead of LOINC sees it at once.
     unknown_codes: dict[str, int] = field(default_factory=dict)
+    # Declared unavailable by the source config: the whole extract (delivered empty) or some
+    # columns. The criteria reading them are `unknown` (`pipeline.rules.reads`).
+    unavailable: bool = False
+    unavailable_columns: list[str] = field(default_factory=list)
 
     def reconcile(self) -> None:
         """Raise when a row is unaccounted for: the parser or a rule lost or invented rows."""
@@ -92,6 +96,8 @@ class ExtractAccount:
             "ignored_columns": self.ignored_columns,
             "quarantine_rules": dict(sorted(self.rules.items())),
             "codes_unknown_to_catalogue": dict(sorted(self.unknown_codes.items())),
+            "unavailable": self.unavailable,
+            "unavailable_columns": list(self.unavailable_columns),
         }
 
 
@@ -447,8 +453,9 @@ class RowLevelPass:
 
     def __call__(self, batch: pd.DataFrame) -> BatchVerdict:
         witnesses = self.witnesses.rows_in(batch)
+        delivered = len(batch)
         batch = self.keys.without_duplicates(batch)
-        if batch.empty:  # every row a removed duplicate: nothing to validate
+        if batch.empty and delivered:  # every row a removed duplicate: nothing to validate
             return BatchVerdict(batch, batch, [], {}, 0, 0, witnesses)
         name = self.extract.name
         raw = RawExtract(name, batch, "", len(batch))
@@ -538,14 +545,20 @@ def validate_extract(
     extract: Extract = EXTRACTS[name]
     spec = source.extracts[name]
     account = ExtractAccount(
-        name, raw.path, raw.rows_read, ignored_columns=raw.ignored_columns, sha256=raw.sha256
+        name,
+        raw.path,
+        raw.rows_read,
+        ignored_columns=raw.ignored_columns,
+        sha256=raw.sha256,
+        unavailable=source.extract_unavailable(name),
+        unavailable_columns=list(source.unavailable_columns(name)),
     )
     resolved = resolve(suite, settings.parameters(name))
     whole_suite, row_suite = split_suite(resolved)
     keys = judged
     if keys is None:
         keys = whole_extract_pass(raw, extract, spec, whole_suite, context, batch_rows, workers)
-    _stop_on_failures(name, keys.outcome, settings)
+    _stop_on_failures(name, keys.outcome, settings, account.unavailable)
     account.duplicates_removed = len(keys.duplicates)
     witnesses = DuplicateWitnesses(keys)
     job = RowLevelPass(
@@ -610,8 +623,18 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return parts[0] if len(parts) == 1 else pd.concat(parts)
 
 
-def _stop_on_failures(name: str, outcome: SuiteOutcome, settings: ValidationSettings) -> None:
-    stops = [s for s in outcome.summary if s["handling"] == "stop" and not s["success"]]
+def _stop_on_failures(
+    name: str, outcome: SuiteOutcome, settings: ValidationSettings, unavailable: bool = False
+) -> None:
+    """A failed `stop` rule stops the run; an extract the source declared unavailable is
+    empty by declaration, so its volume rules (rows against the previous export) do not."""
+    stops = [
+        s
+        for s in outcome.summary
+        if s["handling"] == "stop"
+        and not s["success"]
+        and not (unavailable and s.get("dimension") == "volume")
+    ]
     if stops:
         first = stops[0]
         raise BatchValidationError(
@@ -759,6 +782,7 @@ def assemble(validated: dict[str, ValidatedExtract], as_of: pd.Timestamp) -> Pre
         extracts=extracts,
         quarantined=quarantine,
         patients_set_aside=set_aside,
+        unavailable=unavailable_of(item.account for item in validated.values()),
     )
     return PreparedExtracts(
         data=data,
@@ -769,6 +793,18 @@ def assemble(validated: dict[str, ValidatedExtract], as_of: pd.Timestamp) -> Pre
         patients_exported=len(patients.index),
         patients_set_aside=len(set_aside),
     )
+
+
+def unavailable_of(accounts: Iterable[ExtractAccount]) -> dict[str, frozenset[str] | None]:
+    """What the source could not provide, per extract: None for the whole extract, else the
+    columns (as `ScreeningData.unavailable` holds it)."""
+    result: dict[str, frozenset[str] | None] = {}
+    for account in accounts:
+        if account.unavailable:
+            result[account.name] = None
+        elif account.unavailable_columns:
+            result[account.name] = frozenset(account.unavailable_columns)
+    return result
 
 
 def prepare_extracts(

@@ -19,7 +19,8 @@ import pyarrow as pa
 from pipeline.contract import EXTRACTS
 from pipeline.dated_folders import check_export_folder
 from pipeline.engine import screen
-from pipeline.io.files import RawExtract, open_extract_file
+from pipeline.errors import ConfigError
+from pipeline.io.files import RawExtract, open_extract_file, unavailable_extract
 from pipeline.manifest import build_manifest, hash_inputs
 from pipeline.memory import release_free_memory, tune_allocator
 from pipeline.parallel import worker_count
@@ -56,9 +57,34 @@ def read_exports(folder: Path, source: SourceConfig) -> dict[str, RawExtract]:
     checked now (a broken export stops the run before any work), its rows are streamed
     batch by batch during validation."""
     return {
-        name: open_extract_file(folder, source.extracts[name], extract)
+        name: unavailable_extract(extract)
+        if source.extract_unavailable(name)
+        else open_extract_file(folder, source.extracts[name], extract)
         for name, extract in EXTRACTS.items()
     }
+
+
+def read_source(
+    source: SourceConfig, exports: Path | None, url: str | None, as_of: pd.Timestamp
+) -> dict[str, RawExtract]:
+    """Every extract of the contract from the source, whatever its kind: a landing folder
+    (`files`), or a database (`sql`, `omop`) pulled at the as-of date."""
+    if source.kind == "files":
+        if exports is None:
+            raise ConfigError(f"{source.path}: a files source needs --exports FOLDER")
+        return read_exports(Path(exports), source)
+    if not url:
+        raise ConfigError(
+            f"{source.path}: a {source.kind} source needs a database URL "
+            "(--url or SCREENING_WAREHOUSE_URL)"
+        )
+    if source.kind == "omop":
+        from pipeline.io.omop import read_extracts_omop
+
+        return read_extracts_omop(url, source, as_of.date())
+    from pipeline.io.sql import read_extracts_sql
+
+    return read_extracts_sql(url, source, as_of.date())
 
 
 def report_dir_for(out_root: Path | str, trial_id: str, as_of: str) -> Path:
@@ -158,6 +184,7 @@ def build_report(
         outputs,
         source.hospital,
         patients,
+        source.unavailable_summary(),
     )
     write_json(manifest, staging / "manifest.json")
     return status_counts(tables["candidates"])
@@ -219,11 +246,12 @@ def without_records(prepared: PreparedExtracts) -> PreparedExtracts:
 
 def run_screening(
     trial: Trial,
-    exports: Path,
+    exports: Path | None,
     source: SourceConfig,
     as_of: pd.Timestamp,
     out_root: Path,
     stage: Stage = silent,
+    url: str | None = None,
 ) -> RunResult:
     """The whole run; nothing is published unless every step succeeds.
 
@@ -240,8 +268,8 @@ def run_screening(
     check_export_folder(Path(exports))  # before the lock leaves a file under `out_root`
     target = report_dir_for(out_root, trial.id, as_of.date().isoformat())
     with run_lock(target):
-        with stage("checking export files"):
-            raws = read_exports(Path(exports), source)
+        with stage("checking export files" if source.kind == "files" else "pulling extracts"):
+            raws = read_source(source, None if exports is None else Path(exports), url, as_of)
         with stage("reading and validating extracts") as done:
             finished: list[int] = []
 

@@ -49,10 +49,36 @@ class ExtractSource:
 
 @dataclass(frozen=True)
 class SourceConfig:
+    """One hospital's source. `unavailable` names what this source cannot provide at all:
+    an extract (None: the whole extract) or some of its optional columns. Those are delivered
+    empty, and the criteria reading them are `unknown`, never `not_met`: a site without a
+    tumour-board extract is not a site whose patients had no tumour-board decision."""
+
     hospital: str
     kind: str
     extracts: dict[str, ExtractSource]
     path: str = ""
+    unavailable: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
+    # Settings of source kinds other than files and sql (`omop:` for kind omop).
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def extract_unavailable(self, name: str) -> bool:
+        """Whether the whole extract is declared unavailable from this source."""
+        return name in self.unavailable and self.unavailable[name] is None
+
+    def unavailable_columns(self, name: str) -> tuple[str, ...]:
+        """The extract's columns declared unavailable (all of them for a whole extract)."""
+        if name not in self.unavailable:
+            return ()
+        columns = self.unavailable[name]
+        return tuple(EXTRACTS[name].column_names) if columns is None else columns
+
+    def unavailable_summary(self) -> dict[str, list[str] | str]:
+        """What the manifest lists: `all` for a whole extract, else the columns."""
+        return {
+            name: "all" if columns is None else list(columns)
+            for name, columns in sorted(self.unavailable.items())
+        }
 
 
 _DEFAULT_KEYS = {
@@ -69,7 +95,8 @@ _DEFAULT_KEYS = {
 
 
 _EXTRACT_KEYS = _DEFAULT_KEYS | {"file", "columns", "values", "codes", "query"}
-_TOP_KEYS = {"hospital", "kind", "defaults", "extracts"}
+_TOP_KEYS = {"hospital", "kind", "defaults", "extracts", "unavailable", "omop"}
+KINDS = ("files", "sql", "omop")
 FORMATS = ("csv", "parquet")
 # Characters a CSV dialect cannot use as its separator or decimal mark: the quote, line ends.
 _RESERVED = {'"', "\n", "\r"}
@@ -257,14 +284,22 @@ def parse_source_config(data: Any, path: str = "") -> SourceConfig:
     if unknown_top:
         raise ConfigError(f"{path}: unknown keys {unknown_top} (known: {sorted(_TOP_KEYS)})")
     kind = data.get("kind", "files")
-    if kind not in ("files", "sql"):
-        raise ConfigError(f"{path}: kind must be 'files' or 'sql', not '{kind}'")
+    if kind not in KINDS:
+        raise ConfigError(f"{path}: kind must be one of {', '.join(KINDS)}, not '{kind}'")
     hospital = data.get("hospital", "unnamed")
     if not isinstance(hospital, str) or not hospital.strip():
         raise ConfigError(f"{path}: 'hospital' must be a non-empty text")
     defaults = _mapping(data.get("defaults"), f"{path}: 'defaults'")
     specs = _mapping(data.get("extracts"), f"{path}: 'extracts'")
-    missing = sorted(set(EXTRACTS) - set(specs))
+    unavailable = parse_unavailable(data.get("unavailable"), path)
+    options: dict[str, Any] = {}
+    if kind == "omop":
+        from pipeline.io.omop import omop_defaults  # the project's queries, OMOP's gaps
+
+        specs, unavailable, options = omop_defaults(specs, unavailable, data.get("omop"), path)
+    elif "omop" in data:
+        raise ConfigError(f"{path}: 'omop' settings need kind: omop")
+    missing = sorted(set(EXTRACTS) - set(specs) - {n for n, c in unavailable.items() if c is None})
     if missing:
         raise ConfigError(f"{path}: extracts not declared: {missing}")
     unknown = sorted(str(k) for k in set(specs) - set(EXTRACTS))
@@ -272,11 +307,54 @@ def parse_source_config(data: Any, path: str = "") -> SourceConfig:
         raise ConfigError(f"{path}: unknown extracts: {unknown}")
     extracts = {
         name: _extract_source(
-            name, defaults, _mapping(specs[name], f"{path}: extract '{name}'"), path, kind
+            name, defaults, _mapping(specs.get(name), f"{path}: extract '{name}'"), path, kind
         )
         for name in EXTRACTS
     }
-    return SourceConfig(hospital=hospital, kind=kind, extracts=extracts, path=path)
+    return SourceConfig(
+        hospital=hospital,
+        kind=kind,
+        extracts=extracts,
+        path=path,
+        unavailable=unavailable,
+        options=options,
+    )
+
+
+def parse_unavailable(spec: Any, path: str) -> dict[str, tuple[str, ...] | None]:
+    """`unavailable:` as a list of whole extracts (`[imaging_lesions, tumour_board]`) or a
+    mapping of an extract to `all` or to a list of its optional columns
+    (`patients: [childbearing_potential]`). The patients extract anchors every report, and a
+    required column is the export's structure: neither can be declared unavailable."""
+    where = f"{path}: 'unavailable'"
+    if spec is None:
+        return {}
+    if isinstance(spec, list):
+        spec = dict.fromkeys(spec, "all")
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where} must be a list of extracts or a mapping, not {_kind(spec)}")
+    result: dict[str, tuple[str, ...] | None] = {}
+    for name, columns in spec.items():
+        if not isinstance(name, str) or name not in EXTRACTS:
+            raise ConfigError(f"{where}: unknown extract {name!r}")
+        if columns == "all" or columns is True:
+            if name == "patients":
+                raise ConfigError(f"{where}: the patients extract cannot be unavailable")
+            result[name] = None
+            continue
+        names = _texts(columns, f"{where}['{name}']")
+        for column in names:
+            try:
+                contract = EXTRACTS[name].column(column)
+            except KeyError:
+                raise ConfigError(f"{where}['{name}']: unknown column '{column}'") from None
+            if contract.required or contract.identifying:
+                raise ConfigError(
+                    f"{where}['{name}']: '{column}' is a required column; declare the whole "
+                    "extract unavailable instead"
+                )
+        result[name] = tuple(dict.fromkeys(names))
+    return result
 
 
 def load_source_config(path: str | Path) -> SourceConfig:

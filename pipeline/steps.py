@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from pipeline.contract import EXTRACTS
 from pipeline.errors import ScreeningError
-from pipeline.io.files import RawExtract, open_extract_file
+from pipeline.io.files import RawExtract, open_extract_file, unavailable_extract
 from pipeline.io.staging import ParquetSink, stage_raw, staged_raw
 from pipeline.prepare import (
     ExtractAccount,
@@ -104,7 +104,17 @@ def extract(
     """Read one extract (landing file or SQL pull) and stage it as text for validation."""
     source = load_source_config(source_path)
     spec = source.extracts[extract_name]
-    if source.kind == "sql":
+    if source.extract_unavailable(extract_name):
+        raw = unavailable_extract(EXTRACTS[extract_name])
+        digest = ""
+    elif source.kind == "omop":
+        from pipeline.io.omop import read_extract_omop
+
+        if not connection_uri:
+            raise ValueError("an omop source needs a warehouse connection")
+        raw = read_extract_omop(connection_uri, source, extract_name, as_of)
+        digest = raw.sha256
+    elif source.kind == "sql":
         from pipeline.io.sql import read_extract_sql
 
         if not connection_uri:
@@ -174,7 +184,10 @@ def validate(
         ) as accepted_rows,
     ):
         result = validate_extract(
-            _staged_raw(folder, extract_name),
+            # declared unavailable: staged empty, validated as the CLI does (one empty batch)
+            unavailable_extract(EXTRACTS[extract_name])
+            if source.extract_unavailable(extract_name)
+            else _staged_raw(folder, extract_name),
             source,
             settings,
             load_suites()[extract_name],

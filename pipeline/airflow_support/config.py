@@ -130,7 +130,8 @@ def dag_id(trial_id: str) -> str:
 
 
 def source_kind(source_path: str) -> str:
-    """`files` or `sql`, read cheaply from the source config (the full check runs in tasks)."""
+    """`files`, `sql` or `omop`, read cheaply from the source config (the full check runs in
+    tasks)."""
     data, _ = load_config_yaml(Path(source_path), "source config")
     kind = data.get("kind", "files") if isinstance(data, dict) else "files"
     return kind if isinstance(kind, str) else "files"

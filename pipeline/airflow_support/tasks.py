@@ -11,6 +11,9 @@ from typing import Any
 
 from pipeline.airflow_support.config import TIMEZONE, as_of_from_context, settings, source_kind
 
+# Sources pulled from a database at run time: nothing lands, a busy one is retried.
+DATABASE_KINDS = ("sql", "omop")
+
 
 def warehouse_uri(conn_id: str) -> str:
     """The warehouse URI of an Airflow connection (e.g. from AIRFLOW_CONN_HOSPITAL_WAREHOUSE).
@@ -30,13 +33,14 @@ def check_config(trial_path: str) -> dict:
 
 
 def export_has_landed(context: Mapping[str, Any]) -> bool:
-    """The landing sensor's poke: has this run's dated folder landed (files sources only)?"""
+    """The landing sensor's poke: has this run's dated folder landed? A database source
+    (sql, omop) has nothing to land."""
     import pendulum
 
     from pipeline.airflow_support.landing import export_has_landed, landing_deadline
 
     s = settings()
-    if source_kind(s.source_path) == "sql":
+    if source_kind(s.source_path) in DATABASE_KINDS:
         return True
     return export_has_landed(
         s.landing_root,
@@ -48,7 +52,7 @@ def export_has_landed(context: Mapping[str, Any]) -> bool:
 
 
 def extract(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dict:
-    """Stage one extract (landing file or SQL pull) for this run's as-of date.
+    """Stage one extract (landing file, SQL or OMOP pull) for this run's as-of date.
 
     A files source's folder has landed (the sensor waited for it): a file missing or broken
     in it will not mend itself, so it fails at once instead of being retried like a busy
@@ -58,9 +62,10 @@ def extract(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dic
 
     from pipeline import steps
     from pipeline.errors import ScreeningError
+    from pipeline.io.files import UNAVAILABLE_PREFIX
 
     s = settings()
-    sql = source_kind(s.source_path) == "sql"
+    sql = source_kind(s.source_path) in DATABASE_KINDS
     uri = warehouse_uri(s.conn_id) if sql else None
     try:
         staged = steps.extract(
@@ -76,7 +81,7 @@ def extract(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dic
         if sql:
             raise
         raise AirflowFailException(str(exc)) from exc
-    if not sql:
+    if not sql and not staged["input"].startswith(UNAVAILABLE_PREFIX):
         _lineage(context, inputs=[staged["input"]])
     return staged
 

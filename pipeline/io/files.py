@@ -516,3 +516,18 @@ def to_raw_extract(
         raise InputFileError(path, "extract has no data rows", line=2)
     frame = _to_frame(table, plan, 1)
     return RawExtract(extract.name, frame, path, rows_read, plan.ignored, sha256=sha256)
+
+
+UNAVAILABLE_PREFIX = "unavailable:"
+
+
+def unavailable_extract(extract: Extract) -> RawExtract:
+    """An extract the source config declares unavailable: no rows, the contract's columns, so
+    staging, typing and the quality suites run on it as on any other (`rows_read` 0); its
+    path names it as unavailable, not as a file that could be looked for."""
+    wanted = [c.name for c in extract.columns if not c.identifying]
+    frame = pd.DataFrame(
+        {ROW_NUMBER: pd.Series([], dtype="int64")}
+        | {name: pd.Series([], dtype="str") for name in wanted}
+    )
+    return RawExtract(extract.name, frame, UNAVAILABLE_PREFIX + extract.name, 0)

@@ -32,7 +32,8 @@ import decimal
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -40,7 +41,7 @@ import pyarrow.csv as pacsv
 
 from pipeline.contract import EXTRACTS, Extract
 from pipeline.errors import ConfigError, InputFileError
-from pipeline.io.files import RawExtract, to_raw_extract
+from pipeline.io.files import RawExtract, to_raw_extract, unavailable_extract
 from pipeline.sources import ExtractSource, SourceConfig
 
 SQL_DIR_VARIABLE = "SCREENING_SQL_DIR"
@@ -194,20 +195,57 @@ def read_extracts_sql(
     All pulls share one read-only REPEATABLE READ transaction, so the extracts are mutually
     consistent (no lab of a patient inserted between the patients and the labs pulls).
     """
+    if source.kind != "sql":
+        raise ConfigError(f"{source.path}: not a sql source (kind: {source.kind})")
+    requested = list(EXTRACTS) if names is None else names
+    queries = {
+        name: Pull(
+            _label(source.extracts[name]), load_query(query_path(source.extracts[name], folder))
+        )
+        for name in requested
+        if not source.extract_unavailable(name)
+    }
+    return pull_extracts(url, source, as_of, requested, queries, chunk_rows=chunk_rows)
+
+
+@dataclass(frozen=True)
+class Pull:
+    """One extract's query: its label in errors and the manifest, its text, and an optional
+    vectorised step on the pulled text table before it is mapped to the contract (the OMOP
+    source applies a site's code overrides there)."""
+
+    label: str
+    query: str
+    transform: Callable[[pa.Table], pa.Table] | None = None
+
+
+def pull_extracts(
+    url: str,
+    source: SourceConfig,
+    as_of: dt.date | str,
+    requested: list[str],
+    queries: dict[str, Pull],
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+) -> dict[str, RawExtract]:
+    """Run `queries` in one read-only REPEATABLE READ snapshot; an extract the source declares
+    unavailable is delivered empty (`unavailable_extract`). The digest is of the rows as
+    pulled, before any transform."""
     from sqlalchemy import create_engine
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
     from sqlalchemy.pool import NullPool
 
-    if source.kind != "sql":
-        raise ConfigError(f"{source.path}: not a sql source (kind: {source.kind})")
     day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-    wanted = list(EXTRACTS) if names is None else names
-    queries = {name: load_query(query_path(source.extracts[name], folder)) for name in wanted}
+    raws: dict[str, RawExtract] = {
+        name: unavailable_extract(EXTRACTS[name])
+        for name in requested
+        if source.extract_unavailable(name)
+    }
+    wanted = [name for name in requested if name not in raws]
     try:
         engine = create_engine(sqlalchemy_url(url), poolclass=NullPool)
     except (ArgumentError, ValueError) as exc:
         raise ConfigError(f"invalid warehouse URL ({type(exc).__name__})") from None
-    raws: dict[str, RawExtract] = {}
     try:
         try:
             connection = engine.connect().execution_options(
@@ -217,22 +255,19 @@ def read_extracts_sql(
             raise _database_error("warehouse", exc, "connecting to the warehouse") from None
         with connection, connection.begin():
             for name in wanted:
-                extract_source = source.extracts[name]
-                label = _label(extract_source)
+                pull = queries[name]
                 table, rows_read = fetch_text_table(
-                    connection, queries[name], day, label, chunk_rows
+                    connection, pull.query, day, pull.label, chunk_rows
                 )
+                digest = text_table_sha256(table)
+                if pull.transform is not None:
+                    table = pull.transform(table)
                 raws[name] = to_raw_extract(
-                    table,
-                    extract_source,
-                    EXTRACTS[name],
-                    label,
-                    rows_read,
-                    text_table_sha256(table),
+                    table, source.extracts[name], EXTRACTS[name], pull.label, rows_read, digest
                 )
     finally:
         engine.dispose()
-    return raws
+    return {name: raws[name] for name in requested}
 
 
 def read_extract_sql(

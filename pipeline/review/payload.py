@@ -27,6 +27,8 @@ EXTRACT_FIELDS = (
     "rows_quarantined",
     "duplicates_removed",
     "quarantine_rules",
+    "unavailable",
+    "unavailable_columns",
 )
 
 

@@ -27,6 +27,9 @@ class ScreeningData:
     patients_set_aside: pd.Series = field(
         default_factory=lambda: pd.Series(dtype="str", index=pd.Index([], name="patient_id"))
     )
+    # What the source declared it cannot provide: extract -> None (the whole extract) or the
+    # columns. A criterion reading any of it is `unknown` ("not available from this source").
+    unavailable: dict[str, frozenset[str] | None] = field(default_factory=dict)
 
     @property
     def index(self) -> pd.Index:

@@ -95,7 +95,7 @@ def test_a_decimal_comma_with_a_comma_separator_is_fine_for_a_sql_source():
         ([1, 2], "a source config is a mapping"),
         ({**config(), "extracts": [1]}, "'extracts' must be a mapping"),
         ({**config(), "defaults": "x"}, "'defaults' must be a mapping"),
-        ({**config(), "kind": "ftp"}, "kind must be 'files' or 'sql'"),
+        ({**config(), "kind": "ftp"}, "kind must be one of files, sql"),
         ({**config(), "hospital": ""}, "'hospital' must be a non-empty text"),
         ({**config(), "hospitl": "H"}, "unknown keys ['hospitl']"),
         ({"extracts": {**config()["extracts"], "labs": "x"}}, "extract 'labs' must be a mapping"),

@@ -38,6 +38,9 @@
       no_changes: "no change in the lists.", recorded: "recorded",
       check_record: "Data missing or unusable: check the medical record",
       dq_headline: "{read} rows read in {k} extracts: {accepted} accepted, {quarantined} set aside (quarantined), {duplicates} duplicates removed.",
+      unavailable_extract: "not available from this source",
+      unavailable_columns: "not available from this source: {columns}",
+      unavailable_headline: "Not available from this source (criteria reading them are unknown): {what}.",
       expand: "Show criteria", inclusion: "inclusion", exclusion: "exclusion"
     },
     fr: {
@@ -74,6 +77,9 @@
       no_changes: "aucun changement dans les listes.", recorded: "saisi",
       check_record: "Donnée manquante ou inutilisable : vérifier le dossier médical",
       dq_headline: "{read} lignes lues dans {k} extractions : {accepted} acceptées, {quarantined} mises de côté (quarantaine), {duplicates} doublons retirés.",
+      unavailable_extract: "non disponible dans cette source",
+      unavailable_columns: "non disponible dans cette source : {columns}",
+      unavailable_headline: "Non disponible dans cette source (les critères qui en dépendent sont inconnus) : {what}.",
       expand: "Voir les critères", inclusion: "inclusion", exclusion: "exclusion"
     }
   };
@@ -161,6 +167,7 @@
   function renderDataQuality() {
     const rows = [];
     const sum = { read: 0, accepted: 0, quarantined: 0, duplicates: 0 };
+    const missing = [];
     const names = Object.keys(DATA.extracts);
     for (const name of names) {
       const x = DATA.extracts[name];
@@ -168,8 +175,17 @@
       sum.accepted += x.rows_accepted || 0;
       sum.quarantined += x.rows_quarantined || 0;
       sum.duplicates += x.duplicates_removed || 0;
+      const columns = x.unavailable_columns || [];
+      let file = x.file || "";
+      if (x.unavailable) {
+        file = t("unavailable_extract");
+        missing.push(name);
+      } else if (columns.length) {
+        file += " (" + t("unavailable_columns", { columns: columns.join(", ") }) + ")";
+        missing.push(...columns.map((c) => name + "." + c));
+      }
       rows.push(el("tr", { "class": "dq-row", "data-extract": name }, [
-        el("td", null, [name]), el("td", null, [x.file || ""]),
+        el("td", null, [name]), el("td", null, [file]),
         el("td", { "class": "num" }, [num(x.rows_read || 0)]),
         el("td", { "class": "num" }, [num(x.rows_accepted || 0)]),
         el("td", { "class": "num" }, [num(x.rows_quarantined || 0)]),
@@ -195,7 +211,7 @@
     document.getElementById("dq-headline").textContent = t("dq_headline", {
       read: num(sum.read), k: names.length, accepted: num(sum.accepted),
       quarantined: num(sum.quarantined), duplicates: num(sum.duplicates)
-    });
+    }) + (missing.length ? " " + t("unavailable_headline", { what: missing.join(", ") }) : "");
   }
 
   // ---- since last run --------------------------------------------------------------------

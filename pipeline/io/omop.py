@@ -1,0 +1,188 @@
+"""`kind: omop`: reading an OMOP CDM 5.4 schema with the project's own queries.
+
+An OMOP warehouse has one shape everywhere, so the mapping to the export contract is the
+project's, not each site's: the queries in `sql/omop/` turn concepts into the codes the
+contract speaks (LOINC test codes, UCUM units, ATC drug codes, ICD-O-3 diagnoses, M/F) and
+return the contract's columns, in the dialect of `kind: sql` (ISO dates, `.` decimals). A site
+only says where its schemas are, and may add a drug override table:
+
+```yaml
+kind: omop
+omop:
+  cdm_schema: cdm            # default cdm
+  vocabulary_schema: vocab   # default: the CDM schema
+  drug_atc: {19073183: J01CA04}   # drug_concept_id -> ATC, over the vocabulary's answer
+unavailable: [pathology]     # on top of what OMOP itself cannot give (below)
+```
+
+What the CDM has no standard home for is declared unavailable by default
+(`DEFAULT_UNAVAILABLE`): imaging studies and lesions (SSTR tracer and uptake, Krenning,
+RECIST, diameters), tumour-board decisions, the clinical assessments (ECOG and the like need
+site concept sets), social security affiliation, childbearing potential, grade, Ki-67 and
+administered activity. Criteria reading them are `unknown`, "not available from this source".
+The rows are pulled as `kind: sql` pulls them (`pipeline.io.sql.pull_extracts`): one
+snapshot, independent counts, a digest of the rows as pulled, and the same staging after.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.contract import ATC, EXTRACTS
+from pipeline.errors import ConfigError
+from pipeline.io.files import RawExtract
+from pipeline.io.sql import CHUNK_ROWS, DEFAULT_SQL_DIR, Pull, load_query, pull_extracts
+from pipeline.sources import SourceConfig
+
+OMOP_SQL_DIR = DEFAULT_SQL_DIR / "omop"
+# Extracts an OMOP CDM gives, with their query in sql/omop/.
+QUERIES = {
+    "patients": "patients.sql",
+    "pathology": "pathology.sql",
+    "labs": "labs.sql",
+    "treatments": "treatments.sql",
+}
+DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
+    "imaging_studies": None,
+    "imaging_lesions": None,
+    "tumour_board": None,
+    "assessments": None,
+    "patients": ("social_security_affiliated", "childbearing_potential"),
+    "pathology": ("grade", "ki67_percent"),
+    "treatments": ("activity_mbq",),
+}
+_OPTION_KEYS = {"cdm_schema", "vocabulary_schema", "drug_atc"}
+_SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# The dialect of the shipped queries (as the warehouse source config declares it for kind sql).
+_DIALECT = {
+    "decimal": ".",
+    "date_format": "%Y-%m-%d",
+    "datetime_formats": ["%Y-%m-%d %H:%M:%S"],
+    "true_values": ["true"],
+    "false_values": ["false"],
+}
+
+
+def omop_defaults(
+    specs: dict[str, Any],
+    unavailable: dict[str, tuple[str, ...] | None],
+    options: Any,
+    path: str,
+) -> tuple[dict[str, Any], dict[str, tuple[str, ...] | None], dict[str, Any]]:
+    """The extract specs, unavailable declarations and `omop:` options of an OMOP source:
+    the queries are the project's (a config's `extracts:` is refused), and what OMOP cannot
+    give is unavailable whatever the site says, plus whatever it adds."""
+    if specs:
+        raise ConfigError(
+            f"{path}: kind omop reads the project's queries (sql/omop/); remove 'extracts'"
+        )
+    settings = options if options is not None else {}
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{path}: 'omop' must be a mapping")
+    unknown = sorted(str(k) for k in set(settings) - _OPTION_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: 'omop': unknown keys {unknown} (known: {sorted(_OPTION_KEYS)})")
+    cdm = _schema(settings.get("cdm_schema", "cdm"), f"{path}: 'omop': 'cdm_schema'")
+    vocabulary = _schema(
+        settings.get("vocabulary_schema", cdm), f"{path}: 'omop': 'vocabulary_schema'"
+    )
+    parsed = {
+        "cdm_schema": cdm,
+        "vocabulary_schema": vocabulary,
+        "drug_atc": _drug_atc(settings.get("drug_atc"), f"{path}: 'omop': 'drug_atc'"),
+    }
+    merged = dict(DEFAULT_UNAVAILABLE)
+    for name, columns in unavailable.items():
+        if columns is None or merged.get(name, ()) is None:
+            merged[name] = None
+        else:
+            merged[name] = tuple(dict.fromkeys((*(merged.get(name) or ()), *columns)))
+    extract_specs = {
+        name: {**_DIALECT, "query": f"omop/{QUERIES[name]}"}
+        for name in EXTRACTS
+        if name in QUERIES and merged.get(name, ()) is not None
+    }
+    return extract_specs, merged, parsed
+
+
+def _schema(value: Any, where: str) -> str:
+    """A schema name is written into the query text as an identifier: plain names only."""
+    if not isinstance(value, str) or not _SCHEMA.match(value):
+        raise ConfigError(f"{where} must be a lower-case name matching {_SCHEMA.pattern}")
+    return value
+
+
+def _drug_atc(value: Any, where: str) -> dict[str, str]:
+    """The site's drug override table: drug_concept_id (digits) -> a WHO ATC code."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must map drug_concept_id to an ATC code")
+    table: dict[str, str] = {}
+    for concept, code in value.items():
+        key = str(concept)
+        if isinstance(concept, bool) or not key.isdigit():
+            raise ConfigError(f"{where}: '{key}' is not a concept id (digits)")
+        if not isinstance(code, str) or not re.fullmatch(ATC, code.strip().upper()):
+            raise ConfigError(f"{where}: the code for concept {key} is not a WHO ATC code")
+        table[key] = code.strip().upper()
+    return table
+
+
+def omop_query(name: str, source: SourceConfig, folder: Path | None = None) -> str:
+    """The shipped query of an extract with the source's schemas written in."""
+    text = load_query((folder or OMOP_SQL_DIR) / QUERIES[name])
+    cdm = source.options["cdm_schema"]
+    vocabulary = source.options["vocabulary_schema"]
+    return text.replace("{cdm}", f'"{cdm}"').replace("{vocab}", f'"{vocabulary}"')
+
+
+def drug_overrides(table_map: dict[str, str]) -> Any:
+    """The vectorised step after the treatments pull: the site's override of the ATC code
+    where it names the drug concept, then the concept id column dropped."""
+    keys = pa.array(list(table_map), pa.string())
+    codes = pa.array(list(table_map.values()), pa.string())
+
+    def apply(table: pa.Table) -> pa.Table:
+        concept = table["drug_concept_id"]
+        if len(keys):
+            override = pc.take(codes, pc.index_in(concept, value_set=keys))
+            atc = pc.if_else(pc.is_valid(override), override, table["atc_code"])
+            table = table.set_column(table.schema.get_field_index("atc_code"), "atc_code", atc)
+        return table.drop_columns(["drug_concept_id"])
+
+    return apply
+
+
+def read_extracts_omop(
+    url: str,
+    source: SourceConfig,
+    as_of: dt.date | str,
+    names: list[str] | None = None,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+) -> dict[str, RawExtract]:
+    """Pull extracts (all by default) from an OMOP CDM for one as-of date, in one snapshot."""
+    if source.kind != "omop":
+        raise ConfigError(f"{source.path}: not an omop source (kind: {source.kind})")
+    requested = list(EXTRACTS) if names is None else names
+    queries = {}
+    for name in requested:
+        if source.extract_unavailable(name):
+            continue
+        transform = drug_overrides(source.options["drug_atc"]) if name == "treatments" else None
+        queries[name] = Pull(f"omop:{QUERIES[name]}", omop_query(name, source), transform)
+    return pull_extracts(url, source, as_of, requested, queries, chunk_rows=chunk_rows)
+
+
+def read_extract_omop(
+    url: str, source: SourceConfig, name: str, as_of: dt.date | str
+) -> RawExtract:
+    """Pull one extract (one Airflow task per extract calls this)."""
+    return read_extracts_omop(url, source, as_of, [name])[name]
