@@ -565,11 +565,13 @@ def build_parser() -> argparse.ArgumentParser:
         output,
     )
     demo_omop.add_argument("--dir", default="var/demo-omop", help="demo folder, e.g. var/demo-omop")
-    demo_omop.add_argument("--zip", default=str(EUNOMIA_ZIP), help="the OMOP CSV zip to load")
+    demo_omop.add_argument(
+        "--zip", default=str(EUNOMIA_ZIP), help="the OMOP CSV zip to load, e.g. cdm.zip"
+    )
     demo_omop.add_argument(
         "--url",
         default="postgresql+psycopg://postgres@localhost:5432/screening_demo_omop",
-        help="database to load it into (created if missing)",
+        help="database to load it into (created if missing), e.g. postgresql+psycopg://localhost/omop",
     )
     demo_omop.add_argument(
         "--source",

@@ -265,7 +265,10 @@ def run_screening(
     leftovers. `stage` times each step for a person watching (`pipeline.progress`)."""
     tune_allocator()
     key = load_key()
-    check_export_folder(Path(exports))  # before the lock leaves a file under `out_root`
+    if source.kind == "files":  # before the lock leaves a file under `out_root`
+        if exports is None:
+            raise ConfigError(f"{source.path}: a files source needs --exports FOLDER")
+        check_export_folder(Path(exports))
     target = report_dir_for(out_root, trial.id, as_of.date().isoformat())
     with run_lock(target):
         with stage("checking export files" if source.kind == "files" else "pulling extracts"):

@@ -186,7 +186,7 @@ def test_an_unreadable_source_config_is_one_line(tmp_path, capsys, make, expecte
     ("argv", "expected"),
     [
         (["frobnicate"], "COMMAND: invalid choice: 'frobnicate'"),
-        (["run", "--trial", TRIAL], "the following arguments are required: --exports"),
+        (["run", "--trial", TRIAL], "the following arguments are required: --as-of, --out"),
         (["suites", "--colour"], "unrecognized arguments: --colour"),
     ],
 )

@@ -200,7 +200,9 @@ def test_screening_run_reads_an_omop_source(cdm, tmp_path, capsys):
     args = ["run", "--trial", "lutathera-retreatment", "--source", str(SOURCE)]
     args += ["--as-of", AS_OF, "--out", str(tmp_path)]
     assert main([*args, "--url", cdm]) == 0
-    assert "patients screened: 28" in capsys.readouterr().out
+    assert (
+        "screened 28 patients for lutathera-retreatment as of 2022-07-01" in capsys.readouterr().out
+    )
     assert main(args) == 2  # no database named
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and "needs a database URL" in error
