@@ -31,12 +31,13 @@ AIRFLOW_ENV = env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/var/p
 # (docs/performance.md). BENCH_SIZES=10000 for a quick look.
 BENCH_SIZES ?= 10000,100000,1000000
 
-.PHONY: help install browser demo demo-data demo-omop test lint format bench airflow clean docs-assets
+.PHONY: help install browser demo demo-data demo-omop demo-fhir test lint format bench airflow clean docs-assets
 
 help:
 	@echo "make demo   - install, generate a synthetic hospital, screen it with the Airflow DAG"
 	@echo "make airflow - Airflow (standalone) with this project's DAGs on http://localhost:$(AIRFLOW_PORT)"
 	@echo "make demo-omop - load the Eunomia OMOP sample into PostgreSQL and screen it"
+	@echo "make demo-fhir - screen the SMART FHIR Bulk sample through the FHIR source"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make lint   - ruff lint and format check"
 	@echo "make bench  - performance benchmark (writes bench/results.json)"
@@ -83,6 +84,16 @@ demo-data: install
 # The OHDSI Eunomia Synthea27Nj OMOP CDM 5.4 sample loaded into a PostgreSQL database of its
 # own (created if missing, schema cdm reloaded) and screened through the OMOP source. A rerun
 # replaces the demo's reports (a report of the same trial and date is never overwritten).
+# The shared SMART on FHIR Bulk sample, screened as of a date inside its data.
+FHIR_DEMO_DIR ?= var/demo-fhir
+FHIR_EXPORT ?= $(CURDIR)/../shared/data/fhir/smart-10-patients
+FHIR_AS_OF ?= 2024-08-01
+demo-fhir: install
+	$(RUN) python -c 'import pathlib, pipeline.cli as c; c.ensure_demo_key(pathlib.Path("$(FHIR_DEMO_DIR)"))'
+	SCREENING_PSEUDONYM_KEY="$${SCREENING_PSEUDONYM_KEY:-$$(cat $(FHIR_DEMO_DIR)/demo-pseudonym.key)}" \
+		$(RUN) screening run --trial $(DEMO_TRIAL) --source sources/smart-fhir-sample.yaml \
+		--exports $(FHIR_EXPORT) --as-of $(FHIR_AS_OF) --out $(FHIR_DEMO_DIR)/reports
+
 OMOP_DEMO_DIR ?= var/demo-omop
 OMOP_ZIP ?= $(CURDIR)/../shared/data/omop/Synthea27Nj_5.4.zip
 OMOP_URL ?= postgresql+psycopg://postgres@localhost:5432/screening_demo_omop

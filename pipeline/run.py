@@ -52,6 +52,10 @@ class RunResult:
     counts: dict[str, int]
 
 
+# Sources delivered as a landing folder per export date (the others are databases).
+FOLDER_KINDS = ("files", "fhir")
+
+
 def read_exports(folder: Path, source: SourceConfig) -> dict[str, RawExtract]:
     """Open every extract of the contract in a landing folder: each file's structure is
     checked now (a broken export stops the run before any work), its rows are streamed
@@ -69,9 +73,13 @@ def read_source(
 ) -> dict[str, RawExtract]:
     """Every extract of the contract from the source, whatever its kind: a landing folder
     (`files`), or a database (`sql`, `omop`) pulled at the as-of date."""
-    if source.kind == "files":
+    if source.kind in FOLDER_KINDS:
         if exports is None:
-            raise ConfigError(f"{source.path}: a files source needs --exports FOLDER")
+            raise ConfigError(f"{source.path}: a {source.kind} source needs --exports FOLDER")
+        if source.kind == "fhir":
+            from pipeline.io.fhir import read_extracts_fhir
+
+            return read_extracts_fhir(Path(exports), source)
         return read_exports(Path(exports), source)
     if not url:
         raise ConfigError(
@@ -265,13 +273,13 @@ def run_screening(
     leftovers. `stage` times each step for a person watching (`pipeline.progress`)."""
     tune_allocator()
     key = load_key()
-    if source.kind == "files":  # before the lock leaves a file under `out_root`
+    if source.kind in FOLDER_KINDS:  # before the lock leaves a file under `out_root`
         if exports is None:
-            raise ConfigError(f"{source.path}: a files source needs --exports FOLDER")
+            raise ConfigError(f"{source.path}: a {source.kind} source needs --exports FOLDER")
         check_export_folder(Path(exports))
     target = report_dir_for(out_root, trial.id, as_of.date().isoformat())
     with run_lock(target):
-        with stage("checking export files" if source.kind == "files" else "pulling extracts"):
+        with stage("checking export files" if source.kind in FOLDER_KINDS else "pulling extracts"):
             raws = read_source(source, None if exports is None else Path(exports), url, as_of)
         with stage("reading and validating extracts") as done:
             finished: list[int] = []

@@ -59,7 +59,7 @@ class SourceConfig:
     extracts: dict[str, ExtractSource]
     path: str = ""
     unavailable: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
-    # Settings of source kinds other than files and sql (`omop:` for kind omop).
+    # Settings of source kinds other than files and sql (`omop:`, `fhir:`).
     options: dict[str, Any] = field(default_factory=dict)
 
     def extract_unavailable(self, name: str) -> bool:
@@ -95,8 +95,8 @@ _DEFAULT_KEYS = {
 
 
 _EXTRACT_KEYS = _DEFAULT_KEYS | {"file", "columns", "values", "codes", "query"}
-_TOP_KEYS = {"hospital", "kind", "defaults", "extracts", "unavailable", "omop"}
-KINDS = ("files", "sql", "omop")
+_TOP_KEYS = {"hospital", "kind", "defaults", "extracts", "unavailable", "omop", "fhir"}
+KINDS = ("files", "sql", "omop", "fhir")
 FORMATS = ("csv", "parquet")
 # Characters a CSV dialect cannot use as its separator or decimal mark: the quote, line ends.
 _RESERVED = {'"', "\n", "\r"}
@@ -297,8 +297,14 @@ def parse_source_config(data: Any, path: str = "") -> SourceConfig:
         from pipeline.io.omop import omop_defaults  # the project's queries, OMOP's gaps
 
         specs, unavailable, options = omop_defaults(specs, unavailable, data.get("omop"), path)
-    elif "omop" in data:
+    elif kind == "fhir":
+        from pipeline.io.fhir import fhir_defaults  # the project's mapping, FHIR's gaps
+
+        specs, unavailable, options = fhir_defaults(specs, unavailable, data.get("fhir"), path)
+    if "omop" in data and kind != "omop":
         raise ConfigError(f"{path}: 'omop' settings need kind: omop")
+    if "fhir" in data and kind != "fhir":
+        raise ConfigError(f"{path}: 'fhir' settings need kind: fhir")
     missing = sorted(set(EXTRACTS) - set(specs) - {n for n, c in unavailable.items() if c is None})
     if missing:
         raise ConfigError(f"{path}: extracts not declared: {missing}")

@@ -107,6 +107,18 @@ def extract(
     if source.extract_unavailable(extract_name):
         raw = unavailable_extract(EXTRACTS[extract_name])
         digest = ""
+    elif source.kind == "fhir":
+        from pipeline.io.fhir import read_extract_fhir, require_rows
+
+        if not landing_root:
+            raise ValueError("a fhir source needs a landing folder")
+        folder_in = Path(landing_root) / as_of
+        raw = require_rows(
+            read_extract_fhir(folder_in, extract_name, source.options.get("rxnorm_to_atc")),
+            folder_in,
+            extract_name,
+        )
+        digest = raw.sha256
     elif source.kind == "omop":
         from pipeline.io.omop import read_extract_omop
 

@@ -81,7 +81,7 @@ def extract(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dic
         if sql:
             raise
         raise AirflowFailException(str(exc)) from exc
-    if not sql and not staged["input"].startswith(UNAVAILABLE_PREFIX):
+    if source_kind(s.source_path) == "files" and not staged["input"].startswith(UNAVAILABLE_PREFIX):
         _lineage(context, inputs=[staged["input"]])
     return staged
 

@@ -26,18 +26,25 @@ saw on the record is the date the criteria's windows count from.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from pipeline.contract import ATC as ATC_SHAPE
 from pipeline.contract import EXTRACTS
-from pipeline.errors import InputFileError
-from pipeline.io.files import RawExtract
+from pipeline.errors import ConfigError, InputFileError
+from pipeline.io.files import RawExtract, unavailable_extract
+
+if TYPE_CHECKING:
+    from pipeline.sources import SourceConfig
 
 LOINC = "http://loinc.org"
 ATC = "http://www.whocc.no/atc"
@@ -360,6 +367,119 @@ def read_extract_fhir(
         frame = pathology_frame(tables["Condition"])
     else:
         frame = treatments_frame(tables, rxnorm_to_atc)
-    files = [p.name for t in RESOURCES[name] for p in resource_files(folder, t)]
-    label = f"{folder}/{{{','.join(files)}}}" if files else f"{folder}/{RESOURCES[name][0]}.ndjson"
-    return RawExtract(EXTRACTS[name].name, frame, label, len(frame))
+    files = [p for t in RESOURCES[name] for p in resource_files(folder, t)]
+    names = ",".join(p.name for p in files)
+    label = f"{folder}/{{{names}}}" if files else f"{folder}/{RESOURCES[name][0]}.ndjson"
+    return RawExtract(EXTRACTS[name].name, frame, label, len(frame), sha256=files_sha256(files))
+
+
+def files_sha256(paths: list[Path]) -> str:
+    """One digest of several files (the manifest's input fingerprint): each file's name and
+    bytes, in order, so a renamed, added or changed file changes it."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode() + b"\0")
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 22):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+# What a FHIR export has no resource for here, or no element for: unavailable by default.
+DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
+    "imaging_studies": None,
+    "imaging_lesions": None,
+    "tumour_board": None,
+    "assessments": None,
+    "patients": ("social_security_affiliated", "childbearing_potential"),
+    "pathology": ("grade", "ki67_percent"),
+    "treatments": ("activity_mbq",),
+}
+_OPTION_KEYS = {"rxnorm_to_atc"}
+# The dialect the reader writes its text in (ISO dates, wall-clock minutes, '.' decimals).
+_DIALECT = {
+    "decimal": ".",
+    "date_format": "%Y-%m-%d",
+    "datetime_formats": ["%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    "true_values": ["true"],
+    "false_values": ["false"],
+}
+
+
+def fhir_defaults(
+    specs: dict[str, Any],
+    unavailable: dict[str, tuple[str, ...] | None],
+    options: Any,
+    path: str,
+) -> tuple[dict[str, Any], dict[str, tuple[str, ...] | None], dict[str, Any]]:
+    """The extract specs, unavailable declarations and `fhir:` options of a FHIR source: the
+    mapping is the project's (a config's `extracts:` is refused); what FHIR has no home for
+    here is unavailable whatever the site says, plus whatever it adds (a Bulk export without
+    Observation files declares `labs` unavailable: an available extract delivered empty stops
+    the run)."""
+    if specs:
+        raise ConfigError(
+            f"{path}: kind fhir maps resources itself (pipeline/io/fhir.py); remove 'extracts'"
+        )
+    settings = options if options is not None else {}
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{path}: 'fhir' must be a mapping")
+    unknown = sorted(str(k) for k in set(settings) - _OPTION_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: 'fhir': unknown keys {unknown} (known: {sorted(_OPTION_KEYS)})")
+    parsed = {"rxnorm_to_atc": _rxnorm_to_atc(settings.get("rxnorm_to_atc"), path)}
+    merged = dict(DEFAULT_UNAVAILABLE)
+    for name, columns in unavailable.items():
+        if columns is None or merged.get(name, ()) is None:
+            merged[name] = None
+        else:
+            merged[name] = tuple(dict.fromkeys((*(merged.get(name) or ()), *columns)))
+    extract_specs = {
+        name: {**_DIALECT, "file": f"{RESOURCES[name][0]}.ndjson"}
+        for name in EXTRACTS
+        if name in RESOURCES and merged.get(name, ()) is not None
+    }
+    return extract_specs, merged, parsed
+
+
+def _rxnorm_to_atc(value: Any, path: str) -> dict[str, str]:
+    """The site's RxNorm code -> WHO ATC code table (RxNorm codes are digits)."""
+    where = f"{path}: 'fhir': 'rxnorm_to_atc'"
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must map RxNorm codes to ATC codes")
+    table: dict[str, str] = {}
+    for rxnorm, atc in value.items():
+        key = str(rxnorm)
+        if isinstance(rxnorm, bool) or not key.isdigit():
+            raise ConfigError(f"{where}: '{key}' is not an RxNorm code (digits)")
+        if not isinstance(atc, str) or not re.fullmatch(ATC_SHAPE, atc.strip().upper()):
+            raise ConfigError(f"{where}: the code for RxNorm {key} is not a WHO ATC code")
+        table[key] = atc.strip().upper()
+    return table
+
+
+def read_extracts_fhir(folder: Path, source: SourceConfig) -> dict[str, RawExtract]:
+    """Every extract of the contract from one Bulk export folder (one export date)."""
+    if not folder.is_dir():
+        raise InputFileError(str(folder), "no such folder; give the folder of one FHIR export")
+    mapping = source.options.get("rxnorm_to_atc", {})
+    return {
+        name: unavailable_extract(extract)
+        if source.extract_unavailable(name)
+        else require_rows(read_extract_fhir(folder, name, mapping), folder, name)
+        for name, extract in EXTRACTS.items()
+    }
+
+
+def require_rows(raw: RawExtract, folder: Path, name: str) -> RawExtract:
+    """An extract the source says it provides must have rows: none is a broken export."""
+    if raw.rows_read == 0:
+        wanted = " or ".join(f"{t}*.ndjson" for t in RESOURCES[name])
+        raise InputFileError(
+            str(folder),
+            f"no {name} rows: no {wanted} resource usable for it (declare '{name}' "
+            "unavailable in the source config if this export cannot provide it)",
+        )
+    return raw
