@@ -89,6 +89,9 @@ def test_a_second_run_fails_at_once_and_the_first_one_publishes(tmp_path):
 
 def test_the_command_line_says_so_in_one_line_with_status_2(tmp_path):
     trial = "lutathera-retreatment"
+    exports = tmp_path / "exports"
+    exports.mkdir()  # a landing folder (the lock is met before any of its files is read)
+    (exports / "patients.csv").write_text("", encoding="utf-8")
     first = paused_run(tmp_path, "first", trial)
     try:
         cli = crash_child(
@@ -99,7 +102,7 @@ def test_the_command_line_says_so_in_one_line_with_status_2(tmp_path):
             "--trial",
             trial,
             "--exports",
-            str(tmp_path / "exports"),
+            str(exports),
             "--as-of",
             AS_OF,
             "--out",
