@@ -19,6 +19,7 @@ import pyarrow as pa
 from pipeline.contract import EXTRACTS
 from pipeline.dated_folders import check_export_folder
 from pipeline.engine import screen
+from pipeline.feedback import latest_decisions, with_decisions
 from pipeline.io.files import RawExtract, open_extract_file
 from pipeline.manifest import build_manifest, hash_inputs
 from pipeline.memory import release_free_memory, tune_allocator
@@ -119,6 +120,9 @@ def build_report(
     if tables is None:
         tables = screen_tables(trial, prepared.data, key, worker_count())
     target = staging.parent / as_of.date().isoformat()
+    # The team's decisions so far (`screening feedback import`), shown beside each patient.
+    decisions = latest_decisions(target.parent, as_of.date())
+    tables = {**tables, "candidates": with_decisions(tables["candidates"], decisions)}
     outputs: dict[str, int] = {}
     for name, table in tables.items():
         with owner_only() if name == "reidentification" else contextlib.nullcontext():

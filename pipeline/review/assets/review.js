@@ -38,7 +38,9 @@
       no_changes: "no change in the lists.", recorded: "recorded",
       check_record: "Data missing or unusable: check the medical record",
       dq_headline: "{read} rows read in {k} extracts: {accepted} accepted, {quarantined} set aside (quarantined), {duplicates} duplicates removed.",
-      expand: "Show criteria", inclusion: "inclusion", exclusion: "exclusion"
+      expand: "Show criteria", inclusion: "inclusion", exclusion: "exclusion",
+      decision_contacted: "Contacted", decision_declined: "Declined",
+      decision_enrolled: "Enrolled", decision_screen_failure: "Screen failure"
     },
     fr: {
       switch_to: "English", summary: "Statut global", attrition: "Entonnoir d'attrition",
@@ -74,7 +76,9 @@
       no_changes: "aucun changement dans les listes.", recorded: "saisi",
       check_record: "Donnée manquante ou inutilisable : vérifier le dossier médical",
       dq_headline: "{read} lignes lues dans {k} extractions : {accepted} acceptées, {quarantined} mises de côté (quarantaine), {duplicates} doublons retirés.",
-      expand: "Voir les critères", inclusion: "inclusion", exclusion: "exclusion"
+      expand: "Voir les critères", inclusion: "inclusion", exclusion: "exclusion",
+      decision_contacted: "Contacté", decision_declined: "A refusé",
+      decision_enrolled: "Inclus", decision_screen_failure: "Échec de sélection"
     }
   };
 
@@ -246,6 +250,15 @@
     });
   }
 
+  // The team's latest decision (screening feedback import), under the status.
+  function decisionNote(i) {
+    const decision = P.decision ? P.decision[i] : null;
+    if (!decision) return null;
+    return el("span", { "class": "decision", "data-decision": decision }, [
+      t("decision_" + decision) + " · " + P.decision_date[i]
+    ]);
+  }
+
   function patientRow(i) {
     let row = rowCache.get(i);
     if (row) return row;
@@ -256,7 +269,7 @@
     }, [
       el("td", null, [el("button", { "class": "toggle", type: "button", title: t("expand") }, [open.has(i) ? "▾" : "▸"])]),
       el("td", { "class": "pseudonym" }, [P.pseudonym[i]]),
-      el("td", null, [badge(status, "overall_" + status)]),
+      el("td", null, [badge(status, "overall_" + status), decisionNote(i)]),
       el("td", { "class": "num" }, [P.n_met[i]]),
       el("td", { "class": "num" }, [P.n_unknown[i]]),
       el("td", { "class": "num" }, [P.n_to_confirm[i]]),
