@@ -98,44 +98,34 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def _read_workbook(path: Path) -> pd.DataFrame:
-    from openpyxl import load_workbook
-
+    """The status sheets' Pseudonym and decision columns (pandas pads the short rows a
+    spreadsheet stores when their last cells are empty)."""
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        with pd.ExcelFile(path, engine="openpyxl") as book:
+            titles = [t for t in WORKBOOK_SHEETS if t in book.sheet_names]
+            sheets = {t: book.parse(t, dtype=object, keep_default_na=False) for t in titles}
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise InputFileError(str(path), f"not a readable workbook ({type(exc).__name__})") from None
-    frames = []
-    try:
-        for title in WORKBOOK_SHEETS:
-            if title not in book.sheetnames:
-                continue
-            rows = list(book[title].iter_rows(values_only=True))
-            if not rows:
-                continue
-            headers = [str(h) if h is not None else "" for h in rows[0]]
-            missing = [h for h in WORKBOOK_HEADERS if h not in headers]
-            if missing:
-                raise InputFileError(
-                    f"{path}[{title}]", f"no column '{missing[0]}' (not a candidates.xlsx)", line=1
-                )
-            body = pd.DataFrame(rows[1:], columns=headers, dtype=object)
-            frame = pd.DataFrame(
-                {field: _cell_text(body[h]) for h, field in WORKBOOK_HEADERS.items()}
-            )
-            frame["line"] = body.index.to_numpy() + 2
-            frame["where"] = f"{path}[{title}]"
-            frames.append(frame)
-    finally:
-        book.close()
-    if not frames:
+    if not sheets:
         raise InputFileError(str(path), f"none of the sheets {', '.join(WORKBOOK_SHEETS)}")
+    frames = []
+    for title, body in sheets.items():
+        missing = [h for h in WORKBOOK_HEADERS if h not in body.columns]
+        if missing:
+            raise InputFileError(
+                f"{path}[{title}]", f"no column '{missing[0]}' (not a candidates.xlsx)", line=1
+            )
+        frame = pd.DataFrame({field: _cell_text(body[h]) for h, field in WORKBOOK_HEADERS.items()})
+        frame["line"] = body.index.to_numpy() + 2
+        frame["where"] = f"{path}[{title}]"
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
 def _cell_text(column: pd.Series) -> pd.Series:
     """Cells as text: a date cell as YYYY-MM-DD, an empty cell as ''."""
     dates = column.map(lambda v: isinstance(v, dt.date))  # small: the rows of one workbook
-    text = column.where(column.notna(), "").astype(str)
+    text = column.where(column.notna() & (column != ""), "").astype(str)
     if dates.any():
         text[dates] = pd.to_datetime(column[dates]).dt.strftime("%Y-%m-%d")
     return text.astype("str")

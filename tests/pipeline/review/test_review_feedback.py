@@ -4,14 +4,17 @@ by the second (candidates.parquet, review.html, changes), and bad files are refu
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
+import shutil
 import stat
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from openpyxl import load_workbook
 
 from pipeline.cli import main
 from pipeline.feedback import FEEDBACK_SCHEMA
@@ -121,6 +124,13 @@ def test_round_trip_over_two_nights(
     assert shown[enrolled] == "enrolled" and dates[enrolled] == "2026-11-20"
     assert shown[contacted] == "contacted"
 
+    book = load_workbook(night_2 / "candidates.xlsx")
+    rows = list(book["Candidates"].iter_rows(values_only=True))
+    sheet = pd.DataFrame(rows[1:], columns=rows[0]).set_index("Pseudonym")
+    assert sheet.loc[enrolled, "Latest decision"] == "Enrolled"
+    assert sheet.loc[enrolled, "Latest decision date"] == "2026-11-20"
+    assert sheet["Decision"].isna().all()  # the team's columns start empty every night
+
     page = open_offline(night_2 / "review.html", width=800)
     row = page.locator(f'tr.patient-row[data-pseudonym="{enrolled}"]')
     assert row.locator(".decision").inner_text() == "Enrolled · 2026-11-20"
@@ -170,3 +180,34 @@ def test_a_trial_without_reports_is_refused(tmp_path, capsys):
     code, err = _import(file, tmp_path / "empty", capsys)
     assert code == 2
     assert f"no report of trial '{TRIAL}'" in err
+
+
+def test_the_workbook_filled_in_is_imported(small_reports, tmp_path, capsys):
+    """The team fills the Decision columns of the night's candidates.xlsx in a spreadsheet
+    (a date typed as a date, a decision in words) and imports the file itself."""
+    reports = tmp_path / "reports"
+    copy = reports / TRIAL / small_reports[0].name
+    shutil.copytree(small_reports[0].resolve(), copy)
+    book = load_workbook(copy / "candidates.xlsx")
+    sheet = book["Needs review"]
+    headers = [cell.value for cell in sheet[1]]
+    at = {name: headers.index(name) + 1 for name in ("Pseudonym", "Decision", "Decision date")}
+    chosen = sheet.cell(row=3, column=at["Pseudonym"]).value
+    sheet.cell(row=3, column=at["Decision"]).value = "Screen failure"
+    sheet.cell(row=3, column=at["Decision date"]).value = dt.datetime(2026, 11, 16)
+    sheet.cell(row=3, column=headers.index("Note") + 1).value = "no consent form yet"
+    filled = tmp_path / "filled.xlsx"
+    book.save(filled)
+    code, err = _import(filled, reports, capsys)
+    assert (code, err) == (0, "")
+    history = pq.read_table(reports / TRIAL / "feedback.parquet").to_pandas()
+    assert history[["pseudonym", "decision", "note", "line"]].values.tolist() == [
+        [chosen, "screen_failure", "no consent form yet", 3]
+    ]
+    assert str(history["decision_date"].iloc[0]) == "2026-11-16"
+
+    sheet.cell(row=4, column=at["Decision"]).value = "maybe"
+    book.save(filled)
+    code, err = _import(filled, reports, capsys)
+    assert code == 2
+    assert f"{filled}[Needs review], line 4, column 'decision': not one of" in err
