@@ -98,7 +98,7 @@ WIDTHS = {
 HEADER_FONT = Font(bold=True)
 
 
-def _joined(lists: pa.ChunkedArray, mapping: Mapping[str, str] | None = None) -> pd.Series:
+def joined_text(lists: pa.ChunkedArray, mapping: Mapping[str, str] | None = None) -> pd.Series:
     """A list column as '; '-joined text (optionally mapping each element first).
 
     Elements that are missing (or that the mapping does not know) are left out; a missing
@@ -145,10 +145,10 @@ def patient_frame(candidates: pa.Table, trial: Trial) -> pd.DataFrame:
             "pseudonym": candidates["pseudonym"].to_pandas(),
             "overall_status": candidates["overall_status"].to_pandas(),
             **{f"n_{n}": candidates[f"n_{n}"].to_pandas().astype("int64") for n in STATUS_NAMES},
-            "not_met_criteria": _joined(candidates["not_met_criteria"], texts),
-            "unknown_criteria": _joined(candidates["unknown_criteria"], texts),
-            "to_confirm_criteria": _joined(candidates["to_confirm_criteria"], texts),
-            "remains_to_confirm": _joined(candidates["to_confirm_criteria"], to_confirm),
+            "not_met_criteria": joined_text(candidates["not_met_criteria"], texts),
+            "unknown_criteria": joined_text(candidates["unknown_criteria"], texts),
+            "to_confirm_criteria": joined_text(candidates["to_confirm_criteria"], texts),
+            "remains_to_confirm": joined_text(candidates["to_confirm_criteria"], to_confirm),
             **_decisions(candidates),
         }
     )
