@@ -76,8 +76,17 @@ def read_feedback_file(path: Path) -> pd.DataFrame:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
+        with path.open(encoding="utf-8-sig") as handle:
+            header = handle.readline()
+        # A spreadsheet saving CSV in a French locale separates with ';' (and may add a BOM).
+        separator = ";" if ";" in header and "," not in header else ","
         raw = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8", skip_blank_lines=True
+            path,
+            sep=separator,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+            skip_blank_lines=True,
         )
     except UnicodeDecodeError as exc:
         raise InputFileError(str(path), f"not UTF-8 text (byte {exc.start})") from None

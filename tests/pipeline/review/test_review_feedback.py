@@ -211,3 +211,21 @@ def test_the_workbook_filled_in_is_imported(small_reports, tmp_path, capsys):
     code, err = _import(filled, reports, capsys)
     assert code == 2
     assert f"{filled}[Needs review], line 4, column 'decision': not one of" in err
+
+
+def test_a_csv_saved_by_a_french_spreadsheet_is_read(small_reports, tmp_path, capsys):
+    """';' separators and a byte-order mark, as Excel writes 'CSV UTF-8' in a French locale."""
+    reports = tmp_path / "reports"
+    shutil.copytree(small_reports[0].resolve(), reports / TRIAL / small_reports[0].name)
+    known = pq.read_table(small_reports[0] / "candidates.parquet")["pseudonym"][1].as_py()
+    file = tmp_path / "fr.csv"
+    file.write_text(
+        f"\ufeffpseudonym;decision;date;note\n{known};Enrolled;2026-11-15;appel, puis RDV\n",
+        encoding="utf-8",
+    )
+    code, err = _import(file, reports, capsys)
+    assert (code, err) == (0, "")
+    history = pq.read_table(reports / TRIAL / "feedback.parquet").to_pandas()
+    assert history[["pseudonym", "decision", "note"]].values.tolist() == [
+        [known, "enrolled", "appel, puis RDV"]
+    ]
