@@ -34,6 +34,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ERROR_CODES, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.functions import tostring
 
 from pipeline.parallel import worker_count
@@ -228,6 +229,22 @@ def _cells(sheet: Any, frame: pd.DataFrame) -> list[pd.Series]:
         column = column.astype(object)
         out.append(column.where(column.notna(), None))
     return out
+
+
+def _offer_decisions(sheet: Any, headers: list[str]) -> None:
+    """The Decision column offers the four decisions in a drop-down (typed text outside
+    them draws a warning; `screening feedback import` refuses it with its line)."""
+    letter = _letter(headers.index(DECISION_COLUMNS["decision"]))
+    choices = DataValidation(
+        type="list",
+        formula1='"' + ",".join(DECISION_LABELS.values()) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        error="Contacted, Declined, Enrolled or Screen failure",
+    )
+    choices.add(f"{letter}2:{letter}{EXCEL_MAX_DATA_ROWS + 1}")
+    sheet.data_validations.append(choices)
 
 
 def _header_cell(sheet: Any, header: str) -> Any:
@@ -496,6 +513,7 @@ def write_workbook(
         subset = patients[patients["overall_status"] == status]
         subset = subset.iloc[: _shown(len(subset), STATUS_SHEETS[status], cut)]
         xml = _write_sheet(workbook, STATUS_SHEETS[status], _in_words(subset), headers)
+        _offer_decisions(workbook.worksheets[-1], headers)
         rows[f"xl/worksheets/sheet{number}.xml"] = xml
     positions, overall_status = detail_order(tables["criteria"], tables["candidates"])
     shown = _shown(len(positions), DETAIL_SHEET, cut)

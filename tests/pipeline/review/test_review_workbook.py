@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from pipeline.review import workbook as workbook_module
 from pipeline.review.labels import OVERALL_LABELS
@@ -23,6 +24,9 @@ from pipeline.review.workbook import (
 )
 from tests.pipeline.review.crafted import TINY, crafted_tables, pseudonym
 
+PATIENT_COLUMNS_LETTERS = {
+    header: get_column_letter(i + 1) for i, header in enumerate(PATIENT_COLUMNS.values())
+}
 HOSTILE = '=HYPERLINK("http://evil.example","x")'
 
 
@@ -268,3 +272,7 @@ def test_decision_columns_are_empty_for_the_team(real_workbook):
         sheet = sheet_frame(workbook, title)
         for header in ("Decision", "Decision date", "Note", "Latest decision"):
             assert sheet[header].isna().all(), (title, header)
+        [offer] = workbook[title].data_validations.dataValidation
+        column = PATIENT_COLUMNS_LETTERS["Decision"]
+        assert str(offer.sqref) == f"{column}2:{column}1048576"
+        assert offer.formula1 == '"Contacted,Declined,Enrolled,Screen failure"'
