@@ -12,6 +12,8 @@ places, never the values in them.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import hashlib
 import os
 import uuid
 from dataclasses import dataclass
@@ -213,9 +215,12 @@ def import_feedback(path: Path, reports: Path, trial_id: str) -> Imported:
         preserve_index=False,
     )
     target = trial_root / FEEDBACK_FILE
-    history = read_history(target)
-    table = pa.concat_tables([history, new]) if history is not None else new
-    _write_owner_only(table, target)
+    # Two imports at once would each append to the history they read: one at a time.
+    with owner_only(), (trial_root / ".feedback.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        history = read_history(target)
+        table = pa.concat_tables([history, new]) if history is not None else new
+        _write_owner_only(table, target)
     return Imported(target, new.num_rows, int(pc.count_distinct(new["pseudonym"]).as_py()))
 
 
@@ -241,19 +246,32 @@ def _write_owner_only(table: pa.Table, target: Path) -> None:
     fsync_path(target.parent)
 
 
-def latest_decisions(trial_root: Path, as_of: dt.date) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Decisions:
+    """The latest decisions a run shows, and the SHA-256 of the feedback file they were read
+    from (None before the first import), for the manifest."""
+
+    latest: pd.DataFrame
+    sha256: str | None
+
+
+def latest_decisions(trial_root: Path, as_of: dt.date) -> Decisions:
     """The latest decision per pseudonym dated on or before `as_of` (a backfill sees what
     was known then): pseudonym, decision, decision_date, note. Latest by decision date,
-    then by import order (a correction imported later wins on the same day)."""
-    history = read_history(Path(trial_root) / FEEDBACK_FILE)
+    then by import order (a correction imported later wins on the same day). The file is
+    read once, as bytes, so the hash is of exactly what was shown even if an import
+    replaces the file meanwhile."""
+    path = Path(trial_root) / FEEDBACK_FILE
     columns = ["pseudonym", "decision", "decision_date", "note"]
-    if history is None:
-        return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
-    frame = history.to_pandas()
+    if not path.is_file():
+        return Decisions(pd.DataFrame({c: pd.Series(dtype="str") for c in columns}), None)
+    data = path.read_bytes()
+    frame = pq.read_table(pa.BufferReader(data), schema=FEEDBACK_SCHEMA).to_pandas()
     frame = frame[frame["decision_date"] <= as_of]
     frame = frame.assign(_order=range(len(frame)))
     frame = frame.sort_values(["pseudonym", "decision_date", "_order"], kind="stable")
-    return frame.drop_duplicates("pseudonym", keep="last")[columns].reset_index(drop=True)
+    latest = frame.drop_duplicates("pseudonym", keep="last")[columns].reset_index(drop=True)
+    return Decisions(latest, hashlib.sha256(data).hexdigest())
 
 
 def with_decisions(candidates: pa.Table, decisions: pd.DataFrame) -> pa.Table:

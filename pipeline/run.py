@@ -19,7 +19,7 @@ import pyarrow as pa
 from pipeline.contract import EXTRACTS
 from pipeline.dated_folders import check_export_folder
 from pipeline.engine import screen
-from pipeline.feedback import latest_decisions, with_decisions
+from pipeline.feedback import FEEDBACK_FILE, latest_decisions, with_decisions
 from pipeline.io.files import RawExtract, open_extract_file
 from pipeline.manifest import build_manifest, hash_inputs
 from pipeline.memory import release_free_memory, tune_allocator
@@ -122,7 +122,7 @@ def build_report(
     target = staging.parent / as_of.date().isoformat()
     # The team's decisions so far (`screening feedback import`), shown beside each patient.
     decisions = latest_decisions(target.parent, as_of.date())
-    tables = {**tables, "candidates": with_decisions(tables["candidates"], decisions)}
+    tables = {**tables, "candidates": with_decisions(tables["candidates"], decisions.latest)}
     outputs: dict[str, int] = {}
     for name, table in tables.items():
         with owner_only() if name == "reidentification" else contextlib.nullcontext():
@@ -163,6 +163,11 @@ def build_report(
         source.hospital,
         patients,
     )
+    manifest["feedback"] = {
+        "file": FEEDBACK_FILE,
+        "sha256": decisions.sha256,
+        "patients_with_a_decision": len(decisions.latest),
+    }
     write_json(manifest, staging / "manifest.json")
     return status_counts(tables["candidates"])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import json
 import re
 import shutil
@@ -112,6 +113,12 @@ def test_round_trip_over_two_nights(
     assert candidates.loc[declined, "decision"] == "declined"
     assert candidates.loc[contacted, "decision"] == "contacted"
     assert candidates["decision"].notna().sum() == 3
+
+    manifest = json.loads((night_2 / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["feedback"]["sha256"] == hashlib.sha256(store.read_bytes()).hexdigest()
+    assert manifest["feedback"]["patients_with_a_decision"] == 3
+    first_manifest = json.loads((first_night / "manifest.json").read_text(encoding="utf-8"))
+    assert first_manifest["feedback"]["sha256"] is None
 
     changes = pq.read_table(night_2 / "changes.parquet").to_pandas()
     new = set(changes.loc[changes["change"] == "new_candidate", "pseudonym"])
