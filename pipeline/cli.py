@@ -281,6 +281,17 @@ def cmd_reidentify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feedback_import(args: argparse.Namespace) -> int:
+    from pipeline.feedback import import_feedback
+
+    result = import_feedback(Path(args.file), Path(args.reports), args.trial)
+    print(
+        f"{result.decisions} decision(s) for {result.patients} patient(s) kept (owner-only): "
+        f"{result.path}"
+    )
+    return 0
+
+
 def _output_options() -> argparse.ArgumentParser:
     """-q and --json, shared by the commands that run long and end with a summary."""
     options = argparse.ArgumentParser(add_help=False)
@@ -304,9 +315,12 @@ def _command(
     help: str,
     examples: list[str],
     parents: tuple[argparse.ArgumentParser, ...] = (),
+    group: str = "",
 ) -> argparse.ArgumentParser:
-    """A subcommand whose --help ends with examples to copy, as uv's and dbt's do."""
-    epilog = "examples:\n" + "\n".join(f"  screening {name} {example}" for example in examples)
+    """A subcommand whose --help ends with examples to copy, as uv's and dbt's do
+    (`group`: the command it belongs to, as `feedback` for `feedback import`)."""
+    full = f"{group} {name}".strip()
+    epilog = "examples:\n" + "\n".join(f"  screening {full} {example}" for example in examples)
     return sub.add_parser(
         name,
         help=help,
@@ -663,7 +677,50 @@ def build_parser() -> argparse.ArgumentParser:
         "(default candidate,needs_review)",
     )
     reid.set_defaults(func=cmd_reidentify)
+    _feedback_parser(sub)
     return parser
+
+
+def _feedback_parser(sub: argparse._SubParsersAction) -> None:
+    """`screening feedback import`: the team's decisions, kept beside the trial's reports."""
+    feedback = _command(
+        sub,
+        "feedback",
+        "keep the recruitment team's decisions (contacted, declined, enrolled, screen failure) "
+        "for the next nights' page, workbook and candidates.parquet",
+        ["import decisions.csv --trial lutathera-retreatment --reports var/reports"],
+    )
+    actions = feedback.add_subparsers(
+        dest="feedback_command", required=True, parser_class=_Parser, metavar="ACTION"
+    )
+    imp = _command(
+        actions,
+        "import",
+        "check a filled-in CSV or candidates.xlsx and keep its decisions beside the trial's "
+        "reports (REPORTS/<trial>/feedback.parquet, owner-only)",
+        [
+            "decisions.csv --trial lutathera-retreatment --reports var/reports",
+            "candidates.xlsx --trial lutathera-retreatment",
+        ],
+        group="feedback",
+    )
+    imp.add_argument(
+        "file",
+        metavar="FILE",
+        help="CSV with columns pseudonym,decision,date,note (decision: contacted, declined, "
+        "enrolled or screen_failure; date YYYY-MM-DD; note up to 200 characters), or the "
+        "night's candidates.xlsx with its Decision columns filled in",
+    )
+    imp.add_argument(
+        "--trial", required=True, metavar="ID", help="trial id, e.g. lutathera-retreatment"
+    )
+    imp.add_argument(
+        "--reports",
+        default="var/reports",
+        metavar="DIR",
+        help="reports root, e.g. var/reports (the default)",
+    )
+    imp.set_defaults(func=cmd_feedback_import)
 
 
 class _Version(argparse.Action):

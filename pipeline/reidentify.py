@@ -4,7 +4,9 @@ Only the holder of the site key can produce it: every row of the re-identificati
 checked against the key (HMAC of the hospital id must give the pseudonym), so a wrong key or a
 tampered table is refused. The output is owner-only, and every use, refused ones included, is
 appended to an audit log (who, when, which report, how many patients), never with patient
-data; the named list appears only once its audit line is on disk.
+data; the named list appears only once its audit line is on disk. Beside the criterion ids,
+each patient's list says in words what remains to confirm at the inclusion visit and which
+criteria are unknown (to check in the medical record), as the review page names them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from pipeline.dated_folders import dated_reports_hint
 from pipeline.durable import fsync_path
@@ -26,6 +31,8 @@ from pipeline.keys import load_key
 from pipeline.pseudonym import pseudonymise
 from pipeline.publish import owner_only, sha256_file
 from pipeline.review.safe_cells import neutralise_formula
+from pipeline.review.workbook import joined_text
+from pipeline.trial import find_trial, load_trial
 
 DEFAULT_STATUSES = ("candidate", "needs_review")
 
@@ -36,10 +43,42 @@ class Reidentified:
     patients: int
 
 
-def reidentified_candidates(
-    report_dir: Path, key: bytes, statuses: tuple[str, ...]
+def criterion_wording(report_dir: Path, trial_id: str, trial_sha256: str) -> tuple[dict, dict]:
+    """Criterion id -> its protocol text, and -> what remains to confirm at the visit.
+
+    The texts come from the report's own attrition table (the labels the review page shows
+    for that night); the visit wording (`to_confirm`) from the trial file, only when it is
+    the very file the report was screened with (same SHA-256), else the text again."""
+    attrition = pq.read_table(report_dir / "attrition.parquet", columns=["criterion_id", "text"])
+    texts = dict(zip(*(attrition[c].to_pylist() for c in attrition.column_names), strict=True))
+    remains = dict(texts)
+    try:
+        trial = load_trial(find_trial(trial_id))
+    except ScreeningError:
+        return texts, remains
+    if trial.sha256 == trial_sha256:
+        remains.update({c.id: c.to_confirm or c.text for c in trial.criteria if c.id in texts})
+    return texts, remains
+
+
+def readable_lists(
+    candidates: pa.Table, texts: dict[str, str], remains: dict[str, str]
 ) -> pd.DataFrame:
-    """Candidates of the wanted statuses with their hospital id, after checking the key."""
+    """Per patient, in words: what remains to confirm at the inclusion visit, and the
+    criteria unknown (data missing or unusable: to check in the medical record)."""
+    return pd.DataFrame(
+        {
+            "remains_to_confirm": joined_text(candidates["to_confirm_criteria"], remains),
+            "unknown_to_check": joined_text(candidates["unknown_criteria"], texts),
+        }
+    )
+
+
+def reidentified_candidates(
+    report_dir: Path, key: bytes, statuses: tuple[str, ...], manifest: dict | None = None
+) -> pd.DataFrame:
+    """Candidates of the wanted statuses with their hospital id, after checking the key;
+    with `manifest`, also the criteria to confirm and unknown in words (`readable_lists`)."""
     reid = pd.read_parquet(report_dir / "reidentification.parquet")
     expected = pseudonymise(reid["patient_id"], key)
     if not (expected.to_numpy() == reid["pseudonym"].to_numpy()).all():
@@ -47,14 +86,28 @@ def reidentified_candidates(
             f"{report_dir}: the key does not match this report's pseudonyms "
             "(wrong site key, rotated key, or altered re-identification table)"
         )
-    candidates = pd.read_parquet(report_dir / "candidates.parquet")
-    wanted = candidates[candidates["overall_status"].isin(statuses)]
+    table = pq.read_table(report_dir / "candidates.parquet")
+    table = table.filter(pc.is_in(table["overall_status"], pa.array(statuses, pa.string())))
+    wanted = table.to_pandas()
+    lists = ["not_met_criteria", "unknown_criteria", "to_confirm_criteria"]
+    for column in lists:
+        wanted[column] = joined_text(table[column])
+    if manifest is not None:
+        texts, remains = criterion_wording(
+            report_dir, manifest["trial"]["id"], manifest["trial"].get("sha256", "")
+        )
+        wanted = pd.concat([wanted, readable_lists(table, texts, remains)], axis=1)
     named = wanted.merge(reid, on="pseudonym", how="left", validate="one_to_one")
     columns = ["patient_id", "pseudonym", "overall_status", "n_unknown", "n_to_confirm"]
-    lists = ["not_met_criteria", "unknown_criteria", "to_confirm_criteria"]
+    columns += lists
+    if manifest is not None:
+        columns += ["remains_to_confirm", "unknown_to_check"]
+    if "decision" in named.columns:  # the team's latest decision (`pipeline.feedback`)
+        named["decision_date"] = (
+            named["decision_date"].astype("str").where(named["decision_date"].notna(), "")
+        )
+        columns += ["decision", "decision_date"]
     out = named[columns].copy()
-    for column in lists:
-        out[column] = named[column].map(lambda items: "; ".join(items))  # per patient, small
     return out.sort_values(["overall_status", "patient_id"], kind="stable", ignore_index=True)
 
 
@@ -97,8 +150,8 @@ def reidentify(
     try:
         # Read every file from one version: a publish may re-point `report_dir` meanwhile.
         folder = _report_folder(report_dir)
-        frame = reidentified_candidates(folder, load_key(), statuses)
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        frame = reidentified_candidates(folder, load_key(), statuses, manifest)
     except ScreeningError as exc:
         _audit_refusal(audit_log, attempt, exc)
         raise

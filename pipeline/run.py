@@ -20,6 +20,7 @@ from pipeline.contract import EXTRACTS
 from pipeline.dated_folders import check_export_folder
 from pipeline.engine import screen
 from pipeline.errors import ConfigError
+from pipeline.feedback import FEEDBACK_FILE, latest_decisions, with_decisions
 from pipeline.io.files import RawExtract, open_extract_file, unavailable_extract
 from pipeline.manifest import build_manifest, hash_inputs
 from pipeline.memory import release_free_memory, tune_allocator
@@ -153,6 +154,9 @@ def build_report(
     if tables is None:
         tables = screen_tables(trial, prepared.data, key, worker_count())
     target = staging.parent / as_of.date().isoformat()
+    # The team's decisions so far (`screening feedback import`), shown beside each patient.
+    decisions = latest_decisions(target.parent, as_of.date())
+    tables = {**tables, "candidates": with_decisions(tables["candidates"], decisions.latest)}
     outputs: dict[str, int] = {}
     for name, table in tables.items():
         with owner_only() if name == "reidentification" else contextlib.nullcontext():
@@ -194,6 +198,11 @@ def build_report(
         patients,
         source.unavailable_summary(),
     )
+    manifest["feedback"] = {
+        "file": FEEDBACK_FILE,
+        "sha256": decisions.sha256,
+        "patients_with_a_decision": len(decisions.latest),
+    }
     write_json(manifest, staging / "manifest.json")
     return status_counts(tables["candidates"])
 

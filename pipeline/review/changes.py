@@ -65,14 +65,18 @@ def read_previous(report_dir: Path) -> pd.DataFrame:
 
 
 def compute_changes(
-    current: pd.DataFrame, previous: pd.DataFrame | None, previous_as_of: object = None
+    current: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    previous_as_of: object = None,
+    settled: pd.Index | None = None,
 ) -> pa.Table:
     """One row per patient whose place in the lists changed (frames from `statuses`).
 
     new_candidate: candidate now, not before (or not screened before); left_candidates:
     candidate before, not now (reason: the criteria now not_met / unknown); status_changed:
     any other change of overall status, except patients only ever not_eligible or absent.
-    Sorted by change, then pseudonym.
+    Sorted by change, then pseudonym. A patient in `settled` (the team's latest decision
+    is enrolled or declined) is not news: never listed as a new candidate.
     """
     if previous is None:
         return CHANGES_SCHEMA.empty_table()
@@ -83,6 +87,8 @@ def compute_changes(
     )
     keep = now.fillna("") != before.fillna("")
     keep &= ~never_listed
+    if settled is not None:
+        keep &= ~(both["pseudonym"].isin(settled) & now.eq(CANDIDATE).fillna(False))
     was, is_ = before.eq(CANDIDATE).fillna(False), now.eq(CANDIDATE).fillna(False)
     joined, left = is_ & ~was, was & ~is_
     change = pd.Series(STATUS_CHANGED, index=both.index, dtype="str")

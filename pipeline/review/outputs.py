@@ -8,8 +8,10 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.errors import writing
+from pipeline.feedback import SETTLED
 from pipeline.publish import write_parquet
 from pipeline.review.changes import compute_changes, read_previous, statuses
 from pipeline.review.chart import attrition_svg
@@ -17,6 +19,15 @@ from pipeline.review.page import write_page
 from pipeline.review.payload import LISTED, build_payload
 from pipeline.review.workbook import write_workbook
 from pipeline.trial import Trial
+
+
+def settled_patients(candidates: pa.Table) -> pd.Index | None:
+    """Pseudonyms whose latest decision (`pipeline.feedback`) is enrolled or declined."""
+    if "decision" not in candidates.column_names:
+        return None
+    decided = candidates.filter(pc.is_in(candidates["decision"], pa.array(SETTLED)))
+    return pd.Index(decided["pseudonym"].to_pylist())
+
 
 REVIEW_FILES = ("review.html", "changes.parquet", "candidates.xlsx", "attrition.svg")
 
@@ -44,6 +55,7 @@ def write_review_outputs(
         statuses(tables["candidates"]),
         old,
         previous_as_of.date() if previous_as_of is not None else None,
+        settled_patients(tables["candidates"]),
     )
     write_parquet(changes, staging / "changes.parquet")
 

@@ -62,7 +62,15 @@ def _patients(listed: pa.Table) -> dict[str, JsonText]:
     """Listed patients in the table's order (by pseudonym), columns as JSON arrays."""
     counts = [f"n_{n}" for n in STATUS_NAMES]
     columns = ["pseudonym", "overall_status", *counts, "unknown_criteria", "to_confirm_criteria"]
-    return {
+    decided = {}
+    if "decision" in listed.column_names:  # the team's latest decision (`pipeline.feedback`)
+        decided = {
+            "decision": json_array(listed["decision"], lambda part: part.to_pylist()),
+            "decision_date": json_array(
+                pc.cast(listed["decision_date"], pa.string()), lambda part: part.to_pylist()
+            ),
+        }
+    return decided | {
         name: json_integers(listed[name])
         if name in counts
         else json_array(listed[name], lambda part: part.to_pylist())

@@ -2,6 +2,10 @@
 
 One sheet per overall status and one sheet of criteria detail: the criteria still open (unknown
 or to confirm) of candidate and needs-review patients, with their evidence and what to confirm.
+Statuses and criteria are in words, as the review page says them (`labels`), under a bold,
+frozen header. Each status sheet ends with the team's latest decision (`pipeline.feedback`) and
+three empty columns, Decision, Decision date and Note, that `screening feedback import` reads
+back: the workbook is also the form the team fills in.
 Every criterion of every patient is in review.html and criteria.parquet; a sheet of all of them
 would take openpyxl minutes to write at hospital scale. Pseudonyms only. Every text cell goes
 through `safe_cell_text` and is written as text (`#N/A` too: never an error cell), so no value
@@ -28,11 +32,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from openpyxl import Workbook
 from openpyxl.cell.cell import ERROR_CODES, WriteOnlyCell
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.functions import tostring
 
 from pipeline.parallel import worker_count
 from pipeline.review.float_text import texts_of_floats
+from pipeline.review.labels import DECISION_LABELS, OVERALL_LABELS, STATUS_LABELS
 from pipeline.review.safe_cells import safe_cell_text
 from pipeline.status import OVERALL_NAMES, STATUS_NAMES
 from pipeline.trial import Trial
@@ -49,6 +56,8 @@ EXCEL_MAX_DATA_ROWS = 1_048_575
 DETAIL_STATUSES = ("candidate", "needs_review")
 OPEN_CRITERION_STATUSES = ("unknown", "to_confirm")
 
+# The team's columns, empty, read back by `screening feedback import` (pipeline.feedback).
+DECISION_COLUMNS = {"decision": "Decision", "decision_date": "Decision date", "note": "Note"}
 PATIENT_COLUMNS = {
     "pseudonym": "Pseudonym",
     "overall_status": "Overall status",
@@ -57,14 +66,17 @@ PATIENT_COLUMNS = {
     "unknown_criteria": "Unknown criteria",
     "to_confirm_criteria": "To confirm criteria",
     "remains_to_confirm": "Remains to confirm at the inclusion visit",
+    "latest_decision": "Latest decision",
+    "latest_decision_date": "Latest decision date",
+    **DECISION_COLUMNS,
 }
 DETAIL_COLUMNS = {
     "pseudonym": "Pseudonym",
     "overall_status": "Overall status",
     "criterion_order": "Order",
     "protocol_item": "Protocol item",
-    "criterion_id": "Criterion",
-    "criterion_text": "Criterion text",
+    "criterion_id": "Criterion id",
+    "criterion_text": "Criterion",
     "status": "Status",
     "source": "Source",
     "record_date": "Record date",
@@ -74,10 +86,20 @@ DETAIL_COLUMNS = {
     "reason": "Reason",
     "remains_to_confirm": "Remains to confirm",
 }
-WIDTHS = {"Pseudonym": 25, "Criterion text": 60, "Reason": 40}
+WIDTHS = {
+    "Pseudonym": 25,
+    "Criterion": 60,
+    "Reason": 40,
+    "Not met criteria": 50,
+    "Unknown criteria": 50,
+    "To confirm criteria": 50,
+    "Remains to confirm at the inclusion visit": 50,
+    "Note": 40,
+}
+HEADER_FONT = Font(bold=True)
 
 
-def _joined(lists: pa.ChunkedArray, mapping: Mapping[str, str] | None = None) -> pd.Series:
+def joined_text(lists: pa.ChunkedArray, mapping: Mapping[str, str] | None = None) -> pd.Series:
     """A list column as '; '-joined text (optionally mapping each element first).
 
     Elements that are missing (or that the mapping does not know) are left out; a missing
@@ -97,21 +119,49 @@ def _joined(lists: pa.ChunkedArray, mapping: Mapping[str, str] | None = None) ->
     return joined.to_pandas()  # Arrow-backed str, no Python object per row
 
 
+def _decisions(candidates: pa.Table) -> dict[str, pd.Series]:
+    """The team's latest decision in words and its date as YYYY-MM-DD ('' where none), and
+    the empty columns the team fills in."""
+    n = candidates.num_rows
+    empty = pd.Series(None, index=pd.RangeIndex(n), dtype="str")
+    if "decision" not in candidates.column_names:
+        latest, date = empty, empty
+    else:
+        latest = candidates["decision"].to_pandas().map(DECISION_LABELS).astype("str")
+        date = pc.cast(candidates["decision_date"], pa.string()).to_pandas().astype("str")
+    return {
+        "latest_decision": latest,
+        "latest_decision_date": date,
+        **{name: empty for name in DECISION_COLUMNS},
+    }
+
+
 def patient_frame(candidates: pa.Table, trial: Trial) -> pd.DataFrame:
-    """One row per patient with readable list columns and what remains to confirm."""
+    """One row per patient, in words: overall status, the criteria by their protocol text,
+    what remains to confirm, the team's latest decision and its empty decision columns."""
     to_confirm = {c.id: c.to_confirm or c.text for c in trial.criteria}
+    texts = {c.id: c.text for c in trial.criteria}
     frame = pd.DataFrame(
         {
             "pseudonym": candidates["pseudonym"].to_pandas(),
             "overall_status": candidates["overall_status"].to_pandas(),
             **{f"n_{n}": candidates[f"n_{n}"].to_pandas().astype("int64") for n in STATUS_NAMES},
-            "not_met_criteria": _joined(candidates["not_met_criteria"]),
-            "unknown_criteria": _joined(candidates["unknown_criteria"]),
-            "to_confirm_criteria": _joined(candidates["to_confirm_criteria"]),
-            "remains_to_confirm": _joined(candidates["to_confirm_criteria"], to_confirm),
+            "not_met_criteria": joined_text(candidates["not_met_criteria"], texts),
+            "unknown_criteria": joined_text(candidates["unknown_criteria"], texts),
+            "to_confirm_criteria": joined_text(candidates["to_confirm_criteria"], texts),
+            "remains_to_confirm": joined_text(candidates["to_confirm_criteria"], to_confirm),
+            **_decisions(candidates),
         }
     )
     return frame[list(PATIENT_COLUMNS)]
+
+
+def _in_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """Statuses as the review page says them (the sheets are split on the raw values)."""
+    words = {"overall_status": frame["overall_status"].map(OVERALL_LABELS).astype("str")}
+    if "status" in frame.columns:
+        words["status"] = frame["status"].map(STATUS_LABELS).astype("str")
+    return frame.assign(**words)
 
 
 def detail_order(criteria: pa.Table, candidates: pa.Table) -> tuple[np.ndarray, pa.Array]:
@@ -181,6 +231,29 @@ def _cells(sheet: Any, frame: pd.DataFrame) -> list[pd.Series]:
     return out
 
 
+def _offer_decisions(sheet: Any, headers: list[str]) -> None:
+    """The Decision column offers the four decisions in a drop-down (typed text outside
+    them draws a warning; `screening feedback import` refuses it with its line)."""
+    letter = _letter(headers.index(DECISION_COLUMNS["decision"]))
+    choices = DataValidation(
+        type="list",
+        formula1='"' + ",".join(DECISION_LABELS.values()) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        error="Contacted, Declined, Enrolled or Screen failure",
+    )
+    choices.add(f"{letter}2:{letter}{EXCEL_MAX_DATA_ROWS + 1}")
+    sheet.data_validations.append(choices)
+
+
+def _header_cell(sheet: Any, header: str) -> Any:
+    """A bold header cell (the row is frozen: `freeze_panes`)."""
+    cell = WriteOnlyCell(sheet, header)
+    cell.font = HEADER_FONT
+    return cell
+
+
 def _text_cell(sheet: Any, value: str) -> Any:
     """A write-only cell holding `value` as text, whatever openpyxl would infer from it."""
     cell = WriteOnlyCell(sheet, value)
@@ -206,7 +279,7 @@ def _write_sheet(
         sheet.column_dimensions[letter].width = WIDTHS.get(header, max(12, len(header) + 2))
     last = f"{_letter(len(headers) - 1)}{len(frame) + 1}"
     sheet.auto_filter.ref = f"A1:{last}"
-    sheet.append(headers)
+    sheet.append([_header_cell(sheet, header) for header in headers])
     kinds = [_kind(frame[name]) for name in frame.columns]
     if None in kinds:  # a column this writer does not render: openpyxl writes every row
         for row in zip(*_cells(sheet, frame), strict=True):
@@ -439,12 +512,13 @@ def write_workbook(
     for number, status in enumerate(OVERALL_NAMES, start=1):
         subset = patients[patients["overall_status"] == status]
         subset = subset.iloc[: _shown(len(subset), STATUS_SHEETS[status], cut)]
-        xml = _write_sheet(workbook, STATUS_SHEETS[status], subset, headers)
+        xml = _write_sheet(workbook, STATUS_SHEETS[status], _in_words(subset), headers)
+        _offer_decisions(workbook.worksheets[-1], headers)
         rows[f"xl/worksheets/sheet{number}.xml"] = xml
     positions, overall_status = detail_order(tables["criteria"], tables["candidates"])
     shown = _shown(len(positions), DETAIL_SHEET, cut)
     detail = detail_frame(tables["criteria"], positions[:shown], overall_status[:shown], trial)
-    xml = _write_sheet(workbook, DETAIL_SHEET, detail, list(DETAIL_COLUMNS.values()))
+    xml = _write_sheet(workbook, DETAIL_SHEET, _in_words(detail), list(DETAIL_COLUMNS.values()))
     rows[f"xl/worksheets/sheet{len(OVERALL_NAMES) + 1}.xml"] = xml
     if cut:
         notes = workbook.create_sheet(NOTES_SHEET)

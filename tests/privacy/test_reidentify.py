@@ -56,3 +56,31 @@ def test_wrong_key_is_refused(report, tmp_path, monkeypatch):
     assert entry["event"] == "reidentify-refused" and "key does not match" in entry["reason"]
     assert entry["user"] and entry["at"] and "patients" not in entry
     assert not list(tmp_path.glob(".x.csv.tmp-*")), "no temporary list left"
+
+
+def test_named_list_says_in_words_what_remains_to_confirm_and_what_is_unknown(report, tmp_path):
+    from pipeline.trial import find_trial, load_trial
+
+    trial = load_trial(find_trial("lutathera-retreatment"))
+    texts = {c.id: c.text for c in trial.criteria}
+    remains = {c.id: c.to_confirm or c.text for c in trial.criteria}
+    out = tmp_path / "named.csv"
+    reidentify(report, out, tmp_path / "audit.log")
+    named = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("pseudonym")
+    candidates = pd.read_parquet(report / "candidates.parquet").set_index("pseudonym")
+    assert named["unknown_to_check"].ne("").any() and named["remains_to_confirm"].ne("").all()
+    for pseudonym, row in named.iterrows():
+        patient = candidates.loc[pseudonym]
+        expected = "; ".join(remains[i] for i in patient["to_confirm_criteria"])
+        assert row["remains_to_confirm"] == expected
+        assert row["unknown_to_check"] == "; ".join(texts[i] for i in patient["unknown_criteria"])
+        assert row["to_confirm_criteria"] == "; ".join(patient["to_confirm_criteria"])
+    assert not any(text.startswith(("=", "+", "-", "@")) for text in named["remains_to_confirm"])
+
+
+def test_named_list_falls_back_to_the_report_texts_when_the_trial_file_changed(report):
+    from pipeline.reidentify import criterion_wording
+
+    texts, remains = criterion_wording(report, "lutathera-retreatment", "0" * 64)
+    assert remains == texts  # not the visit wording of a file the report was not screened with
+    assert len(texts) == 19 and texts["alive"]

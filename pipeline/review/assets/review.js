@@ -41,7 +41,9 @@
       unavailable_extract: "not available from this source",
       unavailable_columns: "not available from this source: {columns}",
       unavailable_headline: "Not available from this source (criteria reading them are unknown): {what}.",
-      expand: "Show criteria", inclusion: "inclusion", exclusion: "exclusion"
+      expand: "Show criteria", inclusion: "inclusion", exclusion: "exclusion",
+      decision_contacted: "Contacted", decision_declined: "Declined",
+      decision_enrolled: "Enrolled", decision_screen_failure: "Screen failure"
     },
     fr: {
       switch_to: "English", summary: "Statut global", attrition: "Entonnoir d'attrition",
@@ -80,7 +82,9 @@
       unavailable_extract: "non disponible dans cette source",
       unavailable_columns: "non disponible dans cette source : {columns}",
       unavailable_headline: "Non disponible dans cette source (les critères qui en dépendent sont inconnus) : {what}.",
-      expand: "Voir les critères", inclusion: "inclusion", exclusion: "exclusion"
+      expand: "Voir les critères", inclusion: "inclusion", exclusion: "exclusion",
+      decision_contacted: "Contacté", decision_declined: "A refusé",
+      decision_enrolled: "Inclus", decision_screen_failure: "Échec de sélection"
     }
   };
 
@@ -262,6 +266,15 @@
     });
   }
 
+  // The team's latest decision (screening feedback import), under the status.
+  function decisionNote(i) {
+    const decision = P.decision ? P.decision[i] : null;
+    if (!decision) return null;
+    return el("span", { "class": "decision", "data-decision": decision }, [
+      t("decision_" + decision) + " · " + P.decision_date[i]
+    ]);
+  }
+
   function patientRow(i) {
     let row = rowCache.get(i);
     if (row) return row;
@@ -272,7 +285,7 @@
     }, [
       el("td", null, [el("button", { "class": "toggle", type: "button", title: t("expand") }, [open.has(i) ? "▾" : "▸"])]),
       el("td", { "class": "pseudonym" }, [P.pseudonym[i]]),
-      el("td", null, [badge(status, "overall_" + status)]),
+      el("td", null, [badge(status, "overall_" + status), decisionNote(i)]),
       el("td", { "class": "num" }, [P.n_met[i]]),
       el("td", { "class": "num" }, [P.n_unknown[i]]),
       el("td", { "class": "num" }, [P.n_to_confirm[i]]),

@@ -10,8 +10,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from pipeline.review import workbook as workbook_module
+from pipeline.review.labels import OVERALL_LABELS
 from pipeline.review.safe_cells import CUT_MARKER, EXCEL_MAX_CELL_CHARS, FORMULA_STARTS
 from pipeline.review.workbook import (
     DETAIL_COLUMNS,
@@ -22,6 +24,9 @@ from pipeline.review.workbook import (
 )
 from tests.pipeline.review.crafted import TINY, crafted_tables, pseudonym
 
+PATIENT_COLUMNS_LETTERS = {
+    header: get_column_letter(i + 1) for i, header in enumerate(PATIENT_COLUMNS.values())
+}
 HOSTILE = '=HYPERLINK("http://evil.example","x")'
 
 
@@ -58,7 +63,7 @@ def test_one_sheet_per_status_with_the_parquet_rows(real_workbook):
         expected = candidates[candidates["overall_status"] == status]
         assert list(sheet.columns) == list(PATIENT_COLUMNS.values())
         assert sheet["Pseudonym"].tolist() == expected["pseudonym"].tolist(), status
-        assert (sheet["Overall status"] == status).all()
+        assert (sheet["Overall status"] == OVERALL_LABELS[status]).all()
         assert sheet["Unknown"].tolist() == expected["n_unknown"].tolist()
     assert sum(len(sheet_frame(workbook, t)) for t in STATUS_SHEETS.values()) == len(candidates)
 
@@ -75,8 +80,8 @@ def test_criteria_detail_lists_the_open_criteria_of_listed_patients(real_workboo
     ]
     assert len(detail) == len(expected) > 0
     assert detail["Pseudonym"].tolist() == expected["pseudonym"].tolist()
-    assert detail["Criterion"].tolist() == expected["criterion_id"].tolist()
-    to_confirm = detail[detail["Status"] == "to_confirm"]
+    assert detail["Criterion id"].tolist() == expected["criterion_id"].tolist()
+    to_confirm = detail[detail["Status"] == "to confirm"]
     assert to_confirm["Remains to confirm"].str.len().gt(0).all()
 
 
@@ -234,3 +239,40 @@ def test_text_longer_than_a_cell_is_cut_with_a_visible_marker(tmp_path):
     assert (reasons.str.len() == EXCEL_MAX_CELL_CHARS).all()
     assert reasons.str.endswith(CUT_MARKER).all()
     assert reasons.str.startswith("x" * 30_000).all()
+
+
+def test_headers_bold_and_frozen_statuses_and_criteria_in_words(real_workbook):
+    report, workbook = real_workbook
+    trial_texts = {
+        row["criterion_id"]: row["text"]
+        for row in pq.read_table(report / "attrition.parquet").to_pylist()
+    }
+    candidates = pd.read_parquet(report / "candidates.parquet").set_index("pseudonym")
+    for title in STATUS_SHEETS.values():
+        sheet = workbook[title]
+        header = next(sheet.iter_rows(min_row=1, max_row=1))
+        assert [c.value for c in header] == list(PATIENT_COLUMNS.values())
+        assert all(cell.font.b for cell in header), title
+        assert sheet.freeze_panes == "B2"
+    needs = sheet_frame(workbook, STATUS_SHEETS["needs_review"])
+    assert len(needs) > 0
+    for _, row in needs.head(20).iterrows():
+        ids = candidates.loc[row["Pseudonym"], "unknown_criteria"]
+        assert row["Unknown criteria"] == "; ".join(trial_texts[i] for i in ids)
+        assert not set(ids) & set(row["Unknown criteria"].split("; "))  # words, not ids
+    detail = sheet_frame(workbook, DETAIL_SHEET)
+    assert set(detail["Status"]) == {"unknown", "to confirm"}
+    assert set(detail["Overall status"]) == {"Candidate", "Needs review"}
+    assert (detail["Criterion"] == detail["Criterion id"].map(trial_texts)).all()
+
+
+def test_decision_columns_are_empty_for_the_team(real_workbook):
+    _, workbook = real_workbook
+    for title in STATUS_SHEETS.values():
+        sheet = sheet_frame(workbook, title)
+        for header in ("Decision", "Decision date", "Note", "Latest decision"):
+            assert sheet[header].isna().all(), (title, header)
+        [offer] = workbook[title].data_validations.dataValidation
+        column = PATIENT_COLUMNS_LETTERS["Decision"]
+        assert str(offer.sqref) == f"{column}2:{column}1048576"
+        assert offer.formula1 == '"Contacted,Declined,Enrolled,Screen failure"'
