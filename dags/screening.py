@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
 from airflow.sdk import (
     Asset,
     CronTriggerTimetable,
@@ -62,8 +61,9 @@ def build_screening_dag(trial_id: str, trial_path: str) -> object:
         dag_id=dag_id(trial_id),
         description=f"Nightly screening for trial {trial_id}",
         schedule=CronTriggerTimetable(SCHEDULE, timezone=TIMEZONE),
-        # Early enough that no real as-of date falls before it (Airflow would run no task).
-        start_date=pendulum.datetime(2000, 1, 1, tz=TIMEZONE),
+        # No start_date: a run for any logical date runs its tasks. With one, a date before it
+        # would run no task and call the run a success; here an old night without its export
+        # fails at the landing sensor, saying so.
         catchup=False,
         max_active_runs=1,
         dagrun_timeout=timedelta(hours=12),

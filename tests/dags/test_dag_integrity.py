@@ -48,7 +48,7 @@ def test_dags_are_scheduled_nightly_in_paris_without_catchup(bag):
         assert dag.catchup is False
         assert dag.timetable.expression == "0 2 * * *"
         assert str(dag.timetable.timezone) == "Europe/Paris"
-        assert dag.start_date is not None
+        assert dag.start_date is None, "a date before it would run no task and 'succeed'"
         assert dag.max_active_runs == 1
 
 

@@ -210,6 +210,17 @@ def test_a_night_that_never_landed_fails_at_the_sensor_past_the_deadline(
     assert "message=no export for 2026-11-24 by 06:00 Europe/Paris" in said[0]
 
 
+def test_an_old_logical_date_runs_its_tasks_and_fails_saying_why(screening_dag, run_env, caplog):
+    """Airflow runs no task for a logical date before a DAG's start_date and marks the run a
+    success; the DAG has none, so a night of 1999 runs and fails at the landing sensor."""
+    old = pendulum.datetime(1999, 6, 1, 2, 0, tz="Europe/Paris")
+    run = screening_dag.test(logical_date=old)
+    assert str(run.state) == "failed"
+    assert task_states(run)[("wait_for_landing", -1)] == ("failed", 1)
+    said = [r.getMessage() for r in caplog.records if "screening task failed" in r.getMessage()]
+    assert any("no export for 1999-06-01 by 06:00" in line for line in said)
+
+
 def test_the_as_of_parameter_screens_the_chosen_night(screening_dag, run_env):
     """Triggered a week later with as_of 2026-11-24: the run screens and publishes that night."""
     later = pendulum.datetime(2026, 12, 1, 2, 0, tz="Europe/Paris")
