@@ -75,7 +75,15 @@ def build_screening_dag(trial_id: str, trial_path: str) -> object:
                 format="date",
                 title="As-of date",
                 description="Screen as of this date (YYYY-MM-DD); empty: the run's logical date.",
-            )
+            ),
+            "source": Param(
+                None,
+                type=["null", "string"],
+                pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$",
+                title="Source config",
+                description="A file of the sources folder, e.g. synthetic-chu.yaml; "
+                "empty: SCREENING_SOURCE.",
+            ),
         },
         default_args={
             "owner": "clinical-data-team",
@@ -92,7 +100,7 @@ def build_screening_dag(trial_id: str, trial_path: str) -> object:
         # would switch on multiple_outputs and push every key as a row of its own.
         @task(retries=0, multiple_outputs=False)
         def check_config():
-            return tasks.check_config(trial_path)
+            return tasks.check_config(trial_path, get_current_context())
 
         @task.sensor(
             poke_interval=landing_wait().poke_seconds,

@@ -7,8 +7,9 @@ lives. Every default points under the checkout's `var/demo/`, which is what `mak
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ DAG_ID_PREFIX = "screening_"
 DEFAULT_CONN_ID = "hospital_warehouse"
 # Two shards by default, so that the demo shows screening mapped over shards.
 DEFAULT_SHARDS = 2
+SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,28 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
         conn_id=get("SCREENING_WAREHOUSE_CONN_ID", DEFAULT_CONN_ID),
         shards=shard_count(env.get("SCREENING_SHARDS") or str(DEFAULT_SHARDS)),
     )
+
+
+def settings_for(context: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings of one run: the environment's, with the source config chosen in the
+    trigger form (`source` parameter: a file under the sources folder) when one was."""
+    base = settings(environ)
+    chosen = (context.get("params") or {}).get("source")
+    if not chosen:
+        return base
+    return replace(base, source_path=str(checked_source(str(chosen), environ)))
+
+
+def checked_source(name: str, environ: Mapping[str, str] | None = None) -> Path:
+    """A `source` parameter: the name of a YAML file in the sources folder (SCREENING_SOURCES_DIR,
+    default the checkout's sources/), never a path elsewhere, so a form cannot point a run at
+    an arbitrary file of the worker."""
+    env = os.environ if environ is None else environ
+    folder = Path(env.get("SCREENING_SOURCES_DIR") or PROJECT_ROOT / "sources")
+    if not SOURCE_NAME.fullmatch(name) or not (folder / name).is_file():
+        known = ", ".join(sorted(p.name for p in folder.glob("*.yaml"))) or "none"
+        raise ConfigError(f"source parameter {name!r}: not a source config in {folder} ({known})")
+    return folder / name
 
 
 def shard_count(text: str) -> int:

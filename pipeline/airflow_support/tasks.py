@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipeline.airflow_support.config import TIMEZONE, as_of_from_context, settings, source_kind
+from pipeline.airflow_support.config import (
+    TIMEZONE,
+    as_of_from_context,
+    settings,
+    settings_for,
+    source_kind,
+)
 
 # Sources pulled from a database at run time: nothing lands, a busy one is retried.
 DATABASE_KINDS = ("sql", "omop")
@@ -25,11 +31,11 @@ def warehouse_uri(conn_id: str) -> str:
     return Connection.get(conn_id).get_uri()
 
 
-def check_config(trial_path: str) -> dict:
+def check_config(trial_path: str, context: Mapping[str, Any]) -> dict:
     """Load the trial file, the source config and the key before any extract is read."""
     from pipeline import steps
 
-    return steps.check_config(trial_path=trial_path, source_path=settings().source_path)
+    return steps.check_config(trial_path=trial_path, source_path=settings_for(context).source_path)
 
 
 def export_has_landed(context: Mapping[str, Any]) -> bool:
@@ -39,7 +45,7 @@ def export_has_landed(context: Mapping[str, Any]) -> bool:
 
     from pipeline.airflow_support.landing import export_has_landed, landing_deadline
 
-    s = settings()
+    s = settings_for(context)
     if source_kind(s.source_path) in DATABASE_KINDS:
         return True
     return export_has_landed(
@@ -64,7 +70,7 @@ def extract(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dic
     from pipeline.errors import ScreeningError
     from pipeline.io.files import UNAVAILABLE_PREFIX
 
-    s = settings()
+    s = settings_for(context)
     sql = source_kind(s.source_path) in DATABASE_KINDS
     uri = warehouse_uri(s.conn_id) if sql else None
     try:
@@ -107,7 +113,7 @@ def validate(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> di
     """Type and check one staged extract; rows that fail are set aside with a reason."""
     from pipeline import steps
 
-    s = settings()
+    s = settings_for(context)
     return steps.validate(
         extract_name,
         source_path=s.source_path,
@@ -132,7 +138,7 @@ def screen_shard(shard: int, n_shards: int, trial_path: str, context: Mapping[st
     """Screen one shard of the patients and write its partial report tables."""
     from pipeline import steps
 
-    s = settings()
+    s = settings_for(context)
     return steps.screen_shard(
         shard,
         n_shards,
@@ -146,7 +152,7 @@ def report(shards: Sequence[dict], trial_path: str, context: Mapping[str, Any]) 
     """Merge the shards and build the complete report in a staging folder."""
     from pipeline import steps
 
-    s = settings()
+    s = settings_for(context)
     return steps.report(
         # By index within its length: iterating Airflow's lazy XCom sequence reads one offset
         # past the end and logs a "XCom not found" error for it.
@@ -167,7 +173,7 @@ def publish(staging: str, trial_id: str, context: Mapping[str, Any]) -> dict:
         staging=staging,
         trial_id=trial_id,
         as_of=as_of_from_context(context),
-        reports_root=settings().reports_root,
+        reports_root=settings_for(context).reports_root,
     )
     _lineage(context, outputs=[published["report_dir"]])
     return published
@@ -178,5 +184,7 @@ def clean_work(trial_id: str, context: Mapping[str, Any]) -> None:
     from pipeline import steps
 
     steps.clean_work(
-        work_root=settings().work_root, trial_id=trial_id, as_of=as_of_from_context(context)
+        work_root=settings_for(context).work_root,
+        trial_id=trial_id,
+        as_of=as_of_from_context(context),
     )

@@ -176,3 +176,23 @@ def test_a_broken_trial_file_does_not_hide_the_other_trials(tmp_path):
         "escape": tmp_path / "escape.yaml",
         "folder": tmp_path / "folder.yaml",
     }
+
+
+def test_the_source_parameter_picks_a_config_of_the_sources_folder(tmp_path):
+    from pipeline.airflow_support.config import settings_for
+
+    (tmp_path / "site-b.yaml").write_text("kind: files\n", encoding="utf-8")
+    env = {"SCREENING_SOURCES_DIR": str(tmp_path), "SCREENING_SOURCE": "/etc/a.yaml"}
+    assert settings_for({"params": {"source": None}}, env).source_path == "/etc/a.yaml"
+    chosen = settings_for({"params": {"source": "site-b.yaml"}}, env)
+    assert chosen.source_path == str(tmp_path / "site-b.yaml")
+
+
+@pytest.mark.parametrize("bad", ["../secrets.yaml", "/etc/passwd", "missing.yaml", "site-b.txt"])
+def test_a_source_parameter_outside_the_sources_folder_is_refused(tmp_path, bad):
+    from pipeline.airflow_support.config import settings_for
+
+    (tmp_path / "site-b.yaml").write_text("kind: files\n", encoding="utf-8")
+    env = {"SCREENING_SOURCES_DIR": str(tmp_path)}
+    with pytest.raises(ConfigError, match=r"not a source config in .*\(site-b\.yaml\)"):
+        settings_for({"params": {"source": bad}}, env)

@@ -141,6 +141,9 @@ def test_runs_and_tasks_have_timeouts_and_an_as_of_parameter(bag):
         assert as_of.value is None
         assert as_of.schema["format"] == "date"
         assert "YYYY-MM-DD" in as_of.description
+        source = dag.params.get_param("source")
+        assert source.value is None
+        assert source.schema["pattern"].startswith("^[A-Za-z0-9]")
 
 
 def test_operators_read_a_guide_not_the_developers_docstring(bag):

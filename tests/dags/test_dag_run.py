@@ -231,6 +231,20 @@ def test_the_as_of_parameter_screens_the_chosen_night(screening_dag, run_env):
     assert not (run_env["reports"] / TRIAL / "2026-12-01").exists()
 
 
+def test_an_unknown_source_parameter_fails_the_first_task(airflow_db, run_env):
+    from airflow.models import DagBag
+
+    # A DAG of its own: dag.test() keeps a run's conf in the DAG's params for the next runs.
+    dag = DagBag(dag_folder=str(REPO / "dags")).dags[DAG_ID]
+    run = dag.test(logical_date=LOGICAL_DATE, run_conf={"source": "nope.yaml"})
+    assert str(run.state) == "failed"
+    assert task_states(run)[("check_config", -1)] == ("failed", 1)
+    assert {s for (t, _m), (s, _n) in task_states(run).items() if t == "extract"} == {
+        "upstream_failed"
+    }
+    assert snapshot(run_env["reports"]) == {}  # its message: test_callbacks
+
+
 def test_a_wrong_source_config_fails_the_first_task_before_any_extract(
     screening_dag, run_env, tmp_path, monkeypatch
 ):
