@@ -42,6 +42,7 @@ from pipeline.contract import ATC as ATC_SHAPE
 from pipeline.contract import EXTRACTS
 from pipeline.errors import ConfigError, InputFileError
 from pipeline.io.files import RawExtract, unavailable_extract
+from pipeline.sources_unavailable import merge_unavailable
 
 if TYPE_CHECKING:
     from pipeline.sources import SourceConfig
@@ -428,12 +429,7 @@ def fhir_defaults(
     if unknown:
         raise ConfigError(f"{path}: 'fhir': unknown keys {unknown} (known: {sorted(_OPTION_KEYS)})")
     parsed = {"rxnorm_to_atc": _rxnorm_to_atc(settings.get("rxnorm_to_atc"), path)}
-    merged = dict(DEFAULT_UNAVAILABLE)
-    for name, columns in unavailable.items():
-        if columns is None or merged.get(name, ()) is None:
-            merged[name] = None
-        else:
-            merged[name] = tuple(dict.fromkeys((*(merged.get(name) or ()), *columns)))
+    merged = merge_unavailable(DEFAULT_UNAVAILABLE, unavailable)
     extract_specs = {
         name: {**_DIALECT, "file": f"{RESOURCES[name][0]}.ndjson"}
         for name in EXTRACTS

@@ -39,6 +39,7 @@ from pipeline.errors import ConfigError
 from pipeline.io.files import RawExtract
 from pipeline.io.sql import CHUNK_ROWS, DEFAULT_SQL_DIR, Pull, load_query, pull_extracts
 from pipeline.sources import SourceConfig
+from pipeline.sources_unavailable import merge_unavailable
 
 OMOP_SQL_DIR = DEFAULT_SQL_DIR / "omop"
 # Extracts an OMOP CDM gives, with their query in sql/omop/.
@@ -97,12 +98,7 @@ def omop_defaults(
         "vocabulary_schema": vocabulary,
         "drug_atc": _drug_atc(settings.get("drug_atc"), f"{path}: 'omop': 'drug_atc'"),
     }
-    merged = dict(DEFAULT_UNAVAILABLE)
-    for name, columns in unavailable.items():
-        if columns is None or merged.get(name, ()) is None:
-            merged[name] = None
-        else:
-            merged[name] = tuple(dict.fromkeys((*(merged.get(name) or ()), *columns)))
+    merged = merge_unavailable(DEFAULT_UNAVAILABLE, unavailable)
     extract_specs = {
         name: {**_DIALECT, "query": f"omop/{QUERIES[name]}"}
         for name in EXTRACTS
