@@ -292,6 +292,28 @@ def cmd_feedback_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_portfolio(args: argparse.Namespace) -> int:
+    from pipeline.portfolio import build_portfolio, default_output, write_portfolio
+
+    reports = Path(args.reports)
+    portfolio = build_portfolio(reports, args.as_of)
+    out = Path(args.out) if args.out else default_output(reports, portfolio.as_of)
+    write_portfolio(portfolio, out)
+    print(out)
+    print(
+        f"as of {portfolio.as_of.isoformat()}: {portfolio.patients():,} patient(s) listed over "
+        f"{len(portfolio.trials)} trial(s); {portfolio.open_for_several():,} open for more "
+        "than one trial"
+    )
+    if portfolio.missing:
+        print(
+            f"screening: no report for {portfolio.as_of.isoformat()} of trial(s) "
+            f"{', '.join(portfolio.missing)}: not in this portfolio",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def _output_options() -> argparse.ArgumentParser:
     """-q and --json, shared by the commands that run long and end with a summary."""
     options = argparse.ArgumentParser(add_help=False)
@@ -520,6 +542,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--open", action="store_true", help="also open the page in the web browser")
     report.set_defaults(func=cmd_report)
+
+    portfolio = _command(
+        sub,
+        "portfolio",
+        "list, per pseudonym, the trials a patient is a candidate for or needs review in",
+        [
+            "--reports var/reports",
+            "--reports var/reports --as-of 2026-11-24 --out var/portfolio.parquet",
+        ],
+    )
+    portfolio.add_argument(
+        "--reports", required=True, metavar="DIR", help="reports root, e.g. var/reports"
+    )
+    portfolio.add_argument(
+        "--as-of",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="the night to gather, e.g. 2026-11-24 (default: the newest report's)",
+    )
+    portfolio.add_argument(
+        "--out",
+        metavar="FILE",
+        help="Parquet file to write, e.g. var/portfolio.parquet "
+        "(default DIR/portfolio-<as-of>.parquet)",
+    )
+    portfolio.set_defaults(func=cmd_portfolio)
 
     warehouse = _command(
         sub,
