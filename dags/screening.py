@@ -39,6 +39,7 @@ from pipeline.airflow_support.config import (
     discover_trials,
     extract_retry_delay,
     landing_wait,
+    report_asset_uri,
 )
 from pipeline.airflow_support.guide import OPERATORS_GUIDE
 from pipeline.contract import EXTRACTS
@@ -145,7 +146,7 @@ def build_screening_dag(trial_id: str, trial_path: str) -> object:
         @task(
             retries=0,
             multiple_outputs=False,
-            outlets=[Asset(f"screening://reports/{trial_id}")],
+            outlets=[Asset(report_asset_uri(trial_id))],
         )
         def publish(reported: dict):
             return tasks.publish(reported["staging"], trial_id, get_current_context())

@@ -22,6 +22,8 @@ DEMO_DIR = PROJECT_ROOT / "var" / "demo"
 TIMEZONE = "Europe/Paris"
 SCHEDULE = "0 2 * * *"
 DAG_ID_PREFIX = "screening_"
+# Not under DAG_ID_PREFIX: no trial id can take it.
+PORTFOLIO_DAG_ID = "hospital_portfolio"
 DEFAULT_CONN_ID = "hospital_warehouse"
 # Two shards by default, so that the demo shows screening mapped over shards.
 DEFAULT_SHARDS = 2
@@ -151,6 +153,11 @@ def discover_trials(folder: Path | None = None) -> dict[str, Path]:
 
 def dag_id(trial_id: str) -> str:
     return f"{DAG_ID_PREFIX}{trial_id}"
+
+
+def report_asset_uri(trial_id: str) -> str:
+    """The asset a trial's publish emits and the portfolio DAG is scheduled on."""
+    return f"screening://reports/{trial_id}"
 
 
 def source_kind(source_path: str) -> str:

@@ -188,3 +188,23 @@ def clean_work(trial_id: str, context: Mapping[str, Any]) -> None:
         trial_id=trial_id,
         as_of=as_of_from_context(context),
     )
+
+
+def portfolio(context: Mapping[str, Any]) -> dict:
+    """Gather the newest night's portfolio beside the reports; counts and names only go to
+    XCom (trial ids and the file's path, never a pseudonym)."""
+    from pathlib import Path
+
+    from pipeline.portfolio import build_portfolio, default_output, write_portfolio
+
+    reports = Path(settings().reports_root)
+    gathered = build_portfolio(reports)
+    out = default_output(reports, gathered.as_of)
+    write_portfolio(gathered, out)
+    return {
+        "path": str(out),
+        "as_of": gathered.as_of.isoformat(),
+        "trials": list(gathered.trials),
+        "missing": list(gathered.missing),
+        "patients": gathered.patients(),
+    }

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from pipeline.airflow_support.config import dag_id, discover_trials
+from pipeline.airflow_support.config import PORTFOLIO_DAG_ID, dag_id, discover_trials
 from pipeline.contract import EXTRACTS
 from tests.dags.airflow_env import DAG_ID, DAGS, REPO, subprocess_env
 
@@ -32,6 +32,11 @@ def bag():
     return DagBag(dag_folder=str(DAGS))
 
 
+def trial_dags(bag) -> list:
+    """The screening DAGs, one per trial (the portfolio DAG is tested on its own)."""
+    return [dag for dag in bag.dags.values() if dag.dag_id != PORTFOLIO_DAG_ID]
+
+
 def test_no_import_errors(bag):
     assert bag.import_errors == {}
 
@@ -39,12 +44,12 @@ def test_no_import_errors(bag):
 def test_one_dag_per_trial_file(bag):
     trials = discover_trials(REPO / "trials")
     assert trials, "trials/ has trial files"
-    assert set(bag.dag_ids) == {dag_id(t) for t in trials}
+    assert set(bag.dag_ids) == {dag_id(t) for t in trials} | {PORTFOLIO_DAG_ID}
     assert DAG_ID in bag.dag_ids
 
 
 def test_dags_are_scheduled_nightly_in_paris_without_catchup(bag):
-    for dag in bag.dags.values():
+    for dag in trial_dags(bag):
         assert dag.catchup is False
         assert dag.timetable.expression == "0 2 * * *"
         assert str(dag.timetable.timezone) == "Europe/Paris"
@@ -53,7 +58,7 @@ def test_dags_are_scheduled_nightly_in_paris_without_catchup(bag):
 
 
 def test_every_dag_has_tags_owner_and_a_failure_callback(bag):
-    for dag in bag.dags.values():
+    for dag in trial_dags(bag):
         assert "screening" in dag.tags
         assert dag.on_failure_callback is not None
         for t in dag.tasks:
@@ -61,7 +66,7 @@ def test_every_dag_has_tags_owner_and_a_failure_callback(bag):
 
 
 def test_extraction_retries_with_exponential_backoff(bag):
-    for dag in bag.dags.values():
+    for dag in trial_dags(bag):
         extract = dag.get_task("extract")
         assert extract.retries > 0
         assert extract.retry_exponential_backoff == 2.0
@@ -71,7 +76,7 @@ def test_extraction_retries_with_exponential_backoff(bag):
 
 
 def test_validation_screening_and_publishing_never_retry(bag):
-    for dag in bag.dags.values():
+    for dag in trial_dags(bag):
         for task_id in NO_RETRY:
             assert dag.get_task(task_id).retries == 0, task_id
         assert dag.get_task("validate").op_kwargs_expand_input.value["extract_name"] == [
@@ -97,7 +102,7 @@ def test_screening_is_mapped_over_the_shards_of_the_plan(bag):
     `report` receives all of their results."""
     from airflow.sdk.definitions._internal.expandinput import ListOfDictsExpandInput
 
-    for dag in bag.dags.values():
+    for dag in trial_dags(bag):
         screen_shard = dag.get_task("screen_shard")
         assert screen_shard.is_mapped
         expand = screen_shard.op_kwargs_expand_input
@@ -110,7 +115,7 @@ def test_screening_is_mapped_over_the_shards_of_the_plan(bag):
 
 
 def test_publish_emits_the_report_asset(bag):
-    for trial_id, dag in ((d.dag_id.removeprefix("screening_"), d) for d in bag.dags.values()):
+    for trial_id, dag in ((d.dag_id.removeprefix("screening_"), d) for d in trial_dags(bag)):
         outlets = dag.get_task("publish").outlets
         assert [o.uri for o in outlets] == [f"screening://reports/{trial_id}"]
 
@@ -118,7 +123,7 @@ def test_publish_emits_the_report_asset(bag):
 def test_the_landing_sensor_waits_rescheduled_with_a_backstop_timeout(bag):
     """It gives its worker slot back between looks; the deadline message comes first (see
     test_landing), Airflow's timeout only backs it up."""
-    for dag in bag.dags.values():
+    for dag in trial_dags(bag):
         sensor = dag.get_task("wait_for_landing")
         assert sensor.mode == "reschedule"
         assert 0 < sensor.poke_interval <= 600
@@ -126,14 +131,14 @@ def test_the_landing_sensor_waits_rescheduled_with_a_backstop_timeout(bag):
 
 
 def test_mapped_tasks_are_named_by_extract_or_shard(bag):
-    for dag in bag.dags.values():
+    for dag in trial_dags(bag):
         assert dag.get_task("extract").map_index_template == "{{ extract_name }}"
         assert dag.get_task("validate").map_index_template == "{{ extract_name }}"
         assert dag.get_task("screen_shard").map_index_template == "{{ shard_name }}"
 
 
 def test_runs_and_tasks_have_timeouts_and_an_as_of_parameter(bag):
-    for dag in bag.dags.values():
+    for dag in trial_dags(bag):
         assert dag.dagrun_timeout == timedelta(hours=12)
         for t in dag.tasks:
             assert t.execution_timeout is not None, t.task_id
@@ -144,6 +149,20 @@ def test_runs_and_tasks_have_timeouts_and_an_as_of_parameter(bag):
         source = dag.params.get_param("source")
         assert source.value is None
         assert source.schema["pattern"].startswith("^[A-Za-z0-9]")
+
+
+def test_the_portfolio_dag_runs_on_any_trial_report_one_run_at_a_time(bag):
+    from airflow.sdk import AssetAny
+
+    portfolio = bag.dags[PORTFOLIO_DAG_ID]
+    trials = discover_trials(REPO / "trials")
+    assert isinstance(portfolio.timetable.asset_condition, AssetAny)
+    uris = {asset.uri for asset in portfolio.timetable.asset_condition.objects}
+    assert uris == {f"screening://reports/{t}" for t in trials}
+    assert portfolio.max_active_runs == 1 and portfolio.catchup is False
+    assert [t.task_id for t in portfolio.tasks] == ["gather"]
+    assert portfolio.get_task("gather").retries == 0
+    assert portfolio.on_failure_callback is not None
 
 
 def test_operators_read_a_guide_not_the_developers_docstring(bag):
