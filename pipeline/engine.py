@@ -10,6 +10,7 @@ import pandas as pd
 from pipeline.parallel import map_in_order
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import empty_evidence
+from pipeline.rules.groups import GroupRule
 from pipeline.rules.reads import UNAVAILABLE_REASON, unavailable_reads
 from pipeline.status import (
     NOT_APPLICABLE,
@@ -28,7 +29,9 @@ def evaluate_criterion(criterion: Criterion, data: ScreeningData) -> pd.DataFram
     A criterion reading what the source declared unavailable is `unknown` for everybody
     ("not available from this source: ..."), and a gate reading it sets nobody aside: empty
     by declaration is not evidence of absence."""
-    missing = unavailable_reads(criterion.rule, data.unavailable)
+    # A group judges its branches' availability one by one (`pipeline.rules.groups`).
+    grouped = isinstance(criterion.rule, GroupRule)
+    missing = [] if grouped else unavailable_reads(criterion.rule, data.unavailable)
     if missing:
         evidence = empty_evidence(
             data.index,

@@ -24,6 +24,7 @@ from pipeline.rules import (
     schema,
 )
 from pipeline.rules.alive import ALIVE_CRITERION_ID, ALIVE_TEXT
+from pipeline.rules.groups import leaf_rules
 
 KINDS = ("inclusion", "exclusion")
 TRIAL_KEYS = frozenset({"id", "title", "version", "criteria", "exclude_deceased"})
@@ -78,11 +79,12 @@ class Trial:
         """
         analytes: set[str] = set()
         for criterion in self.criteria:
-            for rule in (criterion.rule, *criterion.applies_when):
-                if isinstance(rule, LatestLabRule):
-                    analytes.add(rule.analyte)
-                elif type(rule) not in _NO_LAB_READS or getattr(rule, "extract", "") == "labs":
-                    return None
+            for top in (criterion.rule, *criterion.applies_when):
+                for rule in leaf_rules(top):
+                    if isinstance(rule, LatestLabRule):
+                        analytes.add(rule.analyte)
+                    elif type(rule) not in _NO_LAB_READS or getattr(rule, "extract", "") == "labs":
+                        return None
         return frozenset(analytes)
 
 

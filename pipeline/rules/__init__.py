@@ -18,6 +18,7 @@ from pipeline.rules.attribute import PatientAttributeRule
 from pipeline.rules.confirm import ConfirmAtVisitRule
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.courses import TreatmentCoursesRule
+from pipeline.rules.groups import GROUP_KINDS, GroupRule
 from pipeline.rules.interval import IntervalRule
 from pipeline.rules.latest_lab import LatestLabRule
 from pipeline.rules.latest_record import LatestRecordRule
@@ -50,6 +51,7 @@ PARAMETERS: dict[str, frozenset[str]] = {
         }
     ),
     "confirm_at_visit": frozenset({"note"}),
+    **{kind: frozenset({"rules"}) for kind in GROUP_KINDS},
 }
 
 
@@ -67,6 +69,7 @@ PRIMITIVES: dict[str, Any] = {
     "interval": IntervalRule,
     "lesion_measurements": LesionRule,
     "confirm_at_visit": ConfirmAtVisitRule,
+    **{kind: GroupRule for kind in GROUP_KINDS},
 }
 
 
@@ -86,6 +89,8 @@ def parse_rule(spec: dict[str, Any], where: str) -> Rule:
     if params.get("combine", "all") not in ("all", "any"):
         raise ConfigError(f"{where}: combine is 'all' or 'any'")
     try:
+        if name in GROUP_KINDS:  # its branches are rules: parsed by this function
+            return GroupRule.parse_group(name, params, where, parse_rule)
         return PRIMITIVES[name].parse(params, where)
     except (AttributeError, KeyError, OverflowError, TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: invalid {name} rule ({exc})") from None

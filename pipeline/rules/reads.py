@@ -19,6 +19,7 @@ from pipeline.rules.attribute import PatientAttributeRule
 from pipeline.rules.conditions import Condition
 from pipeline.rules.confirm import ConfirmAtVisitRule
 from pipeline.rules.courses import CourseSpec, TreatmentCoursesRule
+from pipeline.rules.groups import GroupRule
 from pipeline.rules.interval import IntervalRule
 from pipeline.rules.latest_lab import LatestLabRule
 from pipeline.rules.latest_record import LatestRecordRule
@@ -84,6 +85,12 @@ def rule_reads(rule: object) -> Reads:
         }
     if isinstance(rule, ConfirmAtVisitRule):
         return {}
+    if isinstance(rule, GroupRule):
+        reads: Reads = {}
+        for branch in rule.rules:
+            for extract, columns in rule_reads(branch).items():
+                reads[extract] = reads.get(extract, frozenset()) | columns
+        return reads
     raise TypeError(f"rule_reads: unknown rule type {type(rule).__name__}")
 
 
