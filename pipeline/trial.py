@@ -18,6 +18,7 @@ from pipeline.rules import (
     LatestRecordRule,
     LesionRule,
     PatientAttributeRule,
+    RecordCountRule,
     Rule,
     TreatmentCoursesRule,
     parse_rule,
@@ -42,6 +43,7 @@ _NO_LAB_READS = frozenset(
         IntervalRule,
         LesionRule,
         ConfirmAtVisitRule,
+        RecordCountRule,
     }
 )
 

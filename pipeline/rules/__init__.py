@@ -23,6 +23,7 @@ from pipeline.rules.interval import IntervalRule
 from pipeline.rules.latest_lab import LatestLabRule
 from pipeline.rules.latest_record import LatestRecordRule
 from pipeline.rules.lesions import LesionRule
+from pipeline.rules.record_count import RecordCountRule
 
 # The parameters each primitive reads: anything else is a typo that would silently weaken a
 # criterion (e.g. `min_year: 18` leaving the age unbounded), so it is refused.
@@ -51,6 +52,7 @@ PARAMETERS: dict[str, frozenset[str]] = {
         }
     ),
     "confirm_at_visit": frozenset({"note"}),
+    "record_count": frozenset({"extract", "where", "window", "at_least", "at_most"}),
     **{kind: frozenset({"rules"}) for kind in GROUP_KINDS},
 }
 
@@ -69,6 +71,7 @@ PRIMITIVES: dict[str, Any] = {
     "interval": IntervalRule,
     "lesion_measurements": LesionRule,
     "confirm_at_visit": ConfirmAtVisitRule,
+    "record_count": RecordCountRule,
     **{kind: GroupRule for kind in GROUP_KINDS},
 }
 

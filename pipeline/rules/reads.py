@@ -24,6 +24,7 @@ from pipeline.rules.interval import IntervalRule
 from pipeline.rules.latest_lab import LatestLabRule
 from pipeline.rules.latest_record import LatestRecordRule
 from pipeline.rules.lesions import LesionRule
+from pipeline.rules.record_count import RecordCountRule
 
 UNAVAILABLE_REASON = "not available from this source"
 
@@ -85,6 +86,8 @@ def rule_reads(rule: object) -> Reads:
         }
     if isinstance(rule, ConfirmAtVisitRule):
         return {}
+    if isinstance(rule, RecordCountRule):
+        return {rule.extract: _dated(rule.extract, rule.where)}
     if isinstance(rule, GroupRule):
         reads: Reads = {}
         for branch in rule.rules:

@@ -1,0 +1,145 @@
+"""`record_count`: how many matching records a patient has in a window, against bounds.
+
+"At least two prior lines of systemic therapy", "no hospitalisation for heart failure in the
+last 6 months", "at most one RECIST progression": occurrence criteria in OHDSI Circe's sense.
+`at_least: N` and `at_most: N` bound the count (both may be given; `at_most: 0` is "none",
+`at_least: 1` "exists").
+
+Counts are three-valued like everything else. A record counts for certain when its `where`
+conditions are met and its date is in the window; it may count when a value `where` needs is
+missing, when its date is missing, or when a row that could have been it was set aside by data
+quality. With the certain count as a floor and the possible count as a ceiling, `at_least: N`
+is met when the floor reaches N and not met when even the ceiling stays below; `at_most: N` is
+met when the ceiling stays within N and not met when the floor exceeds it; in between the
+criterion is unknown, and its reason says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.contract import EXTRACTS
+from pipeline.errors import ConfigError
+from pipeline.rules.conditions import Condition, conditions_status, parse_conditions
+from pipeline.rules.context import ScreeningData
+from pipeline.rules.evidence import empty_evidence
+from pipeline.rules.records import screened, set_aside_reasons
+from pipeline.rules.schema import integer
+from pipeline.rules.windows import Window, parse_window
+from pipeline.status import MET, NOT_MET, UNKNOWN
+
+# More records than this in a count is not a protocol's threshold but a typo.
+MAX_COUNT = 10_000
+
+
+@dataclass(frozen=True)
+class RecordCountRule:
+    extract: str
+    where: tuple[Condition, ...]
+    window: Window
+    at_least: int | None
+    at_most: int | None
+
+    @classmethod
+    def parse(cls, spec: dict[str, Any], where: str) -> RecordCountRule:
+        extract = spec.get("extract")
+        if (
+            not isinstance(extract, str)
+            or extract not in EXTRACTS
+            or EXTRACTS[extract].date_column is None
+        ):
+            raise ConfigError(f"{where}: record_count needs a dated extract, not {extract!r}")
+        bounds = [
+            None
+            if spec.get(key) is None
+            else integer(spec[key], where, key, minimum=0, maximum=MAX_COUNT)
+            for key in ("at_least", "at_most")
+        ]
+        if bounds == [None, None]:
+            raise ConfigError(f"{where}: record_count needs 'at_least' and/or 'at_most'")
+        if None not in bounds and bounds[1] < bounds[0]:
+            raise ConfigError(f"{where}: 'at_most' is below 'at_least'")
+        return cls(
+            extract=extract,
+            where=parse_conditions(spec.get("where"), where, extract),
+            window=parse_window(spec.get("window"), where),
+            at_least=bounds[0],
+            at_most=bounds[1],
+        )
+
+    def describe_bounds(self) -> str:
+        if self.at_least is not None and self.at_most is not None:
+            return f"between {self.at_least} and {self.at_most}"
+        if self.at_least is not None:
+            return f"at least {self.at_least}"
+        return f"at most {self.at_most}"
+
+    def evaluate(self, data: ScreeningData) -> pd.DataFrame:
+        date = EXTRACTS[self.extract].date_column or ""
+        frame = data.extracts[self.extract]
+        frame = frame[screened(data, frame["patient_id"])]
+        matched = conditions_status(frame, self.where) if self.where else None
+        certain_match = np.ones(len(frame), bool) if matched is None else (matched == 0)
+        possible_match = np.ones(len(frame), bool) if matched is None else (matched != 1)
+        dates = frame[date]
+        in_window = self.window.contains(dates, data.as_of).to_numpy(dtype=bool)
+        undated = dates.isna().to_numpy()
+        certain = np.asarray(certain_match, dtype=bool) & in_window
+        possible = np.asarray(possible_match, dtype=bool) & (in_window | undated)
+        patients = frame["patient_id"]
+        floor = _per_patient(patients[certain], data.index)
+        ceiling = _per_patient(patients[possible], data.index)
+        set_aside = set_aside_reasons(data, self.extract, self.where, self.window, date)
+        doubtful = pd.Series(False, index=data.index)
+        doubtful.loc[set_aside.index.intersection(data.index)] = True
+        ceiling_open = doubtful.to_numpy()  # a set-aside row may hide any number of records
+
+        met = np.ones(len(data.index), bool)
+        not_met = np.zeros(len(data.index), bool)
+        if self.at_least is not None:
+            met &= floor >= self.at_least
+            not_met |= (ceiling < self.at_least) & ~ceiling_open
+        if self.at_most is not None:
+            met &= (ceiling <= self.at_most) & ~ceiling_open
+            not_met |= floor > self.at_most
+        status = np.where(not_met, NOT_MET, np.where(met, MET, UNKNOWN)).astype("int8")
+
+        wanted = f"{self.describe_bounds()} record(s) {self.window.describe()}"
+        evidence = empty_evidence(data.index, UNKNOWN, "", self.extract)
+        evidence["status"] = status
+        evidence["value"] = floor.astype("float64")
+        evidence["unit"] = pd.array(np.full(len(floor), "records", dtype=object), dtype="str")
+        latest = (
+            pd.Series(dates[certain].to_numpy(), index=patients[certain].to_numpy())
+            .groupby(level=0)
+            .max()
+        )
+        evidence["record_date"] = latest.reindex(data.index).astype("datetime64[us]").to_numpy()
+        counted = pd.Series(floor, index=data.index).astype("str") + " counted"
+        extra = pd.Series(ceiling - floor, index=data.index)
+        uncertain = (" and " + extra.astype("str") + " more possible (missing values)").where(
+            extra > 0, ""
+        )
+        verdict = pd.Series(
+            np.where(status == MET, "", np.where(status == NOT_MET, "", "cannot tell; ")),
+            index=data.index,
+        )
+        evidence["reason"] = pd.array(
+            verdict + counted + uncertain + "; wanted " + wanted, dtype="str"
+        )
+        undecided = set_aside.index.intersection(data.index[status == UNKNOWN])
+        if len(undecided):
+            evidence.loc[undecided, "reason"] = (
+                evidence.loc[undecided, "reason"] + "; " + set_aside.loc[undecided, "reason"]
+            )
+        return evidence
+
+
+def _per_patient(patient_ids: pd.Series, index: pd.Index) -> np.ndarray:
+    """How many of the rows belong to each patient of `index` (0 for the others)."""
+    counts = patient_ids.value_counts()
+    return counts.reindex(index, fill_value=0).to_numpy(dtype="int64")
