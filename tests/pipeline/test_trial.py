@@ -296,7 +296,7 @@ LAB = (
         ("days: 28", "days: 100000", ("'hb'", "'window.days'", "from 0 to 36525")),
         ("days: 28", "months: 100000", ("'hb'", "'window.months'", "from 0 to 1200")),
         ("days: 28", "days: 2.5", ("'hb'", "'window.days'", "whole number")),
-        ("days: 28", "weeks: 4", ("'hb'", "window is a mapping")),
+        ("days: 28", "week: 4", ("'hb'", "window is a mapping")),
         ("unit: g/dL", "unit: [g/dL]", ("'hb'", "'unit'", "a text, not a list")),
         ("analyte: haemoglobin", "analyte: [haemoglobin]", ("'hb'", "unknown analyte")),
     ],
