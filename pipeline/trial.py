@@ -13,6 +13,7 @@ from pipeline.rules import (
     AgeRule,
     AliveRule,
     ConfirmAtVisitRule,
+    DerivedMeasureRule,
     IntervalRule,
     LatestLabRule,
     LatestRecordRule,
@@ -85,6 +86,8 @@ class Trial:
                 for rule in leaf_rules(top):
                     if isinstance(rule, LatestLabRule):
                         analytes.add(rule.analyte)
+                    elif isinstance(rule, DerivedMeasureRule):
+                        analytes.update(rule.analytes)
                     elif type(rule) not in _NO_LAB_READS or getattr(rule, "extract", "") == "labs":
                         return None
         return frozenset(analytes)

@@ -18,6 +18,7 @@ from pipeline.rules.attribute import PatientAttributeRule
 from pipeline.rules.confirm import ConfirmAtVisitRule
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.courses import TreatmentCoursesRule
+from pipeline.rules.derived import DerivedMeasureRule
 from pipeline.rules.groups import GROUP_KINDS, GroupRule
 from pipeline.rules.interval import IntervalRule
 from pipeline.rules.latest_lab import LatestLabRule
@@ -53,6 +54,9 @@ PARAMETERS: dict[str, frozenset[str]] = {
     ),
     "confirm_at_visit": frozenset({"note"}),
     "record_count": frozenset({"extract", "where", "window", "at_least", "at_most"}),
+    "derived_measure": frozenset(
+        {"measure", "operator", "threshold", "unit", "window", "when_absent"}
+    ),
     **{kind: frozenset({"rules"}) for kind in GROUP_KINDS},
 }
 
@@ -72,6 +76,7 @@ PRIMITIVES: dict[str, Any] = {
     "lesion_measurements": LesionRule,
     "confirm_at_visit": ConfirmAtVisitRule,
     "record_count": RecordCountRule,
+    "derived_measure": DerivedMeasureRule,
     **{kind: GroupRule for kind in GROUP_KINDS},
 }
 

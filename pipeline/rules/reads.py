@@ -19,6 +19,7 @@ from pipeline.rules.attribute import PatientAttributeRule
 from pipeline.rules.conditions import Condition
 from pipeline.rules.confirm import ConfirmAtVisitRule
 from pipeline.rules.courses import CourseSpec, TreatmentCoursesRule
+from pipeline.rules.derived import DerivedMeasureRule
 from pipeline.rules.groups import GroupRule
 from pipeline.rules.interval import IntervalRule
 from pipeline.rules.latest_lab import LatestLabRule
@@ -86,6 +87,11 @@ def rule_reads(rule: object) -> Reads:
         }
     if isinstance(rule, ConfirmAtVisitRule):
         return {}
+    if isinstance(rule, DerivedMeasureRule):
+        return {
+            "labs": frozenset({"loinc_code", "value_raw", "unit", "collected_at"}),
+            "patients": frozenset({"birth_date", "sex"}),
+        }
     if isinstance(rule, RecordCountRule):
         return {rule.extract: _dated(rule.extract, rule.where)}
     if isinstance(rule, GroupRule):
