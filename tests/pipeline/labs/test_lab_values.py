@@ -171,3 +171,38 @@ def test_qualified_bound_is_converted_with_the_unit():
     assert row["operator"] == "<"
     assert row["upper"] == pytest.approx(1000.0)
     assert row["lower"] == -math.inf
+
+
+# Conversions worked out from molar masses (Ca 40.08, Mg 24.305, P 30.97, glucose 180.16,
+# oestradiol 272.38 g/mol; NT-proBNP 8,457 g/mol), as a laboratory would.
+@pytest.mark.parametrize(
+    ("loinc", "unit", "raw", "expected", "canonical"),
+    [
+        ("6690-2", "G/L", "5.2", 5200.0, "/mm3"),  # white cells
+        ("2823-3", "mEq/L", "4.2", 4.2, "mmol/L"),  # potassium
+        ("2951-2", "mmol/L", "139", 139.0, "mmol/L"),  # sodium
+        ("17861-6", "mg/dL", "10", 2.495, "mmol/L"),  # calcium
+        ("2000-8", "mEq/L", "5", 2.5, "mmol/L"),
+        ("19123-9", "mg/dL", "2", 0.8228, "mmol/L"),  # magnesium
+        ("2777-1", "mg/dL", "3.1", 1.001, "mmol/L"),  # phosphate, as phosphorus
+        ("2345-7", "mg/dL", "100", 5.551, "mmol/L"),  # glucose
+        ("2345-7", "g/L", "1", 5.551, "mmol/L"),
+        ("4548-4", "%", "6.5", 6.5, "%"),  # HbA1c
+        ("15067-2", "mUI/mL", "30", 30.0, "IU/L"),  # FSH
+        ("2243-4", "pg/mL", "100", 367.1, "pmol/L"),  # oestradiol
+        ("33762-6", "pmol/L", "10", 84.57, "pg/mL"),  # NT-proBNP
+        ("33762-6", "ng/L", "125", 125.0, "pg/mL"),
+    ],
+)
+def test_other_trials_analytes_convert_to_canonical(loinc, unit, raw, expected, canonical):
+    row = one(loinc, raw, unit)
+    assert row["value"] == pytest.approx(expected, rel=1e-3)
+    assert row["canonical_unit"] == canonical
+    assert not row["unknown_unit"]
+
+
+def test_hba1c_in_ifcc_units_is_not_converted_by_a_factor():
+    """48 mmol/mol is 6.5 %, but by an affine relation: set aside, never multiplied."""
+    row = one("4548-4", "48", "mmol/mol")
+    assert row["unknown_unit"]
+    assert math.isnan(row["value"])

@@ -221,7 +221,7 @@ def test_a_set_aside_result_is_named_by_analyte_date_and_rule(make_data, lutathe
     "code",
     [
         "1751-7",  # albumin: an analyte of the catalogue, not haemoglobin
-        "2345-7",  # glucose: a test the catalogue does not know
+        "2093-3",  # cholesterol: a test the catalogue does not know
         None,  # no code at all: it cannot be said to be haemoglobin
     ],
 )
