@@ -228,6 +228,15 @@ def conform_column(
     return typed, present & typed.isna()
 
 
+def _raw_column(frame: pd.DataFrame, column: Column) -> pd.Series:
+    """A column's raw text; an optional column a reader does not deliver is all missing
+    (a contract minor version adds optional columns: older readers and queries still work,
+    and a required column's absence was refused by the reader, naming it)."""
+    if column.name in frame.columns or column.required:
+        return frame[column.name]
+    return pd.Series(pd.NA, index=frame.index, dtype="str")
+
+
 def conform_extract(raw: RawExtract, extract: Extract, source: ExtractSource) -> pd.DataFrame:
     """Typed frame indexed by row number, with `<column>__conforms` flags for typed columns
     and `<column>__safe_text` flags for text columns.
@@ -241,9 +250,10 @@ def conform_extract(raw: RawExtract, extract: Extract, source: ExtractSource) ->
     for column in extract.columns:
         if column.identifying:
             continue
+        raw_values = _raw_column(frame, column)
         if column.is_text:
-            typed[column.name + SAFE_TEXT] = text_is_safe(frame[column.name], column.max_length)
-        values, invalid = conform_column(frame[column.name], column, source)
+            typed[column.name + SAFE_TEXT] = text_is_safe(raw_values, column.max_length)
+        values, invalid = conform_column(raw_values, column, source)
         typed[column.name] = values
         if column.type in TYPED or column.has_vocabulary:
             conforms = ~(invalid.fillna(False).astype(bool)) if invalid is not None else None

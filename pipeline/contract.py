@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-CONTRACT_VERSION = "1.2.0"
+CONTRACT_VERSION = "1.3.0"
 
 ColumnType = Literal["id", "str", "code", "date", "datetime", "float", "int", "bool"]
 TEXT_TYPES = ("id", "str", "code")
@@ -202,6 +202,20 @@ EXTRACTS: dict[str, Extract] = {
                 ),
                 Column("unit", "str", required=False, description="Unit as exported (UCUM-ish)."),
                 Column("collected_at", "datetime", description="Specimen collection time."),
+                Column(
+                    "reference_low",
+                    "float",
+                    required=False,
+                    description="Lower limit of the laboratory's reference range for this "
+                    "result, in the result's unit (criteria relative to the LLN).",
+                ),
+                Column(
+                    "reference_high",
+                    "float",
+                    required=False,
+                    description="Upper limit of the laboratory's reference range for this "
+                    "result, in the result's unit (criteria relative to the ULN).",
+                ),
             ),
         ),
         Extract(

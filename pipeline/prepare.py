@@ -200,7 +200,14 @@ def validation_frame(
     """The typed frame plus the derived columns the suite's expectations read."""
     frame = typed
     if name == "labs":
-        labs = normalise_labs(frame["loinc_code"], frame["value_raw"], frame["unit"], decimal)
+        labs = normalise_labs(
+            frame["loinc_code"],
+            frame["value_raw"],
+            frame["unit"],
+            decimal,
+            frame.get("reference_low"),
+            frame.get("reference_high"),
+        )
         unit_text = frame["unit"].fillna("").astype("str")
         frame = frame.assign(  # same index: columns joined without a copy to numpy
             **{column: labs[column] for column in LAB_COLUMNS},

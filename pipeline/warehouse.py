@@ -67,6 +67,8 @@ TABLES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
             ("value_raw", "result_text"),
             ("unit", "unit_label"),
             ("collected_at", "collected_at"),
+            ("reference_low", "ref_low"),
+            ("reference_high", "ref_high"),
         ),
     ),
     "imaging_studies": (

@@ -17,7 +17,16 @@ _VALUE = (
 _OPS = {"≤": "<=", "≥": ">=", "": "="}
 
 # Output columns of normalise_labs.
-LAB_COLUMNS = ("analyte", "operator", "value", "canonical_unit", "lower", "upper")
+LAB_COLUMNS = (
+    "analyte",
+    "operator",
+    "value",
+    "canonical_unit",
+    "lower",
+    "upper",
+    "normal_low",
+    "normal_high",
+)
 
 
 def normalise_unit_text(units: pd.Series) -> pd.Series:
@@ -87,9 +96,18 @@ _HAS_UPPER = ["=", "<", "<="]
 
 
 def normalise_labs(
-    loinc: pd.Series, value_raw: pd.Series, unit: pd.Series, decimal: str = "."
+    loinc: pd.Series,
+    value_raw: pd.Series,
+    unit: pd.Series,
+    decimal: str = ".",
+    reference_low: pd.Series | None = None,
+    reference_high: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Analyte, operator, canonical value and interval bounds; NaN where not normalisable.
+
+    The reference range (`reference_low`, `reference_high`: numbers in the result's unit) is
+    converted with the result's own factor into `normal_low` / `normal_high`, so a criterion
+    relative to the ULN compares like with like whatever unit the laboratory used.
 
     Also returns boolean columns `unparseable` (free text in the value) and `unknown_unit`
     (a catalogue analyte with a unit not listed for it).
@@ -126,6 +144,14 @@ def normalise_labs(
     present = value.notna().to_numpy()
     lower = value.where(has_lower, -np.inf).where(present)
     upper = value.where(has_upper, np.inf).where(present)
+    limits = {
+        name: (
+            pd.Series(np.nan, index=index, dtype="float64")
+            if limit is None
+            else (limit.astype("float64") * factor).round(9)
+        )
+        for name, limit in (("normal_low", reference_low), ("normal_high", reference_high))
+    }
     return pd.DataFrame(
         {
             "analyte": analyte,
@@ -134,6 +160,7 @@ def normalise_labs(
             "canonical_unit": _spread(canonical, a_rows, index),
             "lower": lower,
             "upper": upper,
+            **limits,
             "unparseable": pd.Series(np.isnan(number), index=index),
             "unknown_unit": analyte.notna().to_numpy() & ~np.isnan(number) & np.isnan(factor),
         },

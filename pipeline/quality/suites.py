@@ -304,6 +304,19 @@ def _plausibility(extract: Extract) -> list[dict[str, Any]]:
             )
         )
     if name == "labs":
+        out.append(
+            _expectation(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                "plausibility.labs.reference_range_order",
+                "plausibility",
+                "quarantine",
+                "reference range upper limit below its lower limit",
+                column_A="reference_high",
+                column_B="reference_low",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            )
+        )
         for analyte in load_catalogue().values():
             low, high = analyte.plausible
             out.append(

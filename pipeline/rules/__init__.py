@@ -35,7 +35,9 @@ PARAMETERS: dict[str, frozenset[str]] = {
     "latest_record": frozenset(
         {"extract", "where", "conditions", "window", "when_absent", "combine"}
     ),
-    "latest_lab": frozenset({"analyte", "operator", "threshold", "unit", "window", "when_absent"}),
+    "latest_lab": frozenset(
+        {"analyte", "operator", "threshold", "unit", "window", "when_absent", "relative_to"}
+    ),
     "treatment_courses": frozenset(
         {"atc_codes", "course_gap_days", "course", "op", "count", "when_absent"}
     ),

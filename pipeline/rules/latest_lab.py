@@ -2,6 +2,12 @@
 
 Qualified results are intervals: `<0.5` meets `< 1` for certain, cannot meet `> 1`, and leaves
 `< 0.3` unknown. Thresholds may be written in any unit the catalogue knows for the analyte.
+
+Protocols write liver and renal limits relative to the laboratory's own reference range
+("ALT ≤ 2.5 × ULN"): with `relative_to: uln` (or `lln`) the threshold is that multiple of the
+result's own limit (`reference_high` / `reference_low`, converted with the result's unit), and
+`operator: within_normal_limits` asks for a result inside its range. A result without the
+limit it needs is unknown, never compared with a fixed number instead.
 """
 
 from __future__ import annotations
@@ -27,9 +33,11 @@ from pipeline.rules.records import (
 )
 from pipeline.rules.schema import number, text
 from pipeline.rules.windows import Window, parse_window
-from pipeline.status import from_masks
+from pipeline.status import combine_all, from_masks
 
 COMPARATORS = (">", ">=", "<", "<=")
+WITHIN_NORMAL_LIMITS = "within_normal_limits"
+RELATIVE_TO = {"uln": "normal_high", "lln": "normal_low"}
 
 # Every lab column `LatestLabRule.evaluate` reads: when it is the only rule reading labs, the
 # screening data keeps these alone (`pipeline.prepare.ScreenedRows`).
@@ -44,11 +52,17 @@ LATEST_LAB_COLUMNS = (
     "upper",
     "canonical_unit",
     "raw_with_unit",
+    "normal_low",
+    "normal_high",
 )
 
 
 def compare_interval(
-    lower: pd.Series, upper: pd.Series, operator: pd.Series, comparator: str, threshold: float
+    lower: pd.Series,
+    upper: pd.Series,
+    operator: pd.Series,
+    comparator: str,
+    threshold: float | pd.Series,
 ) -> pd.Series:
     """Status of `value <comparator> threshold` for values known only as intervals."""
     lower_incl = operator.isin(["=", ">="])
@@ -76,6 +90,11 @@ class LatestLabRule:
     threshold: float
     window: Window
     when_absent: int
+    relative_to: str | None = None  # "uln" / "lln": the threshold is a multiple of that limit
+
+    @property
+    def uses_reference_range(self) -> bool:
+        return self.relative_to is not None or self.comparator == WITHIN_NORMAL_LIMITS
 
     @classmethod
     def parse(cls, spec: dict[str, Any], where: str) -> LatestLabRule:
@@ -84,8 +103,42 @@ class LatestLabRule:
         if not isinstance(analyte, str) or analyte not in catalogue:
             raise ConfigError(f"{where}: unknown analyte {analyte!r} (see labs/catalogue.yaml)")
         comparator = spec.get("operator")
+        if comparator == WITHIN_NORMAL_LIMITS:
+            extra = sorted(set(spec) & {"threshold", "unit", "relative_to"})
+            if extra:
+                raise ConfigError(f"{where}: {WITHIN_NORMAL_LIMITS} takes no {', '.join(extra)}")
+            return cls(
+                analyte=analyte,
+                comparator=comparator,
+                threshold=math.nan,
+                window=parse_window(spec.get("window"), where),
+                when_absent=parse_absent(spec, where),
+            )
         if comparator not in COMPARATORS:
-            raise ConfigError(f"{where}: operator must be one of {COMPARATORS}")
+            raise ConfigError(
+                f"{where}: operator must be one of {(*COMPARATORS, WITHIN_NORMAL_LIMITS)}"
+            )
+        relative_to = spec.get("relative_to")
+        if relative_to is not None:
+            if relative_to not in RELATIVE_TO:
+                raise ConfigError(f"{where}: relative_to must be one of {tuple(RELATIVE_TO)}")
+            if "unit" in spec:
+                raise ConfigError(
+                    f"{where}: a threshold relative_to {relative_to} is a multiple, with no unit"
+                )
+            if "threshold" not in spec:
+                raise ConfigError(f"{where}: threshold is required")
+            multiple = number(spec["threshold"], where, "threshold")
+            if not math.isfinite(multiple) or multiple <= 0:
+                raise ConfigError(f"{where}: 'threshold' must be a positive multiple")
+            return cls(
+                analyte=analyte,
+                comparator=comparator,
+                threshold=multiple,
+                window=parse_window(spec.get("window"), where),
+                when_absent=parse_absent(spec, where),
+                relative_to=relative_to,
+            )
         unit = text(spec.get("unit", catalogue[analyte].unit), where, "unit")
         key = normalise_unit_text(pd.Series([unit], dtype="str")).iloc[0]
         factor = catalogue[analyte].factors.get(key)
@@ -117,15 +170,13 @@ class LatestLabRule:
         if latest.empty:
             mark_set_aside(evidence, reasons, latest["collected_at"])
             return evidence
-        status = compare_interval(
-            latest["lower"], latest["upper"], latest["operator"], self.comparator, self.threshold
-        )
+        status, wanted, otherwise = self._status(latest)
         assign_status(
             evidence,
             status,
-            met=f"latest result {self.comparator} {self.threshold:g}",
-            not_met=f"latest result not {self.comparator} {self.threshold:g}",
-            otherwise="qualified result cannot be compared with the threshold",
+            met=f"latest result {wanted}",
+            not_met=f"latest result not {wanted}",
+            otherwise=otherwise,
         )
         fill_from(
             evidence,
@@ -137,3 +188,30 @@ class LatestLabRule:
         )
         mark_set_aside(evidence, reasons, latest["collected_at"])  # a later set-aside row overrules
         return evidence
+
+    def _status(self, latest: pd.DataFrame) -> tuple[pd.Series, str, str]:
+        """Each latest result's status, what was asked in words, and the reason when the
+        result cannot decide."""
+        lower, upper, operator = latest["lower"], latest["upper"], latest["operator"]
+        if self.comparator == WITHIN_NORMAL_LIMITS:
+            above_low = compare_interval(lower, upper, operator, ">=", latest["normal_low"])
+            below_high = compare_interval(lower, upper, operator, "<=", latest["normal_high"])
+            return (
+                combine_all([above_low, below_high]),
+                "within its reference range",
+                "reference range missing, or a qualified result it cannot place",
+            )
+        if self.relative_to is not None:
+            limit = latest[RELATIVE_TO[self.relative_to]]
+            threshold = limit * self.threshold
+            asked = f"{self.comparator} {self.threshold:g} × {self.relative_to.upper()}"
+            return (
+                compare_interval(lower, upper, operator, self.comparator, threshold),
+                asked,
+                f"{self.relative_to.upper()} missing, or a qualified result it cannot place",
+            )
+        return (
+            compare_interval(lower, upper, operator, self.comparator, self.threshold),
+            f"{self.comparator} {self.threshold:g}",
+            "qualified result cannot be compared with the threshold",
+        )

@@ -35,6 +35,10 @@ _DERIVED = {
         name: ("loinc_code", "value_raw", "unit")
         for name in ("analyte", "operator", "value", "canonical_unit", "lower", "upper")
     }
+    | {
+        "normal_low": ("loinc_code", "unit", "reference_low"),
+        "normal_high": ("loinc_code", "unit", "reference_high"),
+    }
     | {"raw_with_unit": ("value_raw", "unit")},
     "assessments": {"value_number": ("value",)},
 }
@@ -71,7 +75,8 @@ def rule_reads(rule: object) -> Reads:
     if isinstance(rule, LatestRecordRule):
         return {rule.extract: _dated(rule.extract, (*rule.where, *rule.conditions))}
     if isinstance(rule, LatestLabRule):
-        return {"labs": frozenset({"loinc_code", "value_raw", "unit", "collected_at"})}
+        limits = {"reference_low", "reference_high"} if rule.uses_reference_range else set()
+        return {"labs": frozenset({"loinc_code", "value_raw", "unit", "collected_at", *limits})}
     if isinstance(rule, TreatmentCoursesRule):
         return _courses(rule.course)
     if isinstance(rule, IntervalRule):

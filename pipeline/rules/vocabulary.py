@@ -19,7 +19,17 @@ from pipeline.errors import ConfigError
 
 # Columns derived while typing, which conditions may read besides the contract's.
 DERIVED_COLUMNS = {
-    "labs": ("analyte", "operator", "value", "canonical_unit", "lower", "upper", "raw_with_unit"),
+    "labs": (
+        "analyte",
+        "operator",
+        "value",
+        "canonical_unit",
+        "lower",
+        "upper",
+        "normal_low",
+        "normal_high",
+        "raw_with_unit",
+    ),
 }
 _CODE_OPERATORS = ("eq", "ne", "in", "not_in")
 _ORDER_OPERATORS = ("gt", "ge", "lt", "le")

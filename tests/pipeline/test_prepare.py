@@ -446,3 +446,27 @@ def test_unsafe_text_is_quarantined_with_its_rule_and_never_counted_as_an_unknow
         "value_raw holds a control character or more than 255 characters",
     }
     assert result.account.rows_quarantined == 3
+
+
+def test_reference_ranges_are_typed_converted_and_a_reversed_one_set_aside(context, suites):
+    """Decimal commas as declared; limits converted with the result's unit; a range whose
+    upper limit is below its lower one is no range (set aside, naming the rule); a lab that
+    sends no range at all is accepted (the columns are optional)."""
+    patients = patients_reference(validate("patients", [PATIENT], context, suites).accepted)
+    src = source("labs", **FRENCH, datetime_formats=["%d/%m/%Y %H:%M"])
+    lab = {"patient_id": "P1", "loinc_code": "2160-0", "collected_at": "01/11/2026 08:00"}
+    rows = [
+        {"record_id": "L1", "value_raw": "1,1", "unit": "mg/dL", **lab,
+         "reference_low": "0,6", "reference_high": "1,2"},
+        {"record_id": "L2", "value_raw": "80", "unit": "umol/L", **lab,
+         "reference_low": "110", "reference_high": "50"},
+        {"record_id": "L3", "value_raw": "80", "unit": "umol/L", **lab},
+    ]  # fmt: skip
+    result = validate("labs", rows, context, suites, src, patients=patients)
+    assert result.quarantine.set_index("record_id")["rule_id"].to_dict() == {
+        "L2": "plausibility.labs.reference_range_order"
+    }
+    accepted = result.accepted.set_index("record_id")
+    assert accepted.loc["L1", "normal_high"] == pytest.approx(1.2 * 88.42)
+    assert accepted.loc["L1", "normal_low"] == pytest.approx(0.6 * 88.42)
+    assert pd.isna(accepted.loc["L3", "normal_high"])

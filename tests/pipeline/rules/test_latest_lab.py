@@ -262,3 +262,124 @@ def test_a_set_aside_result_later_than_the_latest_accepted_one_makes_it_unknown(
     undated_evidence = rule.evaluate(undated)
     assert status(undated_evidence, "P1") == "unknown"
     assert "with an unreadable date" in undated_evidence.loc["P1", "reason"]
+
+
+# Relative to the laboratory's own reference range (ALT ≤ 2.5 × ULN, the usual liver limit).
+ALT, CREAT = "1742-6", "2160-0"
+
+
+def alt(value: str, high: float | None, low: float | None = 0, unit: str = "U/L") -> dict:
+    return {
+        **lab(value, unit, ALT, "2026-06-12"),
+        "reference_low": low,
+        "reference_high": high,
+    }
+
+
+def relative(operator: str = "<=", threshold: float = 2.5, **extra) -> object:
+    spec = {
+        "primitive": "latest_lab",
+        "analyte": "alt",
+        "operator": operator,
+        "threshold": threshold,
+        "relative_to": "uln",
+        "window": {"days": 28},
+        **extra,
+    }
+    return parse_rule(spec, "t.yaml: criterion 'liver'")
+
+
+@pytest.mark.parametrize(
+    ("value", "high", "expected"),
+    [
+        ("100", 40, "met"),  # 2.5 × 40 = 100, on the limit
+        ("101", 40, "not_met"),
+        ("101", 45, "met"),  # another laboratory's ULN: 112.5
+        ("<50", 40, "met"),
+        (">90", 40, "unknown"),
+        ("30", None, "unknown"),  # no ULN: never a fixed number instead
+    ],
+)
+def test_alt_at_most_two_and_a_half_times_the_uln(make_data, status, value, high, expected):
+    data = make_data([WOMAN], labs=[alt(value, high)])
+    assert status(relative().evaluate(data), "P1") == expected
+
+
+def test_the_limit_is_converted_with_the_results_own_unit(make_data, status):
+    """Creatinine 1.3 mg/dL with a range up to 1.2 mg/dL: above 1 × ULN whatever the unit."""
+    row = {**lab("1.3", "mg/dL", CREAT, "2026-06-12"), "reference_high": 1.2}
+    rule = parse_rule(
+        {
+            "primitive": "latest_lab",
+            "analyte": "creatinine",
+            "operator": "<=",
+            "threshold": 1.5,
+            "relative_to": "uln",
+        },
+        "t.yaml",
+    )
+    evidence = rule.evaluate(make_data([WOMAN], labs=[row]))
+    assert status(evidence, "P1") == "met"  # 1.3 <= 1.8 mg/dL
+    assert "≤" not in evidence.loc["P1", "reason"]
+    assert "<= 1.5 × ULN" in evidence.loc["P1", "reason"]
+
+
+@pytest.mark.parametrize(
+    ("value", "low", "high", "expected"),
+    [
+        ("30", 0, 40, "met"),
+        ("40", 0, 40, "met"),
+        ("41", 0, 40, "not_met"),
+        ("3", 7, 40, "not_met"),
+        ("30", None, 40, "unknown"),
+        ("<5", 7, 40, "not_met"),  # every value under 5 is under the LLN
+        ("<30", 7, 40, "unknown"),  # under 30, but maybe under 7 too
+        ("<50", 0, 40, "unknown"),
+    ],
+)
+def test_within_normal_limits(make_data, status, value, low, high, expected):
+    rule = parse_rule(
+        {"primitive": "latest_lab", "analyte": "alt", "operator": "within_normal_limits"},
+        "t.yaml",
+    )
+    data = make_data([WOMAN], labs=[alt(value, high, low)])
+    assert status(rule.evaluate(data), "P1") == expected
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"relative_to": "upper"}, "relative_to must be one of"),
+        ({"unit": "U/L"}, "a multiple, with no unit"),
+        ({"threshold": 0}, "positive multiple"),
+    ],
+)
+def test_a_wrong_relative_threshold_is_refused_at_load(extra, message):
+    with pytest.raises(ConfigError, match=message):
+        relative(**extra)
+
+
+def test_within_normal_limits_takes_no_threshold():
+    with pytest.raises(ConfigError, match="within_normal_limits takes no threshold"):
+        parse_rule(
+            {
+                "primitive": "latest_lab",
+                "analyte": "alt",
+                "operator": "within_normal_limits",
+                "threshold": 3,
+            },
+            "t.yaml",
+        )
+
+
+def test_a_source_without_reference_ranges_makes_relative_criteria_unavailable():
+    from pipeline.rules.reads import unavailable_reads
+
+    assert unavailable_reads(relative(), {"labs": frozenset({"reference_high"})}) == [
+        "labs.reference_high"
+    ]
+    fixed = parse_rule(
+        {"primitive": "latest_lab", "analyte": "alt", "operator": "<=", "threshold": 100},
+        "t.yaml",
+    )
+    assert unavailable_reads(fixed, {"labs": frozenset({"reference_high"})}) == []
