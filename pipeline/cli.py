@@ -119,30 +119,32 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def _screen(
     args: argparse.Namespace,
-    trial: Trial,
+    trials: list[Trial],
     exports: Path | None,
     source: SourceConfig,
     out: Path,
     url: str | None = None,
 ) -> None:
-    """Run the screening with stage lines on a terminal, then say how it went."""
-    from pipeline.run import run_screening
+    """Run the screening with stage lines on a terminal, then say how it went (one JSON
+    object for one trial, a list of them for several)."""
+    from pipeline.run import run_trials
 
-    result = run_screening(
-        trial, exports, source, _timestamp(args.as_of), out, progress_for(args.quiet), url
+    results = run_trials(
+        trials, exports, source, _timestamp(args.as_of), out, progress_for(args.quiet), url
     )
-    summary = run_summary(result.report_dir, result.counts)
+    summaries = [run_summary(result.report_dir, result.counts) for result in results]
     if args.json:
-        _emit_json(summary)
-    _say(args, format_summary(summary))
+        _emit_json(summaries[0] if len(summaries) == 1 else summaries)
+    for summary in summaries:
+        _say(args, format_summary(summary))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    trial = load_trial(args.trial)
+    trials = [load_trial(path) for path in args.trial]
     source = load_source_config(args.source)
     exports = Path(args.exports) if args.exports else None
     url = args.url or os.environ.get(WAREHOUSE_URL_VARIABLE)
-    _screen(args, trial, exports, source, Path(args.out), url)
+    _screen(args, trials, exports, source, Path(args.out), url)
     return 0
 
 
@@ -176,7 +178,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         done.rows = sum(hospital.rows.values())
     _say(args, f"synthetic hospital: {hospital.exports} ({hospital.patients:,} patients)")
     trial = load_trial(find_trial("lutathera-retreatment"))
-    _screen(args, trial, hospital.exports, load_source_config(DEFAULT_SOURCE), folder / "reports")
+    _screen(args, [trial], hospital.exports, load_source_config(DEFAULT_SOURCE), folder / "reports")
     return 0
 
 
@@ -268,7 +270,7 @@ def cmd_demo_omop(args: argparse.Namespace) -> int:
     print(f"OMOP CDM loaded: {sum(loaded.rows.values()):,} rows in {len(loaded.rows)} tables")
     trial = load_trial(find_trial(args.trial))
     source = load_source_config(args.source)
-    _screen(args, trial, None, source, folder / "reports", args.url)
+    _screen(args, [trial], None, source, folder / "reports", args.url)
     return 0
 
 
@@ -440,7 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = _command(
         sub,
         "run",
-        "screen one export folder against one trial and publish the report",
+        "screen one export against one or more trials (read and validated once) and publish "
+        "each trial's report",
         [
             "--trial lutathera-retreatment --exports var/h/exports/2026-11-24 "
             "--as-of 2026-11-24 --out var/reports",
@@ -448,6 +451,9 @@ def build_parser() -> argparse.ArgumentParser:
             "--as-of 2026-11-24 --out /reports --source sources/synthetic-chu.yaml",
             "--trial lutathera-retreatment --exports var/h/exports/2026-11-24 "
             "--as-of 2026-11-24 --out var/reports --json > summary.json",
+            "--trial lutathera-retreatment "
+            "--trial tests/fixtures/trials/net-maintenance-example.yaml "
+            "--exports var/h/exports/2026-11-24 --as-of 2026-11-24 --out var/reports",
             "--trial lutathera-retreatment --source sources/eunomia-omop.yaml "
             "--url postgresql+psycopg://postgres@localhost/screening_demo_omop "
             "--as-of 2022-07-01 --out var/demo-omop/reports",
@@ -457,9 +463,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--trial",
         required=True,
+        action="append",
         type=trial_path,
         metavar="TRIAL",
-        help="trial id in trials/ or a trial YAML file, e.g. lutathera-retreatment",
+        help="trial id in trials/ or a trial YAML file, e.g. lutathera-retreatment; given "
+        "several times, the export is read and validated once for all of them",
     )
     run.add_argument(
         "--exports",

@@ -270,24 +270,50 @@ def run_screening(
     stage: Stage = silent,
     url: str | None = None,
 ) -> RunResult:
-    """The whole run; nothing is published unless every step succeeds.
+    """The whole run of one trial (`run_trials` with one trial)."""
+    return run_trials([trial], exports, source, as_of, out_root, stage, url)[0]
 
-    The run lock of the trial and as-of date is held from start to end (`pipeline.run_lock`):
-    a second run of the same report fails at once instead of racing this one, and the
-    previous report this run compares with cannot change under it.
 
-    The records are freed as soon as the criteria are evaluated: the report tables are built
-    from the verdicts alone. Freed memory goes back to the system after validation and after
-    the records are freed, so that the next stage's peak does not stack on the last one's
-    leftovers. `stage` times each step for a person watching (`pipeline.progress`)."""
+def run_trials(
+    trials: list[Trial],
+    exports: Path | None,
+    source: SourceConfig,
+    as_of: pd.Timestamp,
+    out_root: Path,
+    stage: Stage = silent,
+    url: str | None = None,
+) -> list[RunResult]:
+    """Screen several trials on one read and one validation of the night's exports; nothing
+    is published unless every step of every trial succeeds.
+
+    A hospital runs many trials on the same export: reading and validating it once per trial
+    would repeat the run's largest cost. Each trial's report is the one a run of that trial
+    alone publishes (tested byte for byte), the data-quality results included: validation
+    does not depend on the trial, and the volume check compares with the newest earlier
+    report of any of the trials (the hospital's previous export).
+
+    The run locks of every trial's report for the as-of date are held from start to end
+    (`pipeline.run_lock`): a second run of one of them fails at once instead of racing this
+    one, and the previous reports this run compares with cannot change under it.
+
+    The records are freed as soon as the last trial's criteria are evaluated: the report
+    tables are built from the verdicts alone. Freed memory goes back to the system after
+    validation and after the records are freed, so that the next stage's peak does not stack
+    on the last one's leftovers. `stage` times each step for a person watching
+    (`pipeline.progress`)."""
+    ids = [trial.id for trial in trials]
+    if not trials or len(set(ids)) != len(ids):
+        raise ConfigError(f"a run screens one or more different trials, not {ids}")
     tune_allocator()
     key = load_key()
     if source.kind in FOLDER_KINDS:  # before the lock leaves a file under `out_root`
         if exports is None:
             raise ConfigError(f"{source.path}: a {source.kind} source needs --exports FOLDER")
         check_export_folder(Path(exports))
-    target = report_dir_for(out_root, trial.id, as_of.date().isoformat())
-    with run_lock(target):
+    targets = [report_dir_for(out_root, trial.id, as_of.date().isoformat()) for trial in trials]
+    with contextlib.ExitStack() as locks:
+        for target in targets:
+            locks.enter_context(run_lock(target))
         with stage("checking export files" if source.kind in FOLDER_KINDS else "pulling extracts"):
             raws = read_source(source, None if exports is None else Path(exports), url, as_of)
         with stage("reading and validating extracts") as done:
@@ -301,24 +327,56 @@ def run_screening(
                 raws,
                 source,
                 as_of,
-                previous_row_counts(target),
-                lab_analytes=trial.lab_analytes_read(),
+                newest_previous_row_counts(targets),
+                lab_analytes=lab_analytes_read(trials),
                 on_validated=validated,
             )
             done.rows = sum(account.rows_read for account in prepared.accounts.values())
         release_free_memory()
-        with stage("screening patients") as done:
-            criteria, overall = screen(trial, prepared.data, worker_count())
-            patients, as_of = prepared.data.index, prepared.data.as_of
-            done.rows, done.unit = len(patients), "patients"
+        verdicts = []
+        for number, trial in enumerate(trials, start=1):
+            what = "screening patients" + (
+                f" ({trial.id}, {number} of {len(trials)})" if len(trials) > 1 else ""
+            )
+            with stage(what) as done:
+                criteria, overall = screen(trial, prepared.data, worker_count())
+                verdicts.append((criteria, overall))
+                done.rows, done.unit = len(prepared.data.index), "patients"
+        patients, as_of = prepared.data.index, prepared.data.as_of
         prepared = without_records(prepared)  # the only reference: the records are freed here
         release_free_memory()
-        with stage("writing the report") as done:
-            tables = report_tables(trial, criteria, overall, patients, as_of, key)
-            del criteria, overall  # the review outputs read the tables only
-            result = _publish(trial, prepared, source, target, key, tables)
-            done.rows, done.unit = result.patients, "patients"
-        return result
+        results = []
+        for trial, target in zip(trials, targets, strict=True):
+            with stage(
+                "writing the report" + (f" ({trial.id})" if len(trials) > 1 else "")
+            ) as done:
+                criteria, overall = verdicts.pop(0)
+                tables = report_tables(trial, criteria, overall, patients, as_of, key)
+                del criteria, overall  # the review outputs read the tables only
+                results.append(_publish(trial, prepared, source, target, key, tables))
+                done.rows, done.unit = results[-1].patients, "patients"
+        return results
+
+
+def lab_analytes_read(trials: list[Trial]) -> frozenset[str] | None:
+    """The lab analytes any of the trials can read (None: every lab row is kept)."""
+    analytes: set[str] = set()
+    for trial in trials:
+        read = trial.lab_analytes_read()
+        if read is None:
+            return None
+        analytes |= read
+    return frozenset(analytes)
+
+
+def newest_previous_row_counts(targets: list[Path]) -> dict[str, int]:
+    """`previous_row_counts` of the newest earlier report among the trials' (the first
+    trial's on a tie): the hospital's previous export, whichever trial reported it."""
+    found = [(previous_report_dir(target), target) for target in targets]
+    dated = [(p.name, -i, t) for i, (p, t) in enumerate(found) if p is not None]
+    if not dated:
+        return {}
+    return previous_row_counts(max(dated)[2])
 
 
 def previous_row_counts(target: Path) -> dict[str, int]:
