@@ -27,12 +27,7 @@ REPORT_ASSETS = [Asset(report_asset_uri(trial_id)) for trial_id in discover_tria
     max_active_runs=1,
     dagrun_timeout=timedelta(hours=1),
     tags=["screening", "portfolio"],
-    default_args={
-        "owner": "clinical-data-team",
-        "retries": 0,
-        "execution_timeout": timedelta(minutes=30),
-        "on_failure_callback": [callbacks.on_task_failure, *callbacks.notifiers("failed")],
-    },
+    default_args=callbacks.task_defaults(execution_timeout=timedelta(minutes=30)),
     on_failure_callback=callbacks.on_dag_failure,
     doc_md=__doc__,
 )

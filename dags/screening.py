@@ -86,13 +86,7 @@ def build_screening_dag(trial_id: str, trial_path: str) -> object:
                 "empty: SCREENING_SOURCE.",
             ),
         },
-        default_args={
-            "owner": "clinical-data-team",
-            "retries": 0,
-            "execution_timeout": timedelta(hours=3),
-            # Notifiers at task level: the failed task is named, and they run with the task.
-            "on_failure_callback": [callbacks.on_task_failure, *callbacks.notifiers("failed")],
-        },
+        default_args=callbacks.task_defaults(execution_timeout=timedelta(hours=3)),
         on_failure_callback=callbacks.on_dag_failure,
         doc_md=OPERATORS_GUIDE,
     )

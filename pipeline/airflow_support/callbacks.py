@@ -19,6 +19,7 @@ import importlib
 import logging
 import os
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from pipeline.errors import ScreeningError
@@ -111,3 +112,15 @@ def notifiers(event: str, environ: Mapping[str, str] | None = None) -> list[Any]
             ),
         )
     ]
+
+
+def task_defaults(execution_timeout: timedelta) -> dict[str, Any]:
+    """`default_args` of the project's DAGs: the data team owns them, a task retries only
+    where it says so, and a failed task is logged and notified (task-level notifiers: the
+    failed task is named, and they run with the task)."""
+    return {
+        "owner": "clinical-data-team",
+        "retries": 0,
+        "execution_timeout": execution_timeout,
+        "on_failure_callback": [on_task_failure, *notifiers("failed")],
+    }

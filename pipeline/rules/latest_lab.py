@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.errors import ConfigError
-from pipeline.labs.catalogue import load_catalogue
+from pipeline.labs.catalogue import Analyte, load_catalogue
 from pipeline.labs.values import normalise_unit_text
 from pipeline.rules.conditions import Condition
 from pipeline.rules.context import ScreeningData
@@ -103,58 +103,27 @@ class LatestLabRule:
         if not isinstance(analyte, str) or analyte not in catalogue:
             raise ConfigError(f"{where}: unknown analyte {analyte!r} (see labs/catalogue.yaml)")
         comparator = spec.get("operator")
-        if comparator == WITHIN_NORMAL_LIMITS:
-            extra = sorted(set(spec) & {"threshold", "unit", "relative_to"})
-            if extra:
-                raise ConfigError(f"{where}: {WITHIN_NORMAL_LIMITS} takes no {', '.join(extra)}")
-            return cls(
-                analyte=analyte,
-                comparator=comparator,
-                threshold=math.nan,
-                window=parse_window(spec.get("window"), where),
-                when_absent=parse_absent(spec, where),
-            )
-        if comparator not in COMPARATORS:
+        if comparator != WITHIN_NORMAL_LIMITS and comparator not in COMPARATORS:
             raise ConfigError(
                 f"{where}: operator must be one of {(*COMPARATORS, WITHIN_NORMAL_LIMITS)}"
             )
         relative_to = spec.get("relative_to")
-        if relative_to is not None:
-            if relative_to not in RELATIVE_TO:
-                raise ConfigError(f"{where}: relative_to must be one of {tuple(RELATIVE_TO)}")
-            if "unit" in spec:
-                raise ConfigError(
-                    f"{where}: a threshold relative_to {relative_to} is a multiple, with no unit"
-                )
-            if "threshold" not in spec:
-                raise ConfigError(f"{where}: threshold is required")
-            multiple = number(spec["threshold"], where, "threshold")
-            if not math.isfinite(multiple) or multiple <= 0:
-                raise ConfigError(f"{where}: 'threshold' must be a positive multiple")
-            return cls(
-                analyte=analyte,
-                comparator=comparator,
-                threshold=multiple,
-                window=parse_window(spec.get("window"), where),
-                when_absent=parse_absent(spec, where),
-                relative_to=relative_to,
-            )
-        unit = text(spec.get("unit", catalogue[analyte].unit), where, "unit")
-        key = normalise_unit_text(pd.Series([unit], dtype="str")).iloc[0]
-        factor = catalogue[analyte].factors.get(key)
-        if factor is None:
-            raise ConfigError(f"{where}: unit {unit!r} is not known for {analyte}")
-        if "threshold" not in spec:
-            raise ConfigError(f"{where}: threshold is required")
-        threshold = round(number(spec["threshold"], where, "threshold") * factor, 9)
-        if not math.isfinite(threshold):  # finite in its unit, beyond any float in the canonical
-            raise ConfigError(f"{where}: 'threshold' must be a finite number")
+        if comparator == WITHIN_NORMAL_LIMITS:
+            extra = sorted(set(spec) & {"threshold", "unit", "relative_to"})
+            if extra:
+                raise ConfigError(f"{where}: {WITHIN_NORMAL_LIMITS} takes no {', '.join(extra)}")
+            threshold = math.nan
+        elif relative_to is not None:
+            threshold = _multiple(spec, where, relative_to)
+        else:
+            threshold = _canonical_threshold(spec, where, catalogue[analyte])
         return cls(
             analyte=analyte,
             comparator=comparator,
             threshold=threshold,
             window=parse_window(spec.get("window"), where),
             when_absent=parse_absent(spec, where),
+            relative_to=relative_to,
         )
 
     def evaluate(self, data: ScreeningData) -> pd.DataFrame:
@@ -215,3 +184,36 @@ class LatestLabRule:
             f"{self.comparator} {self.threshold:g}",
             "qualified result cannot be compared with the threshold",
         )
+
+
+def _required_threshold(spec: dict[str, Any], where: str) -> float:
+    if "threshold" not in spec:
+        raise ConfigError(f"{where}: threshold is required")
+    return number(spec["threshold"], where, "threshold")
+
+
+def _multiple(spec: dict[str, Any], where: str, relative_to: Any) -> float:
+    """A threshold `relative_to` the ULN or LLN: a positive multiple, with no unit."""
+    if relative_to not in RELATIVE_TO:
+        raise ConfigError(f"{where}: relative_to must be one of {tuple(RELATIVE_TO)}")
+    if "unit" in spec:
+        raise ConfigError(
+            f"{where}: a threshold relative_to {relative_to} is a multiple, with no unit"
+        )
+    multiple = _required_threshold(spec, where)
+    if not math.isfinite(multiple) or multiple <= 0:
+        raise ConfigError(f"{where}: 'threshold' must be a positive multiple")
+    return multiple
+
+
+def _canonical_threshold(spec: dict[str, Any], where: str, analyte: Analyte) -> float:
+    """A fixed threshold, written in any unit the catalogue knows, in the canonical unit."""
+    unit = text(spec.get("unit", analyte.unit), where, "unit")
+    key = normalise_unit_text(pd.Series([unit], dtype="str")).iloc[0]
+    factor = analyte.factors.get(key)
+    if factor is None:
+        raise ConfigError(f"{where}: unit {unit!r} is not known for {analyte.name}")
+    threshold = round(_required_threshold(spec, where) * factor, 9)
+    if not math.isfinite(threshold):  # finite in its unit, beyond any float in the canonical
+        raise ConfigError(f"{where}: 'threshold' must be a finite number")
+    return threshold

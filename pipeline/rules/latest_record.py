@@ -37,6 +37,14 @@ def parse_absent(spec: dict[str, Any], where: str) -> int:
     return STATUS_CODES[value]
 
 
+def parse_dated_extract(spec: dict[str, Any], where: str, primitive: str) -> str:
+    """The `extract` a record rule reads: one with a date column (windows need it)."""
+    extract = spec.get("extract")
+    if not isinstance(extract, str) or extract not in EXTRACTS or not EXTRACTS[extract].date_column:
+        raise ConfigError(f"{where}: {primitive} needs a dated extract, not {extract!r}")
+    return extract
+
+
 @dataclass(frozen=True)
 class LatestRecordRule:
     extract: str
@@ -48,13 +56,7 @@ class LatestRecordRule:
 
     @classmethod
     def parse(cls, spec: dict[str, Any], where: str) -> LatestRecordRule:
-        extract = spec.get("extract")
-        if (
-            not isinstance(extract, str)
-            or extract not in EXTRACTS
-            or EXTRACTS[extract].date_column is None
-        ):
-            raise ConfigError(f"{where}: latest_record needs a dated extract, not {extract!r}")
+        extract = parse_dated_extract(spec, where, "latest_record")
         conditions = parse_conditions(spec.get("conditions"), where, extract)
         if not conditions:
             raise ConfigError(f"{where}: latest_record needs at least one condition")

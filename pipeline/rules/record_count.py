@@ -27,6 +27,7 @@ from pipeline.errors import ConfigError
 from pipeline.rules.conditions import Condition, conditions_status, parse_conditions
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import empty_evidence
+from pipeline.rules.latest_record import parse_dated_extract
 from pipeline.rules.records import screened, set_aside_reasons
 from pipeline.rules.schema import integer
 from pipeline.rules.windows import Window, parse_window
@@ -46,13 +47,7 @@ class RecordCountRule:
 
     @classmethod
     def parse(cls, spec: dict[str, Any], where: str) -> RecordCountRule:
-        extract = spec.get("extract")
-        if (
-            not isinstance(extract, str)
-            or extract not in EXTRACTS
-            or EXTRACTS[extract].date_column is None
-        ):
-            raise ConfigError(f"{where}: record_count needs a dated extract, not {extract!r}")
+        extract = parse_dated_extract(spec, where, "record_count")
         bounds = [
             None
             if spec.get(key) is None

@@ -16,20 +16,11 @@ from typing import Any
 
 from pipeline.contract import EXTRACTS, Column
 from pipeline.errors import ConfigError
+from pipeline.labs.values import LAB_COLUMNS
 
 # Columns derived while typing, which conditions may read besides the contract's.
 DERIVED_COLUMNS = {
-    "labs": (
-        "analyte",
-        "operator",
-        "value",
-        "canonical_unit",
-        "lower",
-        "upper",
-        "normal_low",
-        "normal_high",
-        "raw_with_unit",
-    ),
+    "labs": (*LAB_COLUMNS, "raw_with_unit"),
 }
 _CODE_OPERATORS = ("eq", "ne", "in", "not_in")
 _ORDER_OPERATORS = ("gt", "ge", "lt", "le")
