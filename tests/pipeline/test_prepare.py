@@ -17,6 +17,7 @@ from pipeline.prepare import (
     condition_rows,
     equality_condition,
     gx_frame,
+    judged_parts,
     nanosecond_dates,
     patients_reference,
     split_by_condition,
@@ -470,3 +471,32 @@ def test_reference_ranges_are_typed_converted_and_a_reversed_one_set_aside(conte
     assert accepted.loc["L1", "normal_high"] == pytest.approx(1.2 * 88.42)
     assert accepted.loc["L1", "normal_low"] == pytest.approx(0.6 * 88.42)
     assert pd.isna(accepted.loc["L3", "normal_high"])
+
+
+def test_parts_without_rows_are_judged_in_one_call_with_the_same_results(context, suites):
+    """A block holding two analytes: their parts are called on their rows, the other
+    analytes' parts together on no rows; merged, the results equal one call per part."""
+    conditional = _conditional(suites["labs"])
+    frame = pd.DataFrame(
+        {
+            "analyte": pd.array(["haemoglobin", "creatinine", "haemoglobin"], dtype="str"),
+            "value": [13, -1, 99],
+        },
+        index=pd.Index([3, 5, 8], name="row_number"),
+    )
+    parts = split_by_condition(conditional)
+    judged = judged_parts(frame, parts)
+    assert len(judged) == 3 < len(parts)  # haemoglobin, creatinine, then every other at once
+    assert [len(rows) for _, rows in judged] == [2, 1, 0]
+    together = merge_outcomes(
+        conditional, [validate_frame(context, rows, part) for part, rows in judged]
+    )
+    one_by_one = merge_outcomes(
+        conditional, [validate_frame(context, gx_frame(frame, p), p) for p in parts]
+    )
+    assert together.summary == one_by_one.summary
+    assert together.result_json["results"] == one_by_one.result_json["results"]
+    assert {r: v.tolist() for r, v in together.failing_rows.items()} == {
+        "plausibility.labs.value.range.haemoglobin": [8],
+        "plausibility.labs.value.range.creatinine": [5],
+    }
