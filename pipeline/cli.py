@@ -200,6 +200,14 @@ def cmd_check_trial(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trial_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of trial files (trials/trial.schema.json is a copy of it)."""
+    from pipeline.trial_schema import schema_text
+
+    sys.stdout.write(schema_text())
+    return 0
+
+
 def cmd_suites(args: argparse.Namespace) -> int:
     from pipeline.quality.suites import write_suites
 
@@ -642,6 +650,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="trial file or trial id to check, e.g. trials/lutathera-retreatment.yaml",
     )
     check_trial.set_defaults(func=cmd_check_trial)
+    trial_schema = _command(
+        sub,
+        "trial-schema",
+        "print the JSON Schema of trial files, for an editor (a copy is trials/trial.schema.json)",
+        ["> trials/trial.schema.json"],
+    )
+    trial_schema.set_defaults(func=cmd_trial_schema)
     reid = _command(
         sub,
         "reidentify",
