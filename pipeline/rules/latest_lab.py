@@ -76,6 +76,9 @@ class LatestLabRule:
     threshold: float
     window: Window
     when_absent: int
+    # The threshold as the trial file writes it ("100 G/L"), for a rendering to show beside
+    # the canonical one it is compared as.
+    written: str = ""
 
     @classmethod
     def parse(cls, spec: dict[str, Any], where: str) -> LatestLabRule:
@@ -93,7 +96,8 @@ class LatestLabRule:
             raise ConfigError(f"{where}: unit {unit!r} is not known for {analyte}")
         if "threshold" not in spec:
             raise ConfigError(f"{where}: threshold is required")
-        threshold = round(number(spec["threshold"], where, "threshold") * factor, 9)
+        given = number(spec["threshold"], where, "threshold")
+        threshold = round(given * factor, 9)
         if not math.isfinite(threshold):  # finite in its unit, beyond any float in the canonical
             raise ConfigError(f"{where}: 'threshold' must be a finite number")
         return cls(
@@ -102,6 +106,7 @@ class LatestLabRule:
             threshold=threshold,
             window=parse_window(spec.get("window"), where),
             when_absent=parse_absent(spec, where),
+            written=f"{given:g} {unit}",
         )
 
     def evaluate(self, data: ScreeningData) -> pd.DataFrame:
