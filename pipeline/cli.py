@@ -192,11 +192,17 @@ def cmd_check_source(args: argparse.Namespace) -> int:
 
 def cmd_check_trial(args: argparse.Namespace) -> int:
     """Load a trial file with every check a run makes, and read no export."""
+    from pipeline.trial_notes import trial_notes
+
     trial = load_trial(args.file)
+    count = len(trial.code_sets)
+    sets = f", {count} code set{'s' if count > 1 else ''}" if count else ""
     print(
         f"{args.file}: OK (trial {trial.id} version {trial.version}, "
-        f"{len(trial.criteria)} criteria)"
+        f"{len(trial.criteria)} criteria{sets})"
     )
+    for note in trial_notes(trial):  # loads, but may not mean what its author meant
+        print(f"screening: note: {note}", file=sys.stderr)
     return 0
 
 

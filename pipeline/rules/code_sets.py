@@ -93,6 +93,15 @@ class CodeSet:
             return None
         return tuple(p.low for p in self.include)
 
+    @property
+    def class_codes(self) -> tuple[str, ...]:
+        """Exact codes of a class above the codes records carry (`L01EF`): they match only a
+        record carrying the class code itself, which is rarely what the author meant."""
+        leaf = self.system.leaf_length
+        if leaf is None:
+            return ()
+        return tuple(p.low for p in self.include if p.kind == "code" and len(p.low) < leaf)
+
     def patterns_text(self) -> str:
         """The entries as written: `L01EF*, L01EA01 except L01EF03`."""
         text = ", ".join(str(p) for p in self.include)

@@ -30,6 +30,9 @@ class CodeSystem:
     shape: str
     example: str
     positions: tuple[str, ...] = ()
+    # The length of the codes records carry, where a shorter code is a class above them
+    # (ATC: `L01EF` is a class, `L01EF01` a substance); None where short codes are in use.
+    leaf_length: int | None = None
 
     @property
     def hierarchical(self) -> bool:
@@ -59,6 +62,7 @@ SYSTEMS: dict[str, CodeSystem] = {
             ATC,
             "V10XX04",
             (_LETTER, _DIGIT, _DIGIT, _LETTER, _LETTER, _DIGIT, _DIGIT),
+            leaf_length=7,
         ),
         CodeSystem(
             "icd10",
