@@ -194,11 +194,44 @@ def cmd_check_source(args: argparse.Namespace) -> int:
 
 def cmd_check_trial(args: argparse.Namespace) -> int:
     """Load a trial file with every check a run makes, and read no export."""
+    from pipeline.trial_notes import trial_notes
+
     trial = load_trial(args.file)
+    count = len(trial.code_sets)
+    sets = f", {count} code set{'s' if count > 1 else ''}" if count else ""
     print(
         f"{args.file}: OK (trial {trial.id} version {trial.version}, "
-        f"{len(trial.criteria)} criteria)"
+        f"{len(trial.criteria)} criteria{sets})"
     )
+    for note in trial_notes(trial):  # loads, but may not mean what its author meant
+        print(f"screening: note: {note}", file=sys.stderr)
+    return 0
+
+
+def cmd_trial_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of trial files (trials/trial.schema.json is a copy of it)."""
+    from pipeline.trial_schema import schema_text
+
+    sys.stdout.write(schema_text())
+    return 0
+
+
+def cmd_render_trial(args: argparse.Namespace) -> int:
+    """Write the trial's criteria in words (HTML or Markdown), for an investigator to sign."""
+    from pipeline.errors import ConfigError
+    from pipeline.trial_render import output_format, render
+
+    output = Path(args.output) if args.output else None
+    output_format(output)  # a wrong suffix is refused before the trial is read
+    document = render(load_trial(args.file), args.lang, output)
+    if output is None:
+        sys.stdout.write(document)
+        return 0
+    try:
+        output.write_text(document, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{output}: cannot write the rendering ({exc.strerror})") from None
+    print(output)
     return 0
 
 
@@ -698,6 +731,42 @@ def build_parser() -> argparse.ArgumentParser:
         help="trial file or trial id to check, e.g. trials/lutathera-retreatment.yaml",
     )
     check_trial.set_defaults(func=cmd_check_trial)
+    trial_schema = _command(
+        sub,
+        "trial-schema",
+        "print the JSON Schema of trial files, for an editor (a copy is trials/trial.schema.json)",
+        ["> trials/trial.schema.json"],
+    )
+    trial_schema.set_defaults(func=cmd_trial_schema)
+    render_trial = _command(
+        sub,
+        "render-trial",
+        "write a trial's criteria in words (rules, thresholds, windows, code sets, data read) "
+        "for an investigator to sign off, in English or French",
+        [
+            "lutathera-retreatment --lang fr --output criteres.html",
+            "trials/lutathera-retreatment.yaml --output criteria.md",
+        ],
+    )
+    render_trial.add_argument(
+        "file",
+        metavar="FILE",
+        type=trial_path,
+        help="trial file or trial id, e.g. trials/lutathera-retreatment.yaml",
+    )
+    render_trial.add_argument(
+        "--lang",
+        choices=("en", "fr"),
+        default="en",
+        help="language of the rendering, e.g. fr (default en)",
+    )
+    render_trial.add_argument(
+        "--output",
+        metavar="FILE",
+        help="file to write, .html (self-contained page) or .md, e.g. criteres.html "
+        "(default: Markdown on stdout)",
+    )
+    render_trial.set_defaults(func=cmd_render_trial)
     reid = _command(
         sub,
         "reidentify",

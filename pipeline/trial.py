@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,11 @@ from pipeline.rules import (
     schema,
 )
 from pipeline.rules.alive import ALIVE_CRITERION_ID, ALIVE_TEXT
+from pipeline.rules.code_sets import CodeSet, in_scope, parse_code_sets
 from pipeline.rules.groups import leaf_rules
 
 KINDS = ("inclusion", "exclusion")
-TRIAL_KEYS = frozenset({"id", "title", "version", "criteria", "exclude_deceased"})
+TRIAL_KEYS = frozenset({"id", "title", "version", "code_sets", "criteria", "exclude_deceased"})
 CRITERION_KEYS = frozenset(
     {"id", "kind", "text", "rule", "applies_when", "protocol_item", "to_confirm"}
 )
@@ -69,6 +71,7 @@ class Trial:
     criteria: tuple[Criterion, ...]
     path: str
     sha256: str
+    code_sets: Mapping[str, CodeSet] = field(default_factory=dict)
 
     def criterion_ids(self) -> list[str]:
         return [c.id for c in self.criteria]
@@ -149,8 +152,12 @@ def parse_trial(data: Any, path: str, sha256: str) -> Trial:
         )
     if not specs:
         raise ConfigError(f"{path}: a trial needs at least one criterion")
+    code_sets = parse_code_sets(data.get("code_sets"), path)
     seen: set[str] = set()
-    criteria = [_criterion(spec, order, path, seen) for order, spec in enumerate(specs, start=1)]
+    with in_scope(code_sets):
+        criteria = [
+            _criterion(spec, order, path, seen) for order, spec in enumerate(specs, start=1)
+        ]
     criteria = _with_vital_status(criteria, data.get("exclude_deceased", True), path)
     trial_id = schema.label(data["id"], path, "id")
     if not SAFE_NAME.fullmatch(trial_id):
@@ -166,6 +173,7 @@ def parse_trial(data: Any, path: str, sha256: str) -> Trial:
         criteria=tuple(criteria),
         path=path,
         sha256=sha256,
+        code_sets=code_sets,
     )
 
 

@@ -10,6 +10,8 @@ import pandas as pd
 from pipeline.conform import number_from_text
 from pipeline.errors import ConfigError
 from pipeline.rules import schema
+from pipeline.rules.code_sets import CodeSet, resolve
+from pipeline.rules.code_systems import column_system
 from pipeline.rules.vocabulary import check_condition
 from pipeline.status import combine_all, combine_any, from_masks
 
@@ -82,11 +84,20 @@ def parse_conditions(
         if op not in NO_VALUE and "value" not in spec:
             raise ConfigError(f"{where}: operator {op} needs a value")
         value = spec.get("value")
-        if op in ("in", "not_in", "prefix") and not isinstance(value, list):
-            raise ConfigError(f"{where}: operator {op} takes a list value")
-        _check_value(op, spec, where)
         column = schema.text(spec["column"], where, "column")
-        if extract is not None:
+        system = None if extract is None else column_system(extract, column)
+        named_set = op in ("in", "not_in") and isinstance(value, str) and system is not None
+        if op in ("in", "not_in", "prefix") and not isinstance(value, list) and not named_set:
+            raise ConfigError(
+                f"{where}: operator {op} takes a list value"
+                + (" (or, on a coded column, the name of a code set)" if op != "prefix" else "")
+            )
+        if not named_set:
+            _check_value(op, spec, where)
+        if system is not None and op in ("in", "not_in"):
+            # Exact codes, prefixes (`C17*`), ranges (`C15-C26`) or a code set's name.
+            value = resolve(value, system, where, "value")
+        elif extract is not None:
             value = check_condition(extract, column, op, value, where)
         result.append(
             Condition(
@@ -139,6 +150,9 @@ def condition_status(frame: pd.DataFrame, condition: Condition) -> pd.Series:
         holds = series == value
     elif op == "ne":
         holds = series != value
+    elif op in ("in", "not_in") and isinstance(value, CodeSet):
+        holds = value.contains(series)
+        holds = ~holds if op == "not_in" else holds
     elif op == "in":
         holds = series.isin(value)
     elif op == "not_in":

@@ -13,13 +13,14 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import ConfigError
+from pipeline.rules.code_sets import CodeSet, resolve
+from pipeline.rules.code_systems import SYSTEMS
 from pipeline.rules.conditions import Condition
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import assign, empty_evidence
 from pipeline.rules.latest_record import parse_absent
 from pipeline.rules.records import select_records, set_aside_reasons
-from pipeline.rules.schema import MAX_DAYS, integer, texts
-from pipeline.rules.vocabulary import check_codes
+from pipeline.rules.schema import MAX_DAYS, integer
 from pipeline.rules.windows import Window
 from pipeline.status import MET, UNKNOWN, from_masks
 
@@ -30,20 +31,16 @@ COUNT_OPERATORS = {"eq": np.equal, "ge": np.greater_equal, "le": np.less_equal}
 class CourseSpec:
     """Which administrations, and how they split into courses."""
 
-    atc_codes: tuple[str, ...]
+    atc_codes: CodeSet
     course_gap_days: int
     course: int
 
     @classmethod
     def parse(cls, spec: dict[str, Any], where: str) -> CourseSpec:
+        """`atc_codes`: a list of ATC codes or patterns (`L01EF*`), or a code set's name."""
         if "atc_codes" not in spec:
             raise ConfigError(f"{where}: atc_codes is required")
-        codes = check_codes(
-            "treatments",
-            "atc_code",
-            texts(spec["atc_codes"], where, "atc_codes"),
-            f"{where} atc_codes",
-        )
+        codes = resolve(spec["atc_codes"], SYSTEMS["atc"], where, "atc_codes")
         course = integer(spec.get("course", 1), where, "course", minimum=1, maximum=1000)
         gap = integer(
             spec.get("course_gap_days", 120), where, "course_gap_days", minimum=1, maximum=MAX_DAYS
@@ -52,7 +49,7 @@ class CourseSpec:
 
     @property
     def where(self) -> tuple[Condition, ...]:
-        return (Condition("atc_code", "in", list(self.atc_codes)),)
+        return (Condition("atc_code", "in", self.atc_codes),)
 
     def courses(self, data: ScreeningData) -> pd.DataFrame:
         """One row per patient for the requested course: administrations, start and end."""

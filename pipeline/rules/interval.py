@@ -25,7 +25,7 @@ from pipeline.rules.schema import MAX_MONTHS, integer, mapping
 from pipeline.rules.windows import Window
 from pipeline.status import UNKNOWN, from_masks
 
-_COURSE_KEYS = ("atc_codes", "course_gap_days", "course")
+COURSE_KEYS = ("atc_codes", "course_gap_days", "course")
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class IntervalRule:
         start = mapping(spec.get("from") or {}, where, "from")
         end = mapping(spec.get("to") or {}, where, "to")
         unknown = sorted(
-            {f"from.{k}" for k in set(start) - {"event", "at", *_COURSE_KEYS}}
+            {f"from.{k}" for k in set(start) - {"event", "at", *COURSE_KEYS}}
             | {f"to.{k}" for k in set(end) - {"extract", "where"}}
         )
         if unknown:

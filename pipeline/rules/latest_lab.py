@@ -90,6 +90,9 @@ class LatestLabRule:
     threshold: float
     window: Window
     when_absent: int
+    # The threshold as the trial file writes it ("100 G/L"), for a rendering to show beside
+    # the canonical one it is compared as.
+    written: str = ""
     relative_to: str | None = None  # "uln" / "lln": the threshold is a multiple of that limit
 
     @property
@@ -112,11 +115,12 @@ class LatestLabRule:
             extra = sorted(set(spec) & {"threshold", "unit", "relative_to"})
             if extra:
                 raise ConfigError(f"{where}: {WITHIN_NORMAL_LIMITS} takes no {', '.join(extra)}")
-            threshold = math.nan
+            threshold, written = math.nan, ""
         elif relative_to is not None:
             threshold = _multiple(spec, where, relative_to)
+            written = f"{threshold:g} × {relative_to.upper()}"
         else:
-            threshold = _canonical_threshold(spec, where, catalogue[analyte])
+            threshold, written = _canonical_threshold(spec, where, catalogue[analyte])
         return cls(
             analyte=analyte,
             comparator=comparator,
@@ -124,6 +128,7 @@ class LatestLabRule:
             window=parse_window(spec.get("window"), where),
             when_absent=parse_absent(spec, where),
             relative_to=relative_to,
+            written=written,
         )
 
     def evaluate(self, data: ScreeningData) -> pd.DataFrame:
@@ -206,14 +211,16 @@ def _multiple(spec: dict[str, Any], where: str, relative_to: Any) -> float:
     return multiple
 
 
-def _canonical_threshold(spec: dict[str, Any], where: str, analyte: Analyte) -> float:
-    """A fixed threshold, written in any unit the catalogue knows, in the canonical unit."""
+def _canonical_threshold(spec: dict[str, Any], where: str, analyte: Analyte) -> tuple[float, str]:
+    """A fixed threshold, written in any unit the catalogue knows, in the canonical unit; and
+    as the trial file writes it ("100 G/L"), for a rendering to show beside it."""
     unit = text(spec.get("unit", analyte.unit), where, "unit")
     key = normalise_unit_text(pd.Series([unit], dtype="str")).iloc[0]
     factor = analyte.factors.get(key)
     if factor is None:
         raise ConfigError(f"{where}: unit {unit!r} is not known for {analyte.name}")
-    threshold = round(_required_threshold(spec, where) * factor, 9)
+    given = _required_threshold(spec, where)
+    threshold = round(given * factor, 9)
     if not math.isfinite(threshold):  # finite in its unit, beyond any float in the canonical
         raise ConfigError(f"{where}: 'threshold' must be a finite number")
-    return threshold
+    return threshold, f"{given:g} {unit}"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from typing import Any
 
 from pipeline.contract import EXTRACTS, Column
@@ -30,7 +29,8 @@ def _values(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _normalised(value: Any) -> str:
+def normalised_code(value: Any) -> str:
+    """A trial file's code in the spelling codes have after typing (`conform.code_key`)."""
     text = unicodedata.normalize("NFKD", str(value).strip())
     return "".join(c for c in text if not unicodedata.combining(c)).upper()
 
@@ -65,13 +65,13 @@ def check_condition(extract: str, column_name: str, op: str, value: Any, where: 
         raise ConfigError(f"{where}: {op} needs a true/false column, '{column_name}' is not")
     if column.type != "code":
         return value
-    normalised = [_normalised(item) for item in _values(value)]
+    normalised = [normalised_code(item) for item in _values(value)]
     spelled = normalised if isinstance(value, list | tuple) else normalised[0]
     if not column.has_vocabulary:
         return spelled
     if op in _CODE_OPERATORS:
         for item in _values(value):
-            code = _normalised(item)
+            code = normalised_code(item)
             if not _in_vocabulary(column, code):
                 raise ConfigError(
                     f"{where}: '{item}' is not a code of {extract}.{column_name} "
@@ -79,7 +79,7 @@ def check_condition(extract: str, column_name: str, op: str, value: Any, where: 
                 )
     elif op == "prefix":
         for item in _values(value):
-            code = _normalised(item)
+            code = normalised_code(item)
             possible = (
                 any(known.startswith(code) for known in column.allowed)
                 if column.allowed is not None
@@ -93,11 +93,3 @@ def check_condition(extract: str, column_name: str, op: str, value: Any, where: 
     elif op in _ORDER_OPERATORS:
         raise ConfigError(f"{where}: {op} compares numbers, '{column_name}' holds codes")
     return spelled
-
-
-def check_codes(
-    extract: str, column_name: str, codes: Iterable[Any], where: str
-) -> tuple[str, ...]:
-    """Codes a rule matches exactly (`atc_codes`): each must be in the column's vocabulary;
-    back in the spelling codes have after typing."""
-    return tuple(check_condition(extract, column_name, "in", list(codes), where))

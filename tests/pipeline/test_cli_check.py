@@ -119,3 +119,16 @@ def test_a_wrong_trial_is_one_line_naming_the_file_and_key(tmp_path, capsys):
 def test_an_unknown_trial_id_lists_the_trials(capsys):
     line = one_error(capsys, "check-trial", "no-such-trial")
     assert "available: lutathera-retreatment" in line
+
+
+def test_a_trial_that_loads_but_names_a_class_code_gets_a_note(tmp_path, capsys):
+    path = tmp_path / "trial.yaml"
+    path.write_text(
+        "id: t\ntitle: T\ncode_sets:\n  cdk: {system: atc, include: [L01EF]}\ncriteria:\n"
+        "  - id: prior\n    rule: {primitive: treatment_courses, atc_codes: cdk, count: 1}\n",
+        encoding="utf-8",
+    )
+    status, out, err = check(capsys, "check-trial", str(path))
+    assert status == 0
+    assert out == f"{path}: OK (trial t version 1, 2 criteria, 1 code set)\n"
+    assert err.startswith(f"screening: note: {path}: code set 'cdk': 'L01EF' is a class code")

@@ -366,7 +366,12 @@ LESIONS = (
         (COURSES, ", count: 4", "", ("'prrt'", "count is required")),
         (COURSES, "course: 1", "course: 0", ("'prrt'", "'course'", "from 1 to")),
         (COURSES, "gap_days: 120", "gap_days: -5", ("'prrt'", "'course_gap_days'")),
-        (COURSES, "[V10XX04]", "V10XX04", ("'prrt'", "'atc_codes'", "a list, not a text")),
+        (
+            COURSES,
+            "[V10XX04]",
+            "V10XX04",
+            ("'prrt'", "'atc_codes'", "names no code set", "[V10XX04]"),
+        ),
         (COURSES, "[V10XX04]", "[]", ("'prrt'", "'atc_codes'", "empty list")),
         (COURSES, "op: ge", "op: [ge]", ("'prrt'", "op must be one of")),
         (INTERVAL, "min_months: 12", "min_months: 100000", ("'gap'", "'min_months'", "1200")),
@@ -488,3 +493,68 @@ def test_an_empty_applies_when_still_means_always_applicable(tmp_path):
     text = HEAD + "  - {id: a, rule: {primitive: age}, applies_when: []}\n"
     criterion = load_trial(write(tmp_path, text)).criteria[-1]
     assert (criterion.id, criterion.applies_when) == ("a", ())
+
+
+CODE_SETS = """
+id: t
+title: T
+code_sets:
+  cdk46_inhibitors:
+    system: atc
+    description: CDK4/6 inhibitors
+    include: [L01EF*]
+    exclude: [L01EF03]
+  intestine:
+    system: icdo3_topography
+    include: [C17-C20]
+criteria:
+  - id: prior_cdk46
+    kind: exclusion
+    rule: {primitive: treatment_courses, atc_codes: cdk46_inhibitors, count: 1}
+  - id: histology
+    rule:
+      primitive: latest_record
+      extract: pathology
+      conditions:
+        - {column: topography_code, op: in, value: intestine}
+        - {column: morphology_code, op: in, value: [824*]}
+"""
+
+
+def test_code_sets_are_named_once_and_used_by_criteria(tmp_path):
+    trial = load_trial(write(tmp_path, CODE_SETS))
+    assert sorted(trial.code_sets) == ["cdk46_inhibitors", "intestine"]
+    courses = {c.id: c for c in trial.criteria}["prior_cdk46"].rule.course
+    assert courses.atc_codes is trial.code_sets["cdk46_inhibitors"]
+    histology = {c.id: c for c in trial.criteria}["histology"].rule.conditions
+    assert histology[0].value is trial.code_sets["intestine"]
+    assert histology[1].value.patterns_text() == "824*"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragments"),
+    [
+        # A pattern no code of the system can match: the code set is named.
+        ("include: [L01EF*]", "include: [L1EF*]", ("code set 'cdk46_inhibitors'", "'L1EF*'")),
+        ("exclude: [L01EF03]", "exclude: [L01EF3]", ("code set 'cdk46_inhibitors'", "exclude")),
+        ("include: [C17-C20]", "include: [C20-C17]", ("code set 'intestine'", "first comes")),
+        ("system: atc", "system: ATC", ("code set 'cdk46_inhibitors'", "'system' must be")),
+        ("exclude: [L01EF03]", "exclude: [L01E*]", ("'cdk46_inhibitors'", "wholly removed")),
+        # ... or written inline in a criterion: the criterion is named.
+        ("value: [824*]", "value: [82A*]", ("criterion 'histology'", "'82A*'", "value[0]")),
+        ("atc_codes: cdk46_inhibitors", "atc_codes: [L01-EF]", ("criterion 'prior_cdk46'",)),
+        # A name that is no code set, or a code set of another system.
+        ("atc_codes: cdk46_inhibitors", "atc_codes: cdk4", ("'prior_cdk46'", "no code set")),
+        ("atc_codes: cdk46_inhibitors", "atc_codes: intestine", ("'prior_cdk46'", "icdo3")),
+        ("value: intestine", "value: cdk46_inhibitors", ("'histology'", "holds atc codes")),
+        ("code_sets:", "code_set:", ("unknown keys", "code_set")),
+    ],
+)
+def test_code_set_errors_name_the_file_and_the_code_set_or_criterion(tmp_path, old, new, fragments):
+    assert old in CODE_SETS
+    assert_one_line_error(write(tmp_path, CODE_SETS.replace(old, new)), *fragments)
+
+
+def test_a_code_set_name_is_refused_where_a_column_has_no_code_system(tmp_path):
+    text = VALID.replace("op: eq, value: ECOG", "op: in, value: ECOG")
+    assert_one_line_error(write(tmp_path, text), "'ecog'", "operator in takes a list value")

@@ -1,0 +1,197 @@
+"""A trial's criteria in words: thresholds with their units, windows, code sets expanded,
+data read, in English and French."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.trial import find_trial, load_trial, parse_trial
+from pipeline.trial_words import trial_words
+
+
+@pytest.fixture(scope="module")
+def lutathera():
+    return load_trial(find_trial("lutathera-retreatment"))
+
+
+def by_id(trial, lang: str) -> dict:
+    return {words.id: words for words in trial_words(trial, lang)}
+
+
+@pytest.mark.parametrize(
+    ("lang", "threshold", "window"),
+    [("en", "> 8 g/dL", "in the 28 days up to the as-of date"), ("fr", "> 8 g/dL", "28 jours")],
+)
+def test_the_haemoglobin_rule_says_its_threshold_unit_and_window(
+    lutathera, lang, threshold, window
+):
+    words = by_id(lutathera, lang)["haemoglobin_above_8"]
+    assert threshold in words.rule and window in words.rule
+    assert words.data == ("`labs`: `collected_at`, `loinc_code`, `unit`, `value_raw`",)
+
+
+def test_gates_absence_and_confirmation_are_said(lutathera):
+    words = by_id(lutathera, "en")["negative_pregnancy_test"]
+    assert len(words.applies_when) == 3
+    assert "`patients.sex` is `F`" in words.applies_when[0]
+    assert words.when_absent == "to confirm at the inclusion visit"
+    assert words.to_confirm.startswith("β-hCG negative")
+    assert "`assessments`: " in " ".join(words.data)  # the menopausal status gate's extract
+
+
+def test_every_criterion_of_both_languages_has_a_rule_in_words(lutathera):
+    for lang in ("en", "fr"):
+        words = trial_words(lutathera, lang)
+        assert [w.id for w in words] == lutathera.criterion_ids()
+        assert all(w.rule.strip() for w in words)
+    assert by_id(lutathera, "fr")["ecog_0_2"].rule != by_id(lutathera, "en")["ecog_0_2"].rule
+
+
+def test_code_sets_are_expanded_to_their_patterns_and_units_written_are_kept():
+    trial = parse_trial(
+        {
+            "id": "t",
+            "title": "T",
+            "code_sets": {
+                "cdk46": {"system": "atc", "include": ["L01EF*"], "exclude": ["L01EF03"]}
+            },
+            "criteria": [
+                {
+                    "id": "prior_cdk46",
+                    "kind": "exclusion",
+                    "rule": {"primitive": "treatment_courses", "atc_codes": "cdk46", "count": 1},
+                },
+                {
+                    "id": "platelets",
+                    "rule": {
+                        "primitive": "latest_lab",
+                        "analyte": "platelets",
+                        "operator": ">=",
+                        "threshold": 100,
+                        "unit": "G/L",
+                        "window": {"months": 1},
+                    },
+                },
+            ],
+        },
+        "t.yaml",
+        "0",
+    )
+    en, fr = by_id(trial, "en"), by_id(trial, "fr")
+    assert "code set `cdk46` (atc: `L01EF*` excludes `L01EF03`)" in en["prior_cdk46"].rule
+    assert "jeu de codes `cdk46` (atc: `L01EF*` exclut `L01EF03`)" in fr["prior_cdk46"].rule
+    assert en["prior_cdk46"].kind == "Exclusion"
+    assert "≥ 100 G/L (compared as 100000 /mm3)" in en["platelets"].rule
+    assert "in the 1 month up to" in en["platelets"].rule
+
+
+NEW_VOCABULARY = {
+    "id": "vocabulary",
+    "title": "Counts, derived measures, relative limits, groups, windows ending early",
+    "criteria": [
+        {
+            "id": "two_progressions",
+            "rule": {
+                "primitive": "record_count",
+                "extract": "imaging_studies",
+                "where": [{"column": "recist_response", "op": "eq", "value": "PD"}],
+                "window": {"years": 1},
+                "at_least": 2,
+            },
+        },
+        {
+            "id": "renal",
+            "rule": {
+                "primitive": "derived_measure",
+                "measure": "egfr_ckd_epi_2021",
+                "operator": ">=",
+                "threshold": 60,
+                "window": {"days": 28},
+            },
+        },
+        {
+            "id": "liver",
+            "rule": {
+                "primitive": "latest_lab",
+                "analyte": "alt",
+                "operator": "<=",
+                "threshold": 2.5,
+                "relative_to": "uln",
+            },
+        },
+        {
+            "id": "fit",
+            "rule": {
+                "primitive": "any_of",
+                "rules": [
+                    {
+                        "primitive": "latest_lab",
+                        "analyte": "sodium",
+                        "operator": "within_normal_limits",
+                    },
+                    {
+                        "primitive": "none_of",
+                        "rules": [
+                            {
+                                "primitive": "record_count",
+                                "extract": "treatments",
+                                "window": {"ending": {"weeks": 12}},
+                                "at_least": 1,
+                            }
+                        ],
+                    },
+                ],
+            },
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            {
+                "two_progressions": ["at least 2", "in the 1 year up to the as-of date"],
+                "renal": ["CKD-EPI 2021", "≥ 60 mL/min/1.73 m²", "28 days"],
+                "liver": ["≤ 2.5 × the upper limit of normal (ULN)"],
+                "fit": [
+                    "At least one of the following",
+                    "(1) The latest sodium result",
+                    "within its own reference range",
+                    "(2) None of the following",
+                    "dated at least 12 weeks before the as-of date",
+                ],
+            },
+        ),
+        (
+            "fr",
+            {
+                "two_progressions": ["au moins 2", "1 an"],
+                "renal": ["CKD-EPI 2021", "≥ 60 mL/min/1,73 m²"],
+                "liver": ["≤ 2.5 × la limite supérieure de la normale (LSN)"],
+                "fit": ["Au moins une des conditions", "Aucune des conditions", "12 semaines"],
+            },
+        ),
+    ],
+)
+def test_the_new_vocabulary_is_said_in_both_languages(lang, expected):
+    trial = parse_trial(NEW_VOCABULARY, "vocabulary.yaml", "0")
+    words = by_id(trial, lang)
+    for criterion, fragments in expected.items():
+        for fragment in fragments:
+            assert fragment in words[criterion].rule, (criterion, fragment)
+    assert "`labs`: " in " ".join(words["liver"].data)
+    assert "reference_high" in " ".join(words["liver"].data)
+
+
+def test_the_new_vocabulary_validates_against_the_schema():
+    import jsonschema
+
+    from pipeline.trial_schema import trial_schema
+
+    jsonschema.Draft202012Validator(trial_schema()).validate(NEW_VOCABULARY)
+    broken = {**NEW_VOCABULARY, "criteria": [{"id": "c", "rule": {"primitive": "any_of"}}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(trial_schema()).validate(broken)
