@@ -21,19 +21,10 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.quality.report_labels import Arg, english, has, labels_json, marked, text
 from pipeline.quality.trend import history, trend_svg
 
-HANDLING_TEXT = {
-    "quarantine": "quarantine: failing rows are set aside with this rule's reason",
-    "stop": "stop: the run stops and publishes nothing",
-    "report": "report: counted here, nothing set aside",
-    "remove": "remove: exact duplicate rows removed once and counted",
-}
-# Rules built outside the suites (prepare.py): their text.
-BUILT_IN_TEXT = {
-    "exact_duplicate_rows_removed": "exact duplicate rows (every column equal) are removed once",
-    "lab_codes_known_to_the_catalogue": "the lab test code is known to the lab catalogue",
-}
+HANDLINGS = ("quarantine", "stop", "report", "remove")
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
     "img-src data:; base-uri 'none'; form-action 'none'"
@@ -64,8 +55,27 @@ def _n(value: float) -> str:
     return f"{int(value):,}".replace(",", "\u202f")
 
 
-def _pct(value: float) -> str:
-    return f"{value:.2f}\u202f%" if value else "0\u202f%"
+def _decimal(text: str) -> dict[str, str]:
+    """A number with decimals as each language writes it."""
+    return {"en": text, "fr": text.replace(".", ",")}
+
+
+def _pct(value: float) -> dict[str, str]:
+    return _decimal(f"{value:.2f}\u202f%" if value else "0\u202f%")
+
+
+def _word(prefix: str, value: str) -> str:
+    """A known value (dimension, handling) in the reader's language; an unknown one as it is."""
+    key = f"{prefix}_{value}"
+    return marked(key) if has(key) else _e(value)
+
+
+def _rule_text(rule: Any, texts: Mapping[str, str]) -> str:
+    text = texts.get(rule.rule_id)
+    if text:
+        return _e(text)  # the suite's own words (the trial's configuration)
+    key = f"builtin_{rule.expectation_type}"  # rules built outside the suites (prepare.py)
+    return marked(key) if has(key) else ""
 
 
 def _rule_rows(rules: pd.DataFrame, texts: Mapping[str, str], set_aside: Mapping[str, int]) -> str:
@@ -73,21 +83,26 @@ def _rule_rows(rules: pd.DataFrame, texts: Mapping[str, str], set_aside: Mapping
     for rule in rules.itertuples(index=False):  # one row per rule (tens per extract)
         table_level = rule.expectation_type.startswith("expect_table_")
         status = "passed" if rule.success else "failed"
-        text = texts.get(rule.rule_id) or BUILT_IN_TEXT.get(rule.expectation_type, "")
         checked = "—" if table_level else _n(rule.element_count)
         failing = "—" if table_level else _n(rule.unexpected_count)
-        share = "—" if table_level else _pct(rule.unexpected_percent)
+        share = (
+            "—" if table_level else marked("share", args={"share": _pct(rule.unexpected_percent)})
+        )
+        help_key = f"handling_help_{rule.handling}"
         rows.append(
             f'<tr class="rule-row {status}" data-rule="{_e(rule.rule_id)}" '
             f'data-status="{status}" data-failing="{int(rule.unexpected_count)}">'
-            f'<td><span class="badge {status}">{status}</span></td>'
-            f'<td class="rule"><span class="text">{_e(text)}</span>'
+            f"<td>{marked(status, class_=f'badge {status}')}</td>"
+            f'<td class="rule"><span class="text">{_rule_text(rule, texts)}</span>'
             f'<code class="rule-id">{_e(rule.rule_id)}</code></td>'
-            f"<td>{_e(rule.dimension)}</td>"
-            f'<td><span class="handling {_e(rule.handling)}" '
-            f'title="{_e(HANDLING_TEXT.get(rule.handling, rule.handling))}">'
-            f"{_e(rule.handling)}</span></td>"
-            f'<td class="num checked">{checked}</td>'
+            f"<td>{_word('dimension', rule.dimension)}</td>"
+            + (
+                f'<td><span class="handling {_e(rule.handling)}" data-i18n-title="{help_key}" '
+                f'title="{_e(english(help_key))}">{_word("handling", rule.handling)}</span></td>'
+                if has(help_key)
+                else f'<td><span class="handling">{_e(rule.handling)}</span></td>'
+            )
+            + f'<td class="num checked">{checked}</td>'
             f'<td class="num failing">{failing}</td>'
             f'<td class="num share">{share}</td>'
             f'<td class="num set-aside">{_n(set_aside.get(rule.rule_id, 0))}</td></tr>'
@@ -102,17 +117,20 @@ def _volume(
     volume = rules[rules["dimension"] == "volume"]
     verdict = "passed" if volume["success"].all() else "failed"
     if previous is None:
-        compared = "no previous export of this trial: nothing to compare with"
+        compared: Arg = {lang: text("no_previous", lang) for lang in ("en", "fr")}
     else:
-        change = (read - previous) / previous * 100 if previous else 0.0
-        compared = f"previous export {_n(previous)} rows ({change:+.1f}\u202f%)"
+        change = _decimal(f"{(read - previous) / previous * 100 if previous else 0.0:+.1f}\u202f%")
+        compared = {
+            lang: text("previous", lang, {"rows": _n(previous), "change": change[lang]})
+            for lang in ("en", "fr")
+        }
     failed = [r for r in volume.itertuples(index=False) if not r.success]
     detail = "; ".join(f"{r.rule_id} ({r.handling})" for r in failed)
     return (
         f'<p class="volume" data-extract="{_e(name)}" data-status="{verdict}">'
-        f'<span class="badge {verdict}">{verdict}</span> Volume: {_n(read)} rows read, '
-        f"{compared}. A drop beyond 20\u202f% is reported, beyond 50\u202f% stops the run."
-        + (f" Failing: {_e(detail)}." if detail else "")
+        f"{marked(verdict, class_=f'badge {verdict}')} "
+        + marked("volume", args={"read": _n(read), "compared": compared})
+        + (" " + marked("volume_failing", args={"detail": detail}) if detail else "")
         + "</p>"
     )
 
@@ -127,18 +145,27 @@ def _unknown_codes(codes: pd.DataFrame) -> str:
         for c in shown.itertuples(index=False)
     )
     more = len(codes) - len(shown)
+    counts = {"codes": _n(len(codes)), "rows": _n(codes["rows"].sum())}
     return (
-        f'<div class="unknown-codes"><h3>Test codes unknown to the lab catalogue: '
-        f"{_n(len(codes))} codes, {_n(codes['rows'].sum())} rows</h3>"
-        '<table class="data"><thead><tr><th>Code</th><th class="num">Rows</th></tr></thead>'
+        f'<div class="unknown-codes">{marked("unknown_codes", "h3", counts)}'
+        f'<table class="data"><thead><tr>{marked("col_code", "th")}'
+        f"{marked('col_rows', 'th', class_='num')}</tr></thead>"
         f"<tbody>{items}</tbody></table>"
-        + (
-            f'<p class="muted">and {_n(more)} more codes (dq/unknown_codes.parquet)</p>'
-            if more
-            else ""
-        )
+        + (marked("more_codes", "p", {"n": _n(more)}, class_="muted") if more else "")
         + "</div>"
     )
+
+
+RULE_COLUMNS = (
+    ("col_result", ""),
+    ("col_rule", ""),
+    ("col_dimension", ""),
+    ("col_handling", ""),
+    ("col_checked", "num"),
+    ("col_failing", "num"),
+    ("col_share", "num"),
+    ("col_set_aside", "num"),
+)
 
 
 def _extract_section(
@@ -152,25 +179,28 @@ def _extract_section(
 ) -> str:
     failing = int((~rules["success"]).sum())
     set_aside = account.get("quarantine_rules") or {}
-    counts = (
-        f"{_n(account.get('rows_read', 0))} rows read = {_n(account.get('rows_accepted', 0))} "
-        f"accepted + {_n(account.get('rows_quarantined', 0))} set aside + "
-        f"{_n(account.get('duplicates_removed', 0))} duplicates removed"
+    counts = {
+        "read": _n(account.get("rows_read", 0)),
+        "accepted": _n(account.get("rows_accepted", 0)),
+        "quarantined": _n(account.get("rows_quarantined", 0)),
+        "duplicates": _n(account.get("duplicates_removed", 0)),
+        "failing": str(failing),
+        "rules": str(len(rules)),
+    }
+    head = "".join(
+        marked(key, "th", class_=cls) if cls else marked(key, "th") for key, cls in RULE_COLUMNS
     )
     return (
         f'<section class="extract" id="extract-{_e(name)}" data-extract="{_e(name)}" '
         f'data-rules-failing="{failing}">'
         f'<h2>{_e(name)} <span class="file">{_e(account.get("file", ""))}</span></h2>'
-        f'<p class="reconciliation">{counts}. {failing} of {len(rules)} rules failing.</p>'
+        + marked("reconciliation", "p", counts, class_="reconciliation")
         + _volume(name, rules, account, previous)
-        + '<div class="trend-box"><h3>Last nights: rows failing a rule</h3>'
+        + f'<div class="trend-box">{marked("trend", "h3")}'
         + trend_svg(name, nights)
         + "</div>"
         + _unknown_codes(codes)
-        + '<div class="table-wrap"><table class="data rules"><thead><tr><th>Result</th>'
-        "<th>Rule (what fails it)</th><th>Dimension</th><th>Handling</th>"
-        '<th class="num">Rows checked</th><th class="num">Rows failing</th>'
-        '<th class="num">% failing</th><th class="num">Set aside by this rule</th></tr></thead>'
+        + f'<div class="table-wrap"><table class="data rules"><thead><tr>{head}</tr></thead>'
         f"<tbody>{_rule_rows(rules, texts, set_aside)}</tbody></table></div></section>"
     )
 
@@ -203,34 +233,34 @@ def render_report(
         for name, rules in summary.groupby("extract", sort=True)
     )
     cards = "".join(
-        f'<div class="card" id="{key}"><span class="n">{value}</span>{_e(label)}</div>'
+        f'<div class="card" id="{key}"><span class="n">{value}</span>{marked(label)}</div>'
         for key, value, label in (
-            ("rules-evaluated", _n(len(summary)), "rules evaluated"),
-            ("rules-failing", _n(len(failing)), "rules failing"),
-            ("rows-read", _n(read), "rows read"),
-            ("rows-set-aside", _n(set_aside), "rows set aside"),
+            ("rules-evaluated", _n(len(summary)), "rules_evaluated"),
+            ("rules-failing", _n(len(failing)), "rules_failing"),
+            ("rows-read", _n(read), "rows_read"),
+            ("rows-set-aside", _n(set_aside), "rows_set_aside"),
         )
     )
-    legend = "".join(f"<li>{_e(text)}</li>" for text in HANDLING_TEXT.values())
-    heading = f"Data quality — {title} — {as_of.isoformat()}"
+    legend = "".join(marked(f"handling_help_{h}", "li") for h in HANDLINGS)
+    heading = {"title": title, "as_of": as_of.isoformat()}
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="robots" content="noindex"><link rel="icon" href="data:,">'
-        f"<title>{_e(heading)}</title><style>{_asset('dq_report.css')}</style></head><body>"
-        f"<header><h1>{_e(heading)}</h1><p>Every rule of every extract, as validated by Great "
-        "Expectations on this night's exports: counts only, no patient value or id. "
-        '<a href="docs/index.html">Great Expectations Data Docs</a> · '
-        '<a href="../review.html">Review page</a></p></header><main>'
+        f"<title>{_e(english('heading', heading))}</title>"
+        f"<style>{_asset('dq_report.css')}</style></head><body>"
+        f"<header><div>{marked('heading', 'h1', heading, id='heading')}<p>{marked('intro')} "
+        f'<a href="docs/index.html">{marked("docs_link")}</a> · '
+        f'<a href="../review.html">{marked("review_link")}</a></p></div>'
+        '<button id="lang-toggle" type="button" lang="fr">Français</button></header><main>'
         f'<section id="overview"><div class="cards">{cards}</div>'
-        '<label class="controls"><input type="checkbox" id="only-failing"> Show failing '
-        f'rules only</label><ul class="legend">{legend}</ul></section>'
+        '<label class="controls"><input type="checkbox" id="only-failing"> '
+        f'{marked("only_failing")}</label><ul class="legend">{legend}</ul></section>'
         f"{sections}</main>"
-        "<footer><p>Rows failing: rows a rule found at fault (a row may fail several rules). "
-        "Set aside: rows quarantined under this rule (the first failing rule wins). % failing: "
-        "share of the rows checked, or of those with a value for value checks.</p></footer>"
+        f"<footer>{marked('footer', 'p')}</footer>"
+        f'<script type="application/json" id="dq-labels">{labels_json()}</script>'
         f"<script>{_asset('dq_report.js')}</script></body></html>\n"
     )
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 import pandas as pd
 
+from pipeline.quality.report_labels import marked
 from pipeline.review.previous import report_dirs
 
 NIGHTS = 14
@@ -69,7 +70,7 @@ def trend_svg(extract: str, nights: pd.DataFrame) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" class="trend" data-extract={quoteattr(extract)}'
         f' role="img" viewBox="0 0 {W} {H}" preserveAspectRatio="xMinYMin meet"'
         ' font-family="sans-serif" font-size="11">',
-        f"<title>{escape(f'{extract}: rows failing a rule, last {len(nights)} nights')}</title>",
+        marked("trend_title", "title", {"extract": extract, "n": str(len(nights))}),
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{W - 8}" y2="{TOP + plot_h}" stroke="{GREY}"/>',
         f'<text x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end" fill="{GREY}">{_fmt(top)}</text>',
         f'<text x="{LEFT - 4}" y="{TOP + plot_h}" text-anchor="end" fill="{GREY}">0</text>',
@@ -78,14 +79,20 @@ def trend_svg(extract: str, nights: pd.DataFrame) -> str:
         height = night.rows_failing / top * plot_h
         x = LEFT + i * step + step * 0.15
         colour = FAIL if night.rules_failing else BAR
-        label = (
-            f"{night.as_of}: {_fmt(night.rows_failing)} rows failing, "
-            f"{night.rules_failing} of {night.rules} rules failing"
+        label = marked(
+            "trend_night",
+            "title",
+            {
+                "as_of": str(night.as_of),
+                "rows": _fmt(night.rows_failing),
+                "failing": str(int(night.rules_failing)),
+                "rules": str(int(night.rules)),
+            },
         )
         out.append(
             f'<g class="night" data-as-of="{night.as_of}" '
             f'data-rows-failing="{int(night.rows_failing)}" '
-            f'data-rules-failing="{int(night.rules_failing)}"><title>{escape(label)}</title>'
+            f'data-rules-failing="{int(night.rules_failing)}">{label}'
             f'<rect x="{x:.1f}" y="{TOP + plot_h - height:.1f}" width="{step * 0.7:.1f}" '
             f'height="{max(height, 0.5):.1f}" fill="{colour}"/>'
             f'<text x="{x + step * 0.35:.1f}" y="{TOP + plot_h - height - 3:.1f}" '

@@ -43,7 +43,9 @@
       unavailable_headline: "Not available from this source (criteria reading them are unknown): {what}.",
       expand: "Show criteria", inclusion: "inclusion", exclusion: "exclusion",
       decision_contacted: "Contacted", decision_declined: "Declined",
-      decision_enrolled: "Enrolled", decision_screen_failure: "Screen failure"
+      decision_enrolled: "Enrolled", decision_screen_failure: "Screen failure",
+      export_csv: "Export this list (CSV)", col_decision: "Team decision",
+      col_decision_date: "Decision date", csv_list: "list"
     },
     fr: {
       switch_to: "English", summary: "Statut global", attrition: "Entonnoir d'attrition",
@@ -84,7 +86,9 @@
       unavailable_headline: "Non disponible dans cette source (les critères qui en dépendent sont inconnus) : {what}.",
       expand: "Voir les critères", inclusion: "inclusion", exclusion: "exclusion",
       decision_contacted: "Contacté", decision_declined: "A refusé",
-      decision_enrolled: "Inclus", decision_screen_failure: "Échec de sélection"
+      decision_enrolled: "Inclus", decision_screen_failure: "Échec de sélection",
+      export_csv: "Exporter cette liste (CSV)", col_decision: "Décision de l'équipe",
+      col_decision_date: "Date de la décision", csv_list: "liste"
     }
   };
 
@@ -400,6 +404,53 @@
     }
   }
 
+  // ---- CSV export of the filtered list ------------------------------------------------
+  // The rows the filters select (all of them, not only those rendered so far), in the table's
+  // order and columns, as the page says them. Built here, offline: a Blob handed to a
+  // download link, so no patient row ever leaves the machine.
+  const CSV_HEADERS = ["col_pseudonym", "col_status", "col_decision", "col_decision_date",
+    "status_met", "status_unknown", "status_to_confirm", "status_not_applicable",
+    "col_unknown", "col_to_confirm"];
+
+  // A cell a spreadsheet would read as a formula (= + - @, or tab / carriage return that some
+  // strip before one) is prefixed with an apostrophe: text from the records stays text.
+  function csvCell(value) {
+    let text = value === null || value === undefined ? "" : String(value);
+    if (/^[=+\-@\t\r]/.test(text)) text = "'" + text;
+    return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+  }
+
+  function criterionTexts(list) {
+    return (list || []).map((id) => (CRITERION_BY_ID.get(id) || { text: id }).text).join("\n");
+  }
+
+  function csvText() {
+    const lines = [CSV_HEADERS.map((key) => csvCell(t(key))).join(",")];
+    for (const i of visibleIndexes()) {
+      const decision = P.decision ? P.decision[i] : null;
+      lines.push([
+        P.pseudonym[i], t("overall_" + P.overall_status[i]),
+        decision ? t("decision_" + decision) : "", decision ? P.decision_date[i] : "",
+        P.n_met[i], P.n_unknown[i], P.n_to_confirm[i], P.n_not_applicable[i],
+        criterionTexts(P.unknown_criteria[i]), criterionTexts(P.to_confirm_criteria[i])
+      ].map(csvCell).join(","));
+    }
+    return lines.join("\r\n") + "\r\n";
+  }
+
+  function exportCsv() {
+    // The byte-order mark makes Excel read the file as UTF-8 (accents intact).
+    const blob = new Blob(["\ufeff" + csvText()], { type: "text/csv;charset=utf-8" });
+    const url = URL.createObjectURL(blob);
+    const name = [DATA.trial.id, DATA.as_of, t("csv_list"), state.list].join("_")
+      .replace(/[^A-Za-z0-9_.-]+/g, "-") + ".csv";
+    const link = el("a", { href: url, download: name, hidden: "" });
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 0);
+  }
+
   function togglePatient(i) {
     if (open.has(i)) open.delete(i); else open.add(i);
     rowCache.delete(i);
@@ -444,6 +495,7 @@
     const row = event.target.closest("tr.patient-row");
     if (row) togglePatient(Number(row.dataset.index));
   });
+  document.getElementById("export-csv").addEventListener("click", exportCsv);
   document.getElementById("lang-toggle").addEventListener("click", () => {
     state.lang = state.lang === "fr" ? "en" : "fr";
     try { window.localStorage.setItem("screening-review-lang", state.lang); } catch (e) { /* ignore */ }

@@ -12,13 +12,13 @@ import pytest
 
 @pytest.fixture
 def open_offline(browser) -> Iterator[Callable[..., Any]]:
-    """`open_offline(path, width=1400)`: a page loaded with the browser offline; its
+    """`open_offline(path, width=1400, locale="en-GB")`: a page loaded with the browser offline; its
     `errors` (console errors, page errors) and `requests` (anything not file: or data:)."""
     contexts = []
 
-    def load(path: Path, width: int = 1400) -> Any:
+    def load(path: Path, width: int = 1400, locale: str = "en-GB") -> Any:
         context = browser.new_context(
-            offline=True, locale="en-GB", viewport={"width": width, "height": 1000}
+            offline=True, locale=locale, viewport={"width": width, "height": 1000}
         )
         contexts.append(context)
         page = context.new_page()

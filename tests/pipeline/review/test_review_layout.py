@@ -1,6 +1,6 @@
-"""review.html at 800 and 1,400 px in headless Chromium, offline: nothing cut or hidden, the
-funnel scales, criteria named by their text, the rules that set rows aside listed with their
-counts, and a patient who left the run said to have left it."""
+"""review.html at 800 and 1,400 px, in English and French, in headless Chromium, offline:
+nothing cut or hidden, the funnel scales, criteria named by their text, the rules that set rows
+aside listed with their counts, and a patient who left the run said to have left it."""
 
 from __future__ import annotations
 
@@ -19,10 +19,20 @@ def ready(page):
     return page
 
 
-@pytest.mark.parametrize("width", [800, 1400])
-def test_page_fits_its_width_with_every_column(open_offline, small_reports, width):  # noqa: F811
+@pytest.mark.parametrize(
+    ("width", "locale"), [(800, "en-GB"), (1400, "en-GB"), (800, "fr-FR"), (1400, "fr-FR")]
+)
+def test_page_fits_its_width_with_every_column(open_offline, small_reports, width, locale):  # noqa: F811
+    """In both languages (the French labels are the longer ones), with the export button."""
     report = small_reports[1]
-    page = ready(open_offline(report / "review.html", width=width))
+    page = ready(open_offline(report / "review.html", width=width, locale=locale))
+    french = locale.startswith("fr")
+    assert page.get_attribute("html", "lang") == ("fr" if french else "en")
+    assert page.inner_text("#patient-table thead th[data-sort='pseudonym']") == (
+        "Pseudonyme" if french else "Pseudonym"
+    )
+    button = page.locator("#export-csv").bounding_box()
+    assert button is not None and button["width"] > 0
     client = page.evaluate("document.documentElement.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= client
     headers = page.locator("#patient-table thead th")
@@ -30,6 +40,7 @@ def test_page_fits_its_width_with_every_column(open_offline, small_reports, widt
     for th in headers.all():
         box = th.bounding_box()
         assert box is not None and box["width"] > 0 and box["x"] + box["width"] <= client + 0.5
+    assert button["x"] + button["width"] <= client + 0.5
     chart = page.locator("#attrition-chart").bounding_box()
     section = page.locator("#attrition").bounding_box()
     assert chart["width"] <= section["width"]
