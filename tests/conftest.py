@@ -41,6 +41,23 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+def shared_data(*parts: str) -> Path:
+    """A file of the workplace's shared samples (real OMOP and FHIR data no one here wrote):
+    SCREENING_SHARED_DATA, else `shared/data` beside the checkout, else the workplace's own
+    /work/shared/data (a clone elsewhere, as CI's may be, still finds them)."""
+    roots = [
+        Path(os.environ["SCREENING_SHARED_DATA"])
+        if os.environ.get("SCREENING_SHARED_DATA")
+        else None,
+        repo_root().parent / "shared" / "data",
+        Path("/work/shared/data"),
+    ]
+    for root in roots:
+        if root is not None and root.joinpath(*parts).exists():
+            return root.joinpath(*parts)
+    return (repo_root().parent / "shared" / "data").joinpath(*parts)
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 

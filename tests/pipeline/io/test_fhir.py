@@ -10,9 +10,9 @@ import pytest
 
 from pipeline.errors import InputFileError
 from pipeline.io import fhir
-from tests.conftest import repo_root
+from tests.conftest import shared_data
 
-SAMPLE = repo_root().parent / "shared" / "data" / "fhir" / "smart-10-patients"
+SAMPLE = shared_data("fhir", "smart-10-patients")
 
 
 def write(folder: Path, name: str, resources: list[dict], zipped: bool = False) -> Path:

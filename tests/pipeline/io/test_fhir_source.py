@@ -17,9 +17,9 @@ from pipeline.errors import ConfigError, InputFileError
 from pipeline.run import run_screening
 from pipeline.sources import load_source_config, parse_source_config
 from pipeline.trial import find_trial, load_trial
-from tests.conftest import repo_root
+from tests.conftest import repo_root, shared_data
 
-SAMPLE = repo_root().parent / "shared" / "data" / "fhir" / "smart-10-patients"
+SAMPLE = shared_data("fhir", "smart-10-patients")
 SAMPLE_SOURCE = repo_root() / "sources" / "smart-fhir-sample.yaml"
 AS_OF = "2024-08-01"
 

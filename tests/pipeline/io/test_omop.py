@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -19,10 +18,10 @@ from pipeline.rules.reads import UNAVAILABLE_REASON
 from pipeline.run import run_screening
 from pipeline.sources import load_source_config, parse_source_config
 from pipeline.trial import find_trial, load_trial
-from tests.conftest import repo_root
+from tests.conftest import repo_root, shared_data
 from tests.pg_service import scratch_database
 
-BUNDLE = Path("/work/shared/data/omop/Synthea27Nj_5.4.zip")
+BUNDLE = shared_data("omop", "Synthea27Nj_5.4.zip")
 SOURCE = repo_root() / "sources" / "eunomia-omop.yaml"
 AS_OF = "2022-07-01"
 HAEMOGLOBIN, PLATELETS = "3000963", "3024929"  # LOINC 718-7 and 777-3 in this vocabulary
