@@ -28,7 +28,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +40,7 @@ import pyarrow.json as pj
 from pipeline.contract import ATC as ATC_SHAPE
 from pipeline.contract import EXTRACTS
 from pipeline.errors import ConfigError, InputFileError
+from pipeline.io.code_issues import atc_table, count_codes, merge_issues
 from pipeline.io.files import RawExtract, unavailable_extract
 from pipeline.sources_unavailable import merge_unavailable
 
@@ -184,19 +184,48 @@ def reference_ids(references: pa.Array, resource_type: str = "Patient") -> pa.Ar
 
 def first_code(concepts: pa.Array, systems: tuple[str, ...] | str) -> pa.Array:
     """Per concept, the code of its first coding in one of `systems` (null when none)."""
+    return pa.array(first_coding(concepts, systems)["code"], pa.string())
+
+
+def first_coding(concepts: pa.Array, systems: tuple[str, ...] | str | None = None) -> pd.DataFrame:
+    """Per concept, the system and code of its first coding (in one of `systems` when given),
+    NA when none: one row per concept, in order."""
     systems = (systems,) if isinstance(systems, str) else systems
     codings = pc.struct_field(concepts, "coding")
     flat = pc.list_flatten(codings)
     parents = pc.list_parent_indices(codings)
-    keep = pc.is_in(pc.struct_field(flat, "system"), pa.array(systems, pa.string()))
+    if systems is None:
+        keep = pc.is_valid(pc.struct_field(flat, "code"))
+    else:
+        keep = pc.is_in(pc.struct_field(flat, "system"), pa.array(systems, pa.string()))
     keep = pc.fill_null(keep, False)
-    codes = pc.filter(pc.struct_field(flat, "code"), keep)
-    owners = pc.filter(parents, keep)
-    frame = pd.DataFrame({"owner": owners.to_numpy(), "code": codes.to_pandas()})
-    first = frame.drop_duplicates("owner").set_index("owner")["code"]
-    out = pd.Series(pd.NA, index=range(len(concepts)), dtype="string")
-    out.loc[first.index] = first.astype("string")
-    return pa.array(out, pa.string())
+    frame = pd.DataFrame(
+        {
+            "owner": pc.filter(parents, keep).to_numpy(),
+            "system": pd.Series(
+                pc.filter(pc.struct_field(flat, "system"), keep).to_pandas(), dtype="string"
+            ),
+            "code": pd.Series(
+                pc.filter(pc.struct_field(flat, "code"), keep).to_pandas(), dtype="string"
+            ),
+        }
+    )
+    first = frame.drop_duplicates("owner").set_index("owner")
+    out = pd.DataFrame({"system": pd.NA, "code": pd.NA}, index=range(len(concepts)), dtype="string")
+    out.loc[first.index, ["system", "code"]] = first[["system", "code"]]
+    return out
+
+
+def unmapped_codes(
+    concepts: pa.Array, mapped: pa.Array, *, column: str, reason: str
+) -> list[dict[str, object]]:
+    """Issues for the rows whose contract code is missing: their concept's first coding,
+    per system and code (`(no code)` when the concept has none)."""
+    missing = pc.is_null(mapped).to_numpy(zero_copy_only=False)
+    if not missing.any():
+        return []
+    first = first_coding(pc.filter(concepts, pa.array(missing)))
+    return count_codes(first["code"], column=column, reason=reason, system=first["system"])
 
 
 def wall_clock(text: pa.Array, with_time: bool = True) -> pa.Array:
@@ -232,6 +261,10 @@ def patients_frame(table: pa.Table) -> pd.DataFrame:
     )
 
 
+NO_LOINC = "Observation with a quantity but no LOINC coding: row set aside"
+NO_ATC = "no ATC coding, and no entry for its RxNorm code in fhir: rxnorm_to_atc: row set aside"
+
+
 def labs_frame(table: pa.Table) -> pd.DataFrame:
     """labs extract from Observations with a LOINC code and a quantity."""
     table = table.filter(pc.is_valid(table["valueQuantity"]))
@@ -259,6 +292,9 @@ def labs_frame(table: pa.Table) -> pd.DataFrame:
         unit=pc.coalesce(ucum, pc.struct_field(quantity, "unit")),
         collected_at=wall_clock(moment),
         rows=table.num_rows,
+        code_issues=unmapped_codes(
+            concepts, first_code(concepts, LOINC), column="loinc_code", reason=NO_LOINC
+        ),
     )
 
 
@@ -295,6 +331,7 @@ def treatments_frame(
     """treatments extract from the three medication resources: the ATC coding, else the
     site's mapping of the RxNorm code (unmapped: no code, which typing sets aside)."""
     frames = []
+    issues: list[dict[str, object]] = []
     for name in MEDICATION_TYPES:
         table = tables.get(name)
         if table is None or table.num_rows == 0:
@@ -303,6 +340,14 @@ def treatments_frame(
         rxnorm = pd.Series(first_code(concepts, RXNORM).to_pandas(), dtype="string")
         mapped = rxnorm.map(dict(rxnorm_to_atc or {})).astype("string")
         atc = pc.coalesce(first_code(concepts, ATC), pa.array(mapped, pa.string()))
+        # an RxNorm code is the code to map when there is one, else the first coding
+        codings = first_coding(concepts, (RXNORM,))
+        fallback = first_coding(concepts)
+        missing = pc.is_null(atc).to_numpy(zero_copy_only=False)
+        named = codings[missing].where(codings[missing]["code"].notna(), fallback[missing])
+        issues += count_codes(
+            named["code"], column="atc_code", reason=NO_ATC, system=named["system"]
+        )
         period = table["effectivePeriod"].combine_chunks()
         when = pc.coalesce(
             table["effectiveDateTime"].combine_chunks(),
@@ -324,6 +369,7 @@ def treatments_frame(
         return _frame(**empty, activity_mbq=None, rows=0)
     frame = pd.concat(frames, ignore_index=True)
     frame["row_number"] = pd.RangeIndex(1, len(frame) + 1)
+    frame.attrs["code_issues"] = merge_issues(issues)
     return frame
 
 
@@ -331,8 +377,14 @@ def _subjects(table: pa.Table) -> pa.Array:
     return reference_ids(pc.struct_field(table["subject"].combine_chunks(), "reference"))
 
 
-def _frame(*, rows: int, **columns: pa.Array | pa.ChunkedArray | None) -> pd.DataFrame:
-    """Text columns (pandas string dtype, missing as NA) with a 1-based `row_number`."""
+def _frame(
+    *,
+    rows: int,
+    code_issues: list[dict[str, object]] | None = None,
+    **columns: pa.Array | pa.ChunkedArray | None,
+) -> pd.DataFrame:
+    """Text columns (pandas string dtype, missing as NA) with a 1-based `row_number`; the
+    codes left unmapped ride along in `attrs["code_issues"]`."""
     data = {}
     for name, values in columns.items():
         if values is None:
@@ -341,6 +393,7 @@ def _frame(*, rows: int, **columns: pa.Array | pa.ChunkedArray | None) -> pd.Dat
             data[name] = pd.Series(pc.cast(values, pa.string()).to_pandas(), dtype="string")
     frame = pd.DataFrame(data)
     frame["row_number"] = pd.RangeIndex(1, rows + 1)
+    frame.attrs["code_issues"] = list(code_issues or [])
     return frame
 
 
@@ -371,7 +424,15 @@ def read_extract_fhir(
     files = [p for t in RESOURCES[name] for p in resource_files(folder, t)]
     names = ",".join(p.name for p in files)
     label = f"{folder}/{{{names}}}" if files else f"{folder}/{RESOURCES[name][0]}.ndjson"
-    return RawExtract(EXTRACTS[name].name, frame, label, len(frame), sha256=files_sha256(files))
+    issues = frame.attrs.pop("code_issues", [])
+    return RawExtract(
+        EXTRACTS[name].name,
+        frame,
+        label,
+        len(frame),
+        sha256=files_sha256(files),
+        code_issues=issues,
+    )
 
 
 def files_sha256(paths: list[Path]) -> str:
@@ -428,7 +489,12 @@ def fhir_defaults(
     unknown = sorted(str(k) for k in set(settings) - _OPTION_KEYS)
     if unknown:
         raise ConfigError(f"{path}: 'fhir': unknown keys {unknown} (known: {sorted(_OPTION_KEYS)})")
-    parsed = {"rxnorm_to_atc": _rxnorm_to_atc(settings.get("rxnorm_to_atc"), path)}
+    where = f"{path}: 'fhir': 'rxnorm_to_atc'"
+    parsed = {
+        "rxnorm_to_atc": atc_table(
+            settings.get("rxnorm_to_atc"), where, ("an RxNorm code", "RxNorm"), ATC_SHAPE
+        )
+    }
     merged = merge_unavailable(DEFAULT_UNAVAILABLE, unavailable)
     extract_specs = {
         name: {**_DIALECT, "file": f"{RESOURCES[name][0]}.ndjson"}
@@ -436,24 +502,6 @@ def fhir_defaults(
         if name in RESOURCES and merged.get(name, ()) is not None
     }
     return extract_specs, merged, parsed
-
-
-def _rxnorm_to_atc(value: Any, path: str) -> dict[str, str]:
-    """The site's RxNorm code -> WHO ATC code table (RxNorm codes are digits)."""
-    where = f"{path}: 'fhir': 'rxnorm_to_atc'"
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where} must map RxNorm codes to ATC codes")
-    table: dict[str, str] = {}
-    for rxnorm, atc in value.items():
-        key = str(rxnorm)
-        if isinstance(rxnorm, bool) or not key.isdigit():
-            raise ConfigError(f"{where}: '{key}' is not an RxNorm code (digits)")
-        if not isinstance(atc, str) or not re.fullmatch(ATC_SHAPE, atc.strip().upper()):
-            raise ConfigError(f"{where}: the code for RxNorm {key} is not a WHO ATC code")
-        table[key] = atc.strip().upper()
-    return table
 
 
 def read_extracts_fhir(folder: Path, source: SourceConfig) -> dict[str, RawExtract]:

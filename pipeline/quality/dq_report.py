@@ -33,6 +33,10 @@ HANDLING_TEXT = {
 BUILT_IN_TEXT = {
     "exact_duplicate_rows_removed": "exact duplicate rows (every column equal) are removed once",
     "lab_codes_known_to_the_catalogue": "the lab test code is known to the lab catalogue",
+    "lab_units_known": "the unit is one the lab catalogue lists for the test "
+    "(codes below; the rows are set aside by the unit rule)",
+    "source_codes_mapped": "the source's code maps to a code of the contract "
+    "(codes below; the rows are set aside by the completeness rule)",
 }
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
@@ -118,19 +122,22 @@ def _volume(
 
 
 def _unknown_codes(codes: pd.DataFrame) -> str:
+    """Per code, the rows the run could not use: the code system, the code, why, how many."""
     if codes.empty:
         return ""
     shown = codes.head(20)
     items = "".join(
-        f'<tr class="code-row"><td><code>{_e(c.code)}</code></td><td class="num">{_n(c.rows)}</td>'
-        "</tr>"
+        f'<tr class="code-row" data-check="{_e(c.check)}"><td>{_e(c.column)}</td>'
+        f"<td>{_e(c.system)}</td><td><code>{_e(c.code)}</code></td><td>{_e(c.reason)}</td>"
+        f'<td class="num">{_n(c.rows)}</td></tr>'
         for c in shown.itertuples(index=False)
     )
     more = len(codes) - len(shown)
     return (
-        f'<div class="unknown-codes"><h3>Test codes unknown to the lab catalogue: '
+        f'<div class="unknown-codes"><h3>Codes this run could not use: '
         f"{_n(len(codes))} codes, {_n(codes['rows'].sum())} rows</h3>"
-        '<table class="data"><thead><tr><th>Code</th><th class="num">Rows</th></tr></thead>'
+        '<table class="data"><thead><tr><th>Column</th><th>Code system</th><th>Code</th>'
+        '<th>Reason</th><th class="num">Rows</th></tr></thead>'
         f"<tbody>{items}</tbody></table>"
         + (
             f'<p class="muted">and {_n(more)} more codes (dq/unknown_codes.parquet)</p>'
