@@ -114,7 +114,12 @@ def extract(
             raise ValueError("a fhir source needs a landing folder")
         folder_in = Path(landing_root) / as_of
         raw = require_rows(
-            read_extract_fhir(folder_in, extract_name, source.options.get("rxnorm_to_atc")),
+            read_extract_fhir(
+                folder_in,
+                extract_name,
+                source.options.get("rxnorm_to_atc"),
+                tuple(n for n in EXTRACTS if source.extract_unavailable(n)),
+            ),
             folder_in,
             extract_name,
         )

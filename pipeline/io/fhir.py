@@ -28,10 +28,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -42,6 +44,7 @@ from pipeline.contract import EXTRACTS
 from pipeline.errors import ConfigError, InputFileError
 from pipeline.io.code_issues import atc_table, count_codes, merge_issues
 from pipeline.io.files import RawExtract, unavailable_extract
+from pipeline.labs.catalogue import analyte_by_loinc
 from pipeline.sources_unavailable import merge_unavailable
 
 if TYPE_CHECKING:
@@ -90,6 +93,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("effectiveDateTime", pa.string()),
             ("effectiveInstant", pa.string()),
             ("effectivePeriod", _PERIOD),
+            ("component", pa.list_(pa.struct([("code", _CONCEPT), ("valueQuantity", _QUANTITY)]))),
         ]
     ),
     "Condition": pa.schema(
@@ -126,7 +130,11 @@ def resource_files(folder: Path, resource_type: str) -> list[Path]:
         for pattern in (f"{resource_type}.ndjson", f"{resource_type}.*.ndjson")
         for p in folder.glob(pattern)
     ]
-    found += [p for p in folder.glob(f"{resource_type}*.ndjson.gz")]
+    found += [
+        p
+        for pattern in (f"{resource_type}.ndjson.gz", f"{resource_type}.*.ndjson.gz")
+        for p in folder.glob(pattern)
+    ]
     return sorted({p for p in found if p.is_file()})
 
 
@@ -265,9 +273,65 @@ NO_LOINC = "Observation with a quantity but no LOINC coding: row set aside"
 NO_ATC = "no ATC coding, and no entry for its RxNorm code in fhir: rxnorm_to_atc: row set aside"
 
 
+def component_rows(table: pa.Table) -> pa.Table:
+    """Observation components (a blood-pressure panel, a panel whose results sit in
+    `component[]`) whose LOINC code is in the lab catalogue and that carry a quantity, as
+    Observation rows of their own: the parent's id with `/component/<n>`, its subject and
+    time. Components of tests the catalogue does not know are not lab results here."""
+    if "component" not in table.column_names or table.num_rows == 0:
+        return table.schema.empty_table()
+    components = table["component"].combine_chunks()
+    lengths = pc.fill_null(pc.list_value_length(components), 0).to_numpy()
+    flat = pc.list_flatten(components)
+    parents = pc.list_parent_indices(components).to_numpy()
+    starts = np.cumsum(lengths) - lengths
+    position = np.arange(len(flat)) - starts[parents]
+    if len(flat) == 0:
+        return table.schema.empty_table()
+    code = first_code(pc.struct_field(flat, "code"), LOINC)
+    known = pa.array(sorted(analyte_by_loinc()), pa.string())
+    keep = pc.and_(
+        pc.fill_null(pc.is_in(code, value_set=known), False),
+        pc.is_valid(pc.struct_field(flat, "valueQuantity")),
+    )
+    flat, parents, position = (
+        pc.filter(flat, keep),
+        pc.filter(pa.array(parents), keep),
+        pc.filter(pa.array(position), keep),
+    )
+    rows = table.take(parents)
+    ids = pc.binary_join_element_wise(
+        pc.fill_null(rows["id"], ""), "/component/", pc.cast(position, pa.string()), ""
+    )
+    rows = rows.set_column(rows.schema.get_field_index("id"), "id", ids)
+    rows = rows.set_column(
+        rows.schema.get_field_index("code"), "code", pc.struct_field(flat, "code")
+    )
+    quantity = pc.struct_field(flat, "valueQuantity")
+    return rows.set_column(rows.schema.get_field_index("valueQuantity"), "valueQuantity", quantity)
+
+
+def observations_not_used(table: pa.Table) -> int:
+    """Observations neither read as a lab result nor holding a component read as one."""
+    if table.num_rows == 0:
+        return 0
+    used = pc.is_valid(table["valueQuantity"]).to_numpy(zero_copy_only=False).copy()
+    components = component_rows(table)
+    if components.num_rows:
+        parents = pc.replace_substring_regex(components["id"], r"/component/\d+$", "")
+        used |= pc.fill_null(
+            pc.is_in(table["id"], value_set=parents.combine_chunks()), False
+        ).to_numpy(zero_copy_only=False)
+    return int((~used).sum())
+
+
 def labs_frame(table: pa.Table) -> pd.DataFrame:
-    """labs extract from Observations with a LOINC code and a quantity."""
+    """labs extract from Observations with a LOINC code and a quantity, and from their
+    components whose code is in the lab catalogue (`component_rows`)."""
+    components = component_rows(table)
     table = table.filter(pc.is_valid(table["valueQuantity"]))
+    if components.num_rows:
+        table = pa.concat_tables([table, components])
     concepts = table["code"].combine_chunks()
     quantity = table["valueQuantity"].combine_chunks()
     value = pc.cast(pc.struct_field(quantity, "value"), pa.string())
@@ -406,19 +470,47 @@ RESOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
+_RESOURCE_FILE = re.compile(r"^([A-Z][A-Za-z]+)(?:\.[^.]+)?\.ndjson(?:\.gz)?$")
+_ANY_RESOURCE = pa.schema([("resourceType", pa.string())])
+
+
+def resources_not_mapped(folder: Path, unavailable: tuple[str, ...] = ()) -> dict[str, int]:
+    """Resources per type in the export that no extract reads (Procedure, DiagnosticReport,
+    ImagingStudy, Encounter...), or whose extract the source declares unavailable: read,
+    not used by this contract, counted rather than silently ignored. Files whose name is
+    not a resource type (`log.ndjson`) are not resources."""
+    used = {t for name, types in RESOURCES.items() if name not in unavailable for t in types}
+    counts: dict[str, int] = {}
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        match = _RESOURCE_FILE.match(path.name)
+        if match is None or match[1] in used or not path.is_file():
+            continue
+        counts[match[1]] = counts.get(match[1], 0) + _read_file(path, _ANY_RESOURCE).num_rows
+    return {t: n for t, n in sorted(counts.items()) if n}
+
+
 def read_extract_fhir(
-    folder: Path, name: str, rxnorm_to_atc: Mapping[str, str] | None = None
+    folder: Path,
+    name: str,
+    rxnorm_to_atc: Mapping[str, str] | None = None,
+    unavailable: tuple[str, ...] = (),
 ) -> RawExtract:
-    """One extract of the contract from a Bulk export folder, as raw text rows."""
+    """One extract of the contract from a Bulk export folder, as raw text rows. The
+    patients extract also counts the resources no available extract reads
+    (`resources_not_mapped`, given the extracts declared `unavailable`)."""
     if name not in RESOURCES:
         raise ValueError(f"{name}: no FHIR resource maps to this extract")
     tables = {t: read_resources(folder, t) for t in RESOURCES[name]}
+    not_used: dict[str, int] = {}
     if name == "patients":
         frame = patients_frame(tables["Patient"])
+        not_used = resources_not_mapped(folder, unavailable)
     elif name == "labs":
         frame = labs_frame(tables["Observation"])
+        not_used = {"Observation": observations_not_used(tables["Observation"])}
     elif name == "pathology":
         frame = pathology_frame(tables["Condition"])
+        not_used = {"Condition": tables["Condition"].num_rows - len(frame)}
     else:
         frame = treatments_frame(tables, rxnorm_to_atc)
     files = [p for t in RESOURCES[name] for p in resource_files(folder, t)]
@@ -432,6 +524,7 @@ def read_extract_fhir(
         len(frame),
         sha256=files_sha256(files),
         code_issues=issues,
+        not_used={t: n for t, n in not_used.items() if n},
     )
 
 
@@ -509,10 +602,11 @@ def read_extracts_fhir(folder: Path, source: SourceConfig) -> dict[str, RawExtra
     if not folder.is_dir():
         raise InputFileError(str(folder), "no such folder; give the folder of one FHIR export")
     mapping = source.options.get("rxnorm_to_atc", {})
+    unavailable = tuple(n for n in RESOURCES if source.extract_unavailable(n))
     return {
         name: unavailable_extract(extract)
         if source.extract_unavailable(name)
-        else require_rows(read_extract_fhir(folder, name, mapping), folder, name)
+        else require_rows(read_extract_fhir(folder, name, mapping, unavailable), folder, name)
         for name, extract in EXTRACTS.items()
     }
 

@@ -282,3 +282,13 @@ def test_lab_codes_and_units_a_site_gets_wrong_are_counted_per_code(tmp_path):
         ("loinc_code", "LOINC", "2345-7", "catalogue"): 1,
     }
     assert "718-7" in codes.loc[codes["column"] == "unit", "reason"].item()
+
+
+def test_resources_this_contract_does_not_use_are_counted_in_the_manifest(sample_report):
+    _, _, manifest = screened(sample_report)
+    by_hand = {
+        kind: (SAMPLE / f"{kind}.000.ndjson").read_text(encoding="utf-8").count("\n")
+        for kind in ("AllergyIntolerance", "Encounter", "Procedure")
+    }
+    by_hand["Condition"] = (SAMPLE / "Condition.000.ndjson").read_text().count("\n")
+    assert manifest["extracts"]["patients"]["resources_read_not_used"] == by_hand
