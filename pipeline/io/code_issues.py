@@ -30,8 +30,9 @@ from pipeline.errors import ConfigError
 ISSUE_KEYS = ("column", "system", "code", "check", "reason")
 NOT_SHOWN = "(not shown: not a plain code)"
 NO_CODE = "(no code)"
-# A code as terminologies write them: short, printable, no spaces at the ends.
-_PLAIN_CODE = r"^[\x21-\x7e](?:[\x20-\x7e]{0,62}[\x21-\x7e])?$"
+# A code as terminologies write them: short, no control character, no spaces at the ends
+# (a unit such as `µmol/L` is a plain code).
+_PLAIN_CODE = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f\n]{0,62}[^\s\x00-\x1f\x7f-\x9f])?$"
 
 
 def count_codes(
