@@ -528,7 +528,7 @@ def codes_unknown_to_catalogue(labs: pd.DataFrame) -> dict[str, int]:
     return {str(code): int(rows) for code, rows in unknown.value_counts().items()}
 
 
-CATALOGUE_REASON = "test code unknown to the lab catalogue (reported, the row is kept)"
+CATALOGUE_REASON = "test code unknown to the lab catalogue: no criterion reads these rows"
 
 
 def lab_code_issues(labs: pd.DataFrame) -> list[dict[str, Any]]:
