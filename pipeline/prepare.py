@@ -22,6 +22,7 @@ import pandas as pd
 from pipeline.conform import conform_extract, number_from_text
 from pipeline.contract import EXTRACTS, Extract
 from pipeline.errors import BatchValidationError, ScreeningError
+from pipeline.io.code_issues import count_codes, merge_issues
 from pipeline.io.files import ROW_NUMBER, RawExtract, ReadThen
 from pipeline.labs.values import LAB_COLUMNS, normalise_labs
 from pipeline.lookup import is_in, positions
@@ -70,6 +71,11 @@ class ExtractAccount:
     # Rows per test code the lab catalogue does not know (labs only): a site that exported
     # its own code numbers instead of LOINC sees it at once.
     unknown_codes: dict[str, int] = field(default_factory=dict)
+    # Every code that left rows unusable, per code (`pipeline.io.code_issues`): the reader's
+    # unmapped codes, then the lab codes and units the catalogue does not know.
+    code_issues: list[dict[str, Any]] = field(default_factory=list)
+    # Resources the reader read that this contract has no use for, per resource type.
+    not_used: dict[str, int] = field(default_factory=dict)
     # Declared unavailable by the source config: the whole extract (delivered empty) or some
     # columns. The criteria reading them are `unknown` (`pipeline.rules.reads`).
     unavailable: bool = False
@@ -96,6 +102,8 @@ class ExtractAccount:
             "ignored_columns": self.ignored_columns,
             "quarantine_rules": dict(sorted(self.rules.items())),
             "codes_unknown_to_catalogue": dict(sorted(self.unknown_codes.items())),
+            "rows_with_unusable_codes": sum(int(i["rows"]) for i in self.code_issues),
+            "resources_read_not_used": dict(sorted(self.not_used.items())),
             "unavailable": self.unavailable,
             "unavailable_columns": list(self.unavailable_columns),
         }
@@ -459,6 +467,7 @@ class BatchVerdict:
     witnesses: pd.DataFrame | None
     hashed_keys: pd.DataFrame | None = None
     unknown_codes: dict[str, int] = field(default_factory=dict)
+    code_issues: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -517,6 +526,7 @@ class RowLevelPass:
                 accepted = accepted[~quarantined_rows]
         rules = {str(k): int(v) for k, v in rule_of[bad].value_counts().items()}
         unknown_codes = codes_unknown_to_catalogue(frame) if name == "labs" else {}
+        issues = lab_code_issues(frame) if name == "labs" else []
         return BatchVerdict(
             accepted,
             quarantined,
@@ -527,6 +537,7 @@ class RowLevelPass:
             witnesses,
             self.keys.hashed_key_rows(frame),
             unknown_codes,
+            issues,
         )
 
 
@@ -542,6 +553,46 @@ def codes_unknown_to_catalogue(labs: pd.DataFrame) -> dict[str, int]:
         unknown_rows &= labs[flag].astype(bool)
     unknown = labs["loinc_code"][unknown_rows]
     return {str(code): int(rows) for code, rows in unknown.value_counts().items()}
+
+
+CATALOGUE_REASON = "test code unknown to the lab catalogue: no criterion reads these rows"
+
+
+def lab_code_issues(labs: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per code, lab rows the catalogue cannot use: a test code it does not know (the rows
+    of `codes_unknown_to_catalogue`), and a unit it does not list for a test it knows (those
+    rows are set aside by `conformance.labs.unit.known`). Text that is not safe is counted
+    under its own rule, never here."""
+    unknown_rows = labs["analyte"].isna() & labs["loinc_code"].notna()
+    safe_code = _flag(labs, "loinc_code")
+    issues = count_codes(
+        labs["loinc_code"][unknown_rows & safe_code],
+        column="loinc_code",
+        system="LOINC",
+        check="catalogue",
+        reason=CATALOGUE_REASON,
+    )
+    if "unit__known" not in labs.columns:
+        return issues
+    bad_unit = ~labs["unit__known"].astype(bool) & safe_code & _flag(labs, "unit")
+    if bad_unit.any():
+        rows = labs.loc[bad_unit, ["loinc_code", "analyte", "unit"]]
+        for (code, analyte), group in rows.groupby(["loinc_code", "analyte"], sort=True):
+            issues += count_codes(
+                group["unit"],
+                column="unit",
+                system="UCUM",
+                check="catalogue",
+                reason=f"unit not in the lab catalogue for {code} ({analyte}): row set aside",
+            )
+    return issues
+
+
+def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
+    flag = column + SAFE_TEXT
+    if flag in frame.columns:
+        return frame[flag].astype(bool)
+    return pd.Series(True, index=frame.index)
 
 
 def validate_extract(
@@ -606,6 +657,7 @@ def validate_extract(
     quarantined: list[pd.DataFrame] = []
     rules: Counter[str] = Counter()
     unknown_codes: Counter[str] = Counter()
+    issues: list[list[dict[str, Any]]] = [raw.code_issues]
     hashed_keys: list[pd.DataFrame] = []
     for verdict in map_in_order(ReadThen(job), raw.batch_readers(batch_rows), workers):
         witnesses.add(verdict.witnesses)
@@ -618,6 +670,7 @@ def validate_extract(
             quarantined.append(verdict.quarantined)
         rules.update(verdict.rules)
         unknown_codes.update(verdict.unknown_codes)
+        issues.append(verdict.code_issues)
         account.rows_accepted += verdict.rows_accepted
         account.rows_after_as_of += verdict.rows_after_as_of
         account.rows_quarantined += len(verdict.quarantined)
@@ -629,11 +682,19 @@ def validate_extract(
     check_hashed_keys(name, hashed_keys)
     account.rules = {str(k): int(v) for k, v in rules.items()}
     account.unknown_codes = dict(sorted(unknown_codes.items()))
+    account.code_issues = merge_issues(*issues)
+    account.not_used = dict(sorted(raw.not_used.items()))
     account.reconcile()
     merged = merge_outcomes(resolved, outcomes)
     summary = [*merged.summary, _duplicates_summary(name, account)]
     if name == "labs":
         summary.append(_unknown_codes_summary(account))
+        summary.append(_coverage_summary(account, "unit", "catalogue", "lab_units_known"))
+    if any(i["check"] == "mapping" for i in account.code_issues):
+        columns = sorted({i["column"] for i in account.code_issues if i["check"] == "mapping"})
+        summary += [
+            _coverage_summary(account, c, "mapping", "source_codes_mapped") for c in columns
+        ]
     return ValidatedExtract(
         name,
         _concat(accepted_parts),
@@ -703,6 +764,29 @@ def _unknown_codes_summary(account: ExtractAccount) -> dict[str, Any]:
         "unexpected_count": rows,
         "unexpected_percent": 100.0 * rows / max(account.rows_read, 1),
         "observed_value": float(len(account.unknown_codes)),
+    }
+
+
+def _coverage_summary(
+    account: ExtractAccount, column: str, check: str, expectation: str
+) -> dict[str, Any]:
+    """Rows whose `column` code could not be used (per code in `dq/unknown_codes.parquet`):
+    `catalogue`, a unit the lab catalogue does not list for its test; `mapping`, a source
+    code (an OMOP concept, a FHIR coding) with no code of the contract."""
+    found = [i for i in account.code_issues if i["column"] == column and i["check"] == check]
+    rows = sum(int(i["rows"]) for i in found)
+    return {
+        "extract": account.name,
+        "rule_id": f"coverage.{account.name}.{column}.{check}",
+        "expectation_type": expectation,
+        "column": column,
+        "dimension": "conformance",
+        "handling": "report",
+        "success": rows == 0,
+        "element_count": account.rows_read,
+        "unexpected_count": rows,
+        "unexpected_percent": 100.0 * rows / max(account.rows_read, 1),
+        "observed_value": float(len(found)),
     }
 
 

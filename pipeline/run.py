@@ -175,7 +175,7 @@ def build_report(
         prepared.results,
         parameters,
         as_of,
-        {name: a.unknown_codes for name, a in prepared.accounts.items() if a.unknown_codes},
+        {name: a.code_issues for name, a in prepared.accounts.items() if a.code_issues},
         context=ReportContext(trial.title, extracts, prepared.previous_rows, target.parent),
     )
     outputs |= write_review_outputs(

@@ -114,7 +114,12 @@ def extract(
             raise ValueError("a fhir source needs a landing folder")
         folder_in = Path(landing_root) / as_of
         raw = require_rows(
-            read_extract_fhir(folder_in, extract_name, source.options.get("rxnorm_to_atc")),
+            read_extract_fhir(
+                folder_in,
+                extract_name,
+                source.options.get("rxnorm_to_atc"),
+                tuple(n for n in EXTRACTS if source.extract_unavailable(n)),
+            ),
             folder_in,
             extract_name,
         )
@@ -146,6 +151,8 @@ def extract(
         "rows_read": raw.rows_read,
         "ignored_columns": raw.ignored_columns,
         "sha256": digest,  # the manifest's, taken once, here: the input is not read again
+        "code_issues": raw.code_issues,
+        "not_used": raw.not_used,
     }
     _write_json(meta, folder / "raw" / f"{extract_name}.json")
     return {
@@ -167,6 +174,8 @@ def _staged_raw(folder: Path, name: str) -> RawExtract:
         int(meta["rows_read"]),
         meta["ignored_columns"],
         meta.get("sha256", ""),
+        code_issues=meta.get("code_issues", []),
+        not_used=meta.get("not_used", {}),
     )
 
 

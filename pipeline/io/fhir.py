@@ -33,6 +33,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -41,7 +42,9 @@ import pyarrow.json as pj
 from pipeline.contract import ATC as ATC_SHAPE
 from pipeline.contract import EXTRACTS
 from pipeline.errors import ConfigError, InputFileError
+from pipeline.io.code_issues import atc_table, count_codes, merge_issues
 from pipeline.io.files import RawExtract, unavailable_extract
+from pipeline.labs.catalogue import analyte_by_loinc
 from pipeline.sources_unavailable import merge_unavailable
 
 if TYPE_CHECKING:
@@ -90,6 +93,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("effectiveDateTime", pa.string()),
             ("effectiveInstant", pa.string()),
             ("effectivePeriod", _PERIOD),
+            ("component", pa.list_(pa.struct([("code", _CONCEPT), ("valueQuantity", _QUANTITY)]))),
         ]
     ),
     "Condition": pa.schema(
@@ -126,7 +130,11 @@ def resource_files(folder: Path, resource_type: str) -> list[Path]:
         for pattern in (f"{resource_type}.ndjson", f"{resource_type}.*.ndjson")
         for p in folder.glob(pattern)
     ]
-    found += [p for p in folder.glob(f"{resource_type}*.ndjson.gz")]
+    found += [
+        p
+        for pattern in (f"{resource_type}.ndjson.gz", f"{resource_type}.*.ndjson.gz")
+        for p in folder.glob(pattern)
+    ]
     return sorted({p for p in found if p.is_file()})
 
 
@@ -184,19 +192,48 @@ def reference_ids(references: pa.Array, resource_type: str = "Patient") -> pa.Ar
 
 def first_code(concepts: pa.Array, systems: tuple[str, ...] | str) -> pa.Array:
     """Per concept, the code of its first coding in one of `systems` (null when none)."""
+    return pa.array(first_coding(concepts, systems)["code"], pa.string())
+
+
+def first_coding(concepts: pa.Array, systems: tuple[str, ...] | str | None = None) -> pd.DataFrame:
+    """Per concept, the system and code of its first coding (in one of `systems` when given),
+    NA when none: one row per concept, in order."""
     systems = (systems,) if isinstance(systems, str) else systems
     codings = pc.struct_field(concepts, "coding")
     flat = pc.list_flatten(codings)
     parents = pc.list_parent_indices(codings)
-    keep = pc.is_in(pc.struct_field(flat, "system"), pa.array(systems, pa.string()))
+    if systems is None:
+        keep = pc.is_valid(pc.struct_field(flat, "code"))
+    else:
+        keep = pc.is_in(pc.struct_field(flat, "system"), pa.array(systems, pa.string()))
     keep = pc.fill_null(keep, False)
-    codes = pc.filter(pc.struct_field(flat, "code"), keep)
-    owners = pc.filter(parents, keep)
-    frame = pd.DataFrame({"owner": owners.to_numpy(), "code": codes.to_pandas()})
-    first = frame.drop_duplicates("owner").set_index("owner")["code"]
-    out = pd.Series(pd.NA, index=range(len(concepts)), dtype="string")
-    out.loc[first.index] = first.astype("string")
-    return pa.array(out, pa.string())
+    frame = pd.DataFrame(
+        {
+            "owner": pc.filter(parents, keep).to_numpy(),
+            "system": pd.Series(
+                pc.filter(pc.struct_field(flat, "system"), keep).to_pandas(), dtype="string"
+            ),
+            "code": pd.Series(
+                pc.filter(pc.struct_field(flat, "code"), keep).to_pandas(), dtype="string"
+            ),
+        }
+    )
+    first = frame.drop_duplicates("owner").set_index("owner")
+    out = pd.DataFrame({"system": pd.NA, "code": pd.NA}, index=range(len(concepts)), dtype="string")
+    out.loc[first.index, ["system", "code"]] = first[["system", "code"]]
+    return out
+
+
+def unmapped_codes(
+    concepts: pa.Array, mapped: pa.Array, *, column: str, reason: str
+) -> list[dict[str, object]]:
+    """Issues for the rows whose contract code is missing: their concept's first coding,
+    per system and code (`(no code)` when the concept has none)."""
+    missing = pc.is_null(mapped).to_numpy(zero_copy_only=False)
+    if not missing.any():
+        return []
+    first = first_coding(pc.filter(concepts, pa.array(missing)))
+    return count_codes(first["code"], column=column, reason=reason, system=first["system"])
 
 
 def wall_clock(text: pa.Array, with_time: bool = True) -> pa.Array:
@@ -232,9 +269,69 @@ def patients_frame(table: pa.Table) -> pd.DataFrame:
     )
 
 
+NO_LOINC = "Observation with a quantity but no LOINC coding: row set aside"
+NO_ATC = "no ATC coding, and no entry for its RxNorm code in fhir: rxnorm_to_atc: row set aside"
+
+
+def component_rows(table: pa.Table) -> pa.Table:
+    """Observation components (a blood-pressure panel, a panel whose results sit in
+    `component[]`) whose LOINC code is in the lab catalogue and that carry a quantity, as
+    Observation rows of their own: the parent's id with `/component/<n>`, its subject and
+    time. Components of tests the catalogue does not know are not lab results here."""
+    if "component" not in table.column_names or table.num_rows == 0:
+        return table.schema.empty_table()
+    components = table["component"].combine_chunks()
+    lengths = pc.fill_null(pc.list_value_length(components), 0).to_numpy()
+    flat = pc.list_flatten(components)
+    parents = pc.list_parent_indices(components).to_numpy()
+    starts = np.cumsum(lengths) - lengths
+    position = np.arange(len(flat)) - starts[parents]
+    if len(flat) == 0:
+        return table.schema.empty_table()
+    code = first_code(pc.struct_field(flat, "code"), LOINC)
+    known = pa.array(sorted(analyte_by_loinc()), pa.string())
+    keep = pc.and_(
+        pc.fill_null(pc.is_in(code, value_set=known), False),
+        pc.is_valid(pc.struct_field(flat, "valueQuantity")),
+    )
+    flat, parents, position = (
+        pc.filter(flat, keep),
+        pc.filter(pa.array(parents), keep),
+        pc.filter(pa.array(position), keep),
+    )
+    rows = table.take(parents)
+    ids = pc.binary_join_element_wise(
+        pc.fill_null(rows["id"], ""), "/component/", pc.cast(position, pa.string()), ""
+    )
+    rows = rows.set_column(rows.schema.get_field_index("id"), "id", ids)
+    rows = rows.set_column(
+        rows.schema.get_field_index("code"), "code", pc.struct_field(flat, "code")
+    )
+    quantity = pc.struct_field(flat, "valueQuantity")
+    return rows.set_column(rows.schema.get_field_index("valueQuantity"), "valueQuantity", quantity)
+
+
+def observations_not_used(table: pa.Table) -> int:
+    """Observations neither read as a lab result nor holding a component read as one."""
+    if table.num_rows == 0:
+        return 0
+    used = pc.is_valid(table["valueQuantity"]).to_numpy(zero_copy_only=False).copy()
+    components = component_rows(table)
+    if components.num_rows:
+        parents = pc.replace_substring_regex(components["id"], r"/component/\d+$", "")
+        used |= pc.fill_null(
+            pc.is_in(table["id"], value_set=parents.combine_chunks()), False
+        ).to_numpy(zero_copy_only=False)
+    return int((~used).sum())
+
+
 def labs_frame(table: pa.Table) -> pd.DataFrame:
-    """labs extract from Observations with a LOINC code and a quantity."""
+    """labs extract from Observations with a LOINC code and a quantity, and from their
+    components whose code is in the lab catalogue (`component_rows`)."""
+    components = component_rows(table)
     table = table.filter(pc.is_valid(table["valueQuantity"]))
+    if components.num_rows:
+        table = pa.concat_tables([table, components])
     concepts = table["code"].combine_chunks()
     quantity = table["valueQuantity"].combine_chunks()
     value = pc.cast(pc.struct_field(quantity, "value"), pa.string())
@@ -259,6 +356,9 @@ def labs_frame(table: pa.Table) -> pd.DataFrame:
         unit=pc.coalesce(ucum, pc.struct_field(quantity, "unit")),
         collected_at=wall_clock(moment),
         rows=table.num_rows,
+        code_issues=unmapped_codes(
+            concepts, first_code(concepts, LOINC), column="loinc_code", reason=NO_LOINC
+        ),
     )
 
 
@@ -295,6 +395,7 @@ def treatments_frame(
     """treatments extract from the three medication resources: the ATC coding, else the
     site's mapping of the RxNorm code (unmapped: no code, which typing sets aside)."""
     frames = []
+    issues: list[dict[str, object]] = []
     for name in MEDICATION_TYPES:
         table = tables.get(name)
         if table is None or table.num_rows == 0:
@@ -303,6 +404,14 @@ def treatments_frame(
         rxnorm = pd.Series(first_code(concepts, RXNORM).to_pandas(), dtype="string")
         mapped = rxnorm.map(dict(rxnorm_to_atc or {})).astype("string")
         atc = pc.coalesce(first_code(concepts, ATC), pa.array(mapped, pa.string()))
+        # an RxNorm code is the code to map when there is one, else the first coding
+        codings = first_coding(concepts, (RXNORM,))
+        fallback = first_coding(concepts)
+        missing = pc.is_null(atc).to_numpy(zero_copy_only=False)
+        named = codings[missing].where(codings[missing]["code"].notna(), fallback[missing])
+        issues += count_codes(
+            named["code"], column="atc_code", reason=NO_ATC, system=named["system"]
+        )
         period = table["effectivePeriod"].combine_chunks()
         when = pc.coalesce(
             table["effectiveDateTime"].combine_chunks(),
@@ -324,6 +433,7 @@ def treatments_frame(
         return _frame(**empty, activity_mbq=None, rows=0)
     frame = pd.concat(frames, ignore_index=True)
     frame["row_number"] = pd.RangeIndex(1, len(frame) + 1)
+    frame.attrs["code_issues"] = merge_issues(issues)
     return frame
 
 
@@ -331,8 +441,14 @@ def _subjects(table: pa.Table) -> pa.Array:
     return reference_ids(pc.struct_field(table["subject"].combine_chunks(), "reference"))
 
 
-def _frame(*, rows: int, **columns: pa.Array | pa.ChunkedArray | None) -> pd.DataFrame:
-    """Text columns (pandas string dtype, missing as NA) with a 1-based `row_number`."""
+def _frame(
+    *,
+    rows: int,
+    code_issues: list[dict[str, object]] | None = None,
+    **columns: pa.Array | pa.ChunkedArray | None,
+) -> pd.DataFrame:
+    """Text columns (pandas string dtype, missing as NA) with a 1-based `row_number`; the
+    codes left unmapped ride along in `attrs["code_issues"]`."""
     data = {}
     for name, values in columns.items():
         if values is None:
@@ -341,6 +457,7 @@ def _frame(*, rows: int, **columns: pa.Array | pa.ChunkedArray | None) -> pd.Dat
             data[name] = pd.Series(pc.cast(values, pa.string()).to_pandas(), dtype="string")
     frame = pd.DataFrame(data)
     frame["row_number"] = pd.RangeIndex(1, rows + 1)
+    frame.attrs["code_issues"] = list(code_issues or [])
     return frame
 
 
@@ -353,25 +470,62 @@ RESOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
+_RESOURCE_FILE = re.compile(r"^([A-Z][A-Za-z]+)(?:\.[^.]+)?\.ndjson(?:\.gz)?$")
+_ANY_RESOURCE = pa.schema([("resourceType", pa.string())])
+
+
+def resources_not_mapped(folder: Path, unavailable: tuple[str, ...] = ()) -> dict[str, int]:
+    """Resources per type in the export that no extract reads (Procedure, DiagnosticReport,
+    ImagingStudy, Encounter...), or whose extract the source declares unavailable: read,
+    not used by this contract, counted rather than silently ignored. Files whose name is
+    not a resource type (`log.ndjson`) are not resources."""
+    used = {t for name, types in RESOURCES.items() if name not in unavailable for t in types}
+    counts: dict[str, int] = {}
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        match = _RESOURCE_FILE.match(path.name)
+        if match is None or match[1] in used or not path.is_file():
+            continue
+        counts[match[1]] = counts.get(match[1], 0) + _read_file(path, _ANY_RESOURCE).num_rows
+    return {t: n for t, n in sorted(counts.items()) if n}
+
+
 def read_extract_fhir(
-    folder: Path, name: str, rxnorm_to_atc: Mapping[str, str] | None = None
+    folder: Path,
+    name: str,
+    rxnorm_to_atc: Mapping[str, str] | None = None,
+    unavailable: tuple[str, ...] = (),
 ) -> RawExtract:
-    """One extract of the contract from a Bulk export folder, as raw text rows."""
+    """One extract of the contract from a Bulk export folder, as raw text rows. The
+    patients extract also counts the resources no available extract reads
+    (`resources_not_mapped`, given the extracts declared `unavailable`)."""
     if name not in RESOURCES:
         raise ValueError(f"{name}: no FHIR resource maps to this extract")
     tables = {t: read_resources(folder, t) for t in RESOURCES[name]}
+    not_used: dict[str, int] = {}
     if name == "patients":
         frame = patients_frame(tables["Patient"])
+        not_used = resources_not_mapped(folder, unavailable)
     elif name == "labs":
         frame = labs_frame(tables["Observation"])
+        not_used = {"Observation": observations_not_used(tables["Observation"])}
     elif name == "pathology":
         frame = pathology_frame(tables["Condition"])
+        not_used = {"Condition": tables["Condition"].num_rows - len(frame)}
     else:
         frame = treatments_frame(tables, rxnorm_to_atc)
     files = [p for t in RESOURCES[name] for p in resource_files(folder, t)]
     names = ",".join(p.name for p in files)
     label = f"{folder}/{{{names}}}" if files else f"{folder}/{RESOURCES[name][0]}.ndjson"
-    return RawExtract(EXTRACTS[name].name, frame, label, len(frame), sha256=files_sha256(files))
+    issues = frame.attrs.pop("code_issues", [])
+    return RawExtract(
+        EXTRACTS[name].name,
+        frame,
+        label,
+        len(frame),
+        sha256=files_sha256(files),
+        code_issues=issues,
+        not_used={t: n for t, n in not_used.items() if n},
+    )
 
 
 def files_sha256(paths: list[Path]) -> str:
@@ -428,7 +582,12 @@ def fhir_defaults(
     unknown = sorted(str(k) for k in set(settings) - _OPTION_KEYS)
     if unknown:
         raise ConfigError(f"{path}: 'fhir': unknown keys {unknown} (known: {sorted(_OPTION_KEYS)})")
-    parsed = {"rxnorm_to_atc": _rxnorm_to_atc(settings.get("rxnorm_to_atc"), path)}
+    where = f"{path}: 'fhir': 'rxnorm_to_atc'"
+    parsed = {
+        "rxnorm_to_atc": atc_table(
+            settings.get("rxnorm_to_atc"), where, ("an RxNorm code", "RxNorm"), ATC_SHAPE
+        )
+    }
     merged = merge_unavailable(DEFAULT_UNAVAILABLE, unavailable)
     extract_specs = {
         name: {**_DIALECT, "file": f"{RESOURCES[name][0]}.ndjson"}
@@ -438,33 +597,16 @@ def fhir_defaults(
     return extract_specs, merged, parsed
 
 
-def _rxnorm_to_atc(value: Any, path: str) -> dict[str, str]:
-    """The site's RxNorm code -> WHO ATC code table (RxNorm codes are digits)."""
-    where = f"{path}: 'fhir': 'rxnorm_to_atc'"
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where} must map RxNorm codes to ATC codes")
-    table: dict[str, str] = {}
-    for rxnorm, atc in value.items():
-        key = str(rxnorm)
-        if isinstance(rxnorm, bool) or not key.isdigit():
-            raise ConfigError(f"{where}: '{key}' is not an RxNorm code (digits)")
-        if not isinstance(atc, str) or not re.fullmatch(ATC_SHAPE, atc.strip().upper()):
-            raise ConfigError(f"{where}: the code for RxNorm {key} is not a WHO ATC code")
-        table[key] = atc.strip().upper()
-    return table
-
-
 def read_extracts_fhir(folder: Path, source: SourceConfig) -> dict[str, RawExtract]:
     """Every extract of the contract from one Bulk export folder (one export date)."""
     if not folder.is_dir():
         raise InputFileError(str(folder), "no such folder; give the folder of one FHIR export")
     mapping = source.options.get("rxnorm_to_atc", {})
+    unavailable = tuple(n for n in RESOURCES if source.extract_unavailable(n))
     return {
         name: unavailable_extract(extract)
         if source.extract_unavailable(name)
-        else require_rows(read_extract_fhir(folder, name, mapping), folder, name)
+        else require_rows(read_extract_fhir(folder, name, mapping, unavailable), folder, name)
         for name, extract in EXTRACTS.items()
     }
 

@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -87,6 +87,11 @@ class RawExtract:
     batch_source: BatchSource | None = None
     reader_source: ReaderSource | None = None
     sha256: str = ""
+    # Codes the reader could not map to the contract's, counted per code
+    # (`pipeline.io.code_issues`), and resources it read but this contract has no use for,
+    # counted per resource type: both reported, never silently ignored.
+    code_issues: list[dict[str, Any]] = field(default_factory=list)
+    not_used: dict[str, int] = field(default_factory=dict)
 
     def batch_readers(self, rows: int | None = None) -> Iterator[BatchReader]:
         """The batches of `batches(rows)`, in order, as readers that a worker can call."""

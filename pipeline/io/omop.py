@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 
 from pipeline.contract import ATC, EXTRACTS
 from pipeline.errors import ConfigError
+from pipeline.io.code_issues import atc_table, count_codes
 from pipeline.io.files import RawExtract
 from pipeline.io.sql import CHUNK_ROWS, DEFAULT_SQL_DIR, Pull, load_query, pull_extracts
 from pipeline.sources import SourceConfig
@@ -96,7 +97,12 @@ def omop_defaults(
     parsed = {
         "cdm_schema": cdm,
         "vocabulary_schema": vocabulary,
-        "drug_atc": _drug_atc(settings.get("drug_atc"), f"{path}: 'omop': 'drug_atc'"),
+        "drug_atc": atc_table(
+            settings.get("drug_atc"),
+            f"{path}: 'omop': 'drug_atc'",
+            ("a concept id", "concept"),
+            ATC,
+        ),
     }
     merged = merge_unavailable(DEFAULT_UNAVAILABLE, unavailable)
     extract_specs = {
@@ -114,23 +120,6 @@ def _schema(value: Any, where: str) -> str:
     return value
 
 
-def _drug_atc(value: Any, where: str) -> dict[str, str]:
-    """The site's drug override table: drug_concept_id (digits) -> a WHO ATC code."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where} must map drug_concept_id to an ATC code")
-    table: dict[str, str] = {}
-    for concept, code in value.items():
-        key = str(concept)
-        if isinstance(concept, bool) or not key.isdigit():
-            raise ConfigError(f"{where}: '{key}' is not a concept id (digits)")
-        if not isinstance(code, str) or not re.fullmatch(ATC, code.strip().upper()):
-            raise ConfigError(f"{where}: the code for concept {key} is not a WHO ATC code")
-        table[key] = code.strip().upper()
-    return table
-
-
 def omop_query(name: str, source: SourceConfig, folder: Path | None = None) -> str:
     """The shipped query of an extract with the source's schemas written in."""
     text = load_query((folder or OMOP_SQL_DIR) / QUERIES[name])
@@ -141,7 +130,8 @@ def omop_query(name: str, source: SourceConfig, folder: Path | None = None) -> s
 
 def drug_overrides(table_map: dict[str, str]) -> Any:
     """The vectorised step after the treatments pull: the site's override of the ATC code
-    where it names the drug concept, then the concept id column dropped."""
+    where it names the drug concept (the concept id column is dropped after the count of
+    unmapped concepts, `Pull.helper_columns`)."""
     keys = pa.array(list(table_map), pa.string())
     codes = pa.array(list(table_map.values()), pa.string())
 
@@ -151,9 +141,31 @@ def drug_overrides(table_map: dict[str, str]) -> Any:
             override = pc.take(codes, pc.index_in(concept, value_set=keys))
             atc = pc.if_else(pc.is_valid(override), override, table["atc_code"])
             table = table.set_column(table.schema.get_field_index("atc_code"), "atc_code", atc)
-        return table.drop_columns(["drug_concept_id"])
+        return table
 
     return apply
+
+
+NO_LOINC = "measurement concept not in the LOINC vocabulary: row set aside"
+NO_ATC = "drug concept with no ATC code in the vocabulary or omop: drug_atc: row set aside"
+# extract -> (the contract's code column, the concept id column beside it, the reason)
+_CONCEPT_COLUMNS = {
+    "labs": ("loinc_code", "measurement_concept_id", NO_LOINC),
+    "treatments": ("atc_code", "drug_concept_id", NO_ATC),
+}
+
+
+def unmapped_concepts(name: str) -> Any:
+    """Per concept id, the rows pulled whose concept gave no contract code (a site sees
+    which concepts to map, in its vocabulary or with `drug_atc`)."""
+    column, concept, reason = _CONCEPT_COLUMNS[name]
+
+    def count(table: pa.Table) -> list[dict[str, Any]]:
+        code = table[column]  # the pull's text: NULL may arrive as an empty string
+        missing = table.filter(pc.fill_null(pc.equal(code, ""), True))[concept].to_pandas()
+        return count_codes(missing, column=column, reason=reason, system=f"OMOP {concept}")
+
+    return count
 
 
 def read_extracts_omop(
@@ -173,7 +185,14 @@ def read_extracts_omop(
         if source.extract_unavailable(name):
             continue
         transform = drug_overrides(source.options["drug_atc"]) if name == "treatments" else None
-        queries[name] = Pull(f"omop:{QUERIES[name]}", omop_query(name, source), transform)
+        mapped = name in _CONCEPT_COLUMNS
+        queries[name] = Pull(
+            f"omop:{QUERIES[name]}",
+            omop_query(name, source),
+            transform,
+            unmapped_concepts(name) if mapped else None,
+            (_CONCEPT_COLUMNS[name][1],) if mapped else (),
+        )
     return pull_extracts(url, source, as_of, requested, queries, chunk_rows=chunk_rows)
 
 

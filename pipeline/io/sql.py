@@ -35,6 +35,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -217,6 +218,10 @@ class Pull:
     label: str
     query: str
     transform: Callable[[pa.Table], pa.Table] | None = None
+    # After the transform: the codes it could not map, counted per code
+    # (`pipeline.io.code_issues`), then helper columns the contract does not have, dropped.
+    code_issues: Callable[[pa.Table], list[dict[str, Any]]] | None = None
+    helper_columns: tuple[str, ...] = ()
 
 
 def pull_extracts(
@@ -262,9 +267,12 @@ def pull_extracts(
                 digest = text_table_sha256(table)
                 if pull.transform is not None:
                     table = pull.transform(table)
+                issues = pull.code_issues(table) if pull.code_issues is not None else []
+                table = table.drop_columns(list(pull.helper_columns))
                 raws[name] = to_raw_extract(
                     table, source.extracts[name], EXTRACTS[name], pull.label, rows_read, digest
                 )
+                raws[name].code_issues = issues
     finally:
         engine.dispose()
     return {name: raws[name] for name in requested}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -62,12 +63,31 @@ def stage_raw(raw: RawExtract, path: Path) -> int:
 
 
 def staged_raw(
-    name: str, path: Path, source_path: str, rows_read: int, ignored: list[str], sha256: str = ""
+    name: str,
+    path: Path,
+    source_path: str,
+    rows_read: int,
+    ignored: list[str],
+    sha256: str = "",
+    *,
+    code_issues: list[dict[str, Any]] | None = None,
+    not_used: dict[str, int] | None = None,
 ) -> RawExtract:
-    """A staged raw extract, streamed back batch by batch (`sha256`: the input's digest)."""
+    """A staged raw extract, streamed back batch by batch (`sha256`: the input's digest; the
+    reader's code issues and unused resources as it counted them)."""
 
     def batches() -> Iterator[pd.DataFrame]:
         for batch in pq.ParquetFile(path).iter_batches(batch_size=PARQUET_BATCH_ROWS):
             yield batch.to_pandas()
 
-    return RawExtract(name, None, source_path, rows_read, ignored, batches, sha256=sha256)
+    return RawExtract(
+        name,
+        None,
+        source_path,
+        rows_read,
+        ignored,
+        batches,
+        sha256=sha256,
+        code_issues=list(code_issues or []),
+        not_used=dict(not_used or {}),
+    )

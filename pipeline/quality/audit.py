@@ -49,22 +49,29 @@ UNKNOWN_CODES_SCHEMA = pa.schema(
     [
         ("extract", pa.string()),
         ("column", pa.string()),
+        ("system", pa.string()),
         ("code", pa.string()),
+        ("check", pa.string()),
+        ("reason", pa.string()),
         ("rows", pa.int64()),
     ]
 )
 
 
-def unknown_codes_table(unknown: dict[str, dict[str, int]]) -> pa.Table:
-    """Rows per test code the lab catalogue does not know, most frequent first: codes, not
-    patient values (a LOINC code or a site's own test number)."""
+def unknown_codes_table(issues: Mapping[str, list[dict[str, Any]]]) -> pa.Table:
+    """Rows per code the run could not use (`pipeline.io.code_issues`), per extract, most
+    frequent first: codes and their systems, never a patient id or value."""
     records = [
-        (extract, "loinc_code", code, rows)
-        for extract, codes in sorted(unknown.items())
-        for code, rows in codes.items()
+        {"extract": extract, **{k: issue[k] for k in UNKNOWN_CODES_SCHEMA.names[1:]}}
+        for extract, found in sorted(issues.items())
+        for issue in found
     ]
     frame = pd.DataFrame(records, columns=UNKNOWN_CODES_SCHEMA.names)
-    frame = frame.sort_values(["extract", "rows", "code"], ascending=[True, False, True])
+    frame = frame.sort_values(
+        ["extract", "rows", "column", "system", "code"],
+        ascending=[True, False, True, True, True],
+        kind="stable",
+    )
     return pa.Table.from_pandas(frame, schema=UNKNOWN_CODES_SCHEMA, preserve_index=False)
 
 
@@ -74,7 +81,7 @@ def write_audit(
     results: dict[str, dict[str, Any]],
     parameters: dict[str, dict[str, Any]],
     as_of: pd.Timestamp,
-    unknown_codes: dict[str, dict[str, int]] | None = None,
+    unknown_codes: Mapping[str, list[dict[str, Any]]] | None = None,
     *,
     context: ReportContext | None = None,
 ) -> dict[str, int]:

@@ -136,19 +136,22 @@ def _volume(
 
 
 def _unknown_codes(codes: pd.DataFrame) -> str:
+    """Per code, the rows the run could not use: the code system, the code, why, how many."""
     if codes.empty:
         return ""
     shown = codes.head(20)
     items = "".join(
-        f'<tr class="code-row"><td><code>{_e(c.code)}</code></td><td class="num">{_n(c.rows)}</td>'
-        "</tr>"
+        f'<tr class="code-row" data-check="{_e(c.check)}"><td>{_e(c.column)}</td>'
+        f"<td>{_e(c.system)}</td><td><code>{_e(c.code)}</code></td><td>{_e(c.reason)}</td>"
+        f'<td class="num">{_n(c.rows)}</td></tr>'
         for c in shown.itertuples(index=False)
     )
     more = len(codes) - len(shown)
     counts = {"codes": _n(len(codes)), "rows": _n(codes["rows"].sum())}
     return (
         f'<div class="unknown-codes">{marked("unknown_codes", "h3", counts)}'
-        f'<table class="data"><thead><tr>{marked("col_code", "th")}'
+        f'<table class="data"><thead><tr>{marked("col_column", "th")}'
+        f"{marked('col_system', 'th')}{marked('col_code', 'th')}{marked('col_reason', 'th')}"
         f"{marked('col_rows', 'th', class_='num')}</tr></thead>"
         f"<tbody>{items}</tbody></table>"
         + (marked("more_codes", "p", {"n": _n(more)}, class_="muted") if more else "")

@@ -44,7 +44,10 @@ LABELS: dict[str, dict[str, str]] = {
         "trend": "Last nights: rows failing a rule",
         "trend_title": "{extract}: rows failing a rule, last {n} nights",
         "trend_night": "{as_of}: {rows} rows failing, {failing} of {rules} rules failing",
-        "unknown_codes": "Test codes unknown to the lab catalogue: {codes} codes, {rows} rows",
+        "unknown_codes": "Codes this run could not use: {codes} codes, {rows} rows",
+        "col_column": "Column",
+        "col_system": "Code system",
+        "col_reason": "Reason",
         "col_code": "Code",
         "col_rows": "Rows",
         "more_codes": "and {n} more codes (dq/unknown_codes.parquet)",
@@ -78,6 +81,10 @@ LABELS: dict[str, dict[str, str]] = {
         "removed once",
         "builtin_lab_codes_known_to_the_catalogue": "the lab test code is known to the lab "
         "catalogue",
+        "builtin_lab_units_known": "the unit is one the lab catalogue lists for the test "
+        "(codes below; the rows are set aside by the unit rule)",
+        "builtin_source_codes_mapped": "the source's code maps to a code of the contract "
+        "(codes below; the rows are set aside by the completeness rule)",
     },
     "fr": {
         "switch_to": "English",
@@ -106,8 +113,10 @@ LABELS: dict[str, dict[str, str]] = {
         "trend": "Dernières nuits : lignes en échec d'une règle",
         "trend_title": "{extract} : lignes en échec d'une règle, {n} dernières nuits",
         "trend_night": "{as_of} : {rows} lignes en échec, {failing} règles en échec sur {rules}",
-        "unknown_codes": "Codes d'analyse inconnus du catalogue de biologie : {codes} codes, "
-        "{rows} lignes",
+        "unknown_codes": "Codes que ce criblage n'a pas pu utiliser : {codes} codes, {rows} lignes",
+        "col_column": "Colonne",
+        "col_system": "Système de codes",
+        "col_reason": "Raison",
         "col_code": "Code",
         "col_rows": "Lignes",
         "more_codes": "et {n} autres codes (dq/unknown_codes.parquet)",
@@ -142,6 +151,11 @@ LABELS: dict[str, dict[str, str]] = {
         "colonnes égales) sont retirées une fois",
         "builtin_lab_codes_known_to_the_catalogue": "le code d'analyse est connu du catalogue "
         "de biologie",
+        "builtin_lab_units_known": "l'unité est l'une de celles que le catalogue de biologie "
+        "prévoit pour l'analyse (codes ci-dessous ; les lignes sont écartées par la règle "
+        "d'unité)",
+        "builtin_source_codes_mapped": "le code de la source correspond à un code du contrat "
+        "(codes ci-dessous ; les lignes sont écartées par la règle de complétude)",
     },
 }
 

@@ -3,10 +3,12 @@
 -- concept is not LOINC gets no code and is set aside, counted, never silently dropped); the
 -- unit is the UCUM concept_code of unit_concept_id, else the unit as recorded; the value is
 -- value_as_number with the operator concept's qualifier (< <= > >=), else value_source_value.
+-- measurement_concept_id is returned to count the concepts with no LOINC code, then dropped.
 -- {cdm} is the CDM schema, {vocab} the vocabulary schema.
 SELECT
     m.measurement_id::text AS record_id,
     m.person_id::text AS patient_id,
+    m.measurement_concept_id::text AS measurement_concept_id,
     loinc.concept_code AS loinc_code,
     CASE
         WHEN m.value_as_number IS NOT NULL THEN

@@ -262,3 +262,73 @@ def test_the_smart_sample_every_patient_and_the_three_deaths():
     assert len(treatments) == tables["MedicationRequest"].num_rows > 0
     assert set(treatments["patient_id"]) <= set(patients["patient_id"])
     assert treatments["atc_code"].isna().all(), "RxNorm only in the sample, no mapping given"
+
+
+def quantity(value: float, unit: str) -> dict:
+    return {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}
+
+
+def component(code: str, value: float, unit: str) -> dict:
+    return {
+        "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+        "valueQuantity": quantity(value, unit),
+    }
+
+
+def test_components_in_the_catalogue_are_lab_rows_of_their_own(tmp_path):
+    blood_pressure = observation(
+        "bp",
+        code={"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},
+        component=[component("8480-6", 120, "mm[Hg]"), component("8462-4", 80, "mm[Hg]")],
+        effectiveDateTime="2024-07-01T09:00:00Z",
+    )
+    panel = observation(
+        "cbc",
+        code={"coding": [{"system": "http://loinc.org", "code": "58410-2"}]},
+        component=[
+            component("718-7", 12.5, "g/dL"),
+            {"code": {"coding": [{"system": "http://loinc.org", "code": "777-3"}]}},  # no value
+            component("777-3", 250, "10*3/uL"),
+        ],
+        effectiveDateTime="2024-07-02T10:30:00+02:00",
+    )
+    plain = observation("o1", valueQuantity=quantity(9.1, "g/dL"))
+    write(tmp_path, "Observation.000.ndjson", [blood_pressure, panel, plain])
+    raw = fhir.read_extract_fhir(tmp_path, "labs")
+    frame = raw.frame.set_index("record_id")
+    assert sorted(frame.index) == ["cbc/component/0", "cbc/component/2", "o1"]
+    assert frame.loc["cbc/component/0", ["loinc_code", "value_raw", "unit"]].tolist() == [
+        "718-7",
+        "12.5",
+        "g/dL",
+    ]
+    assert frame.loc["cbc/component/2", "loinc_code"] == "777-3"
+    assert frame.loc["cbc/component/2", "collected_at"] == "2024-07-02 10:30"
+    assert (frame["patient_id"] == "p1").all()
+    assert raw.rows_read == 3
+    # the blood-pressure panel has no quantity and no component the catalogue knows
+    assert raw.not_used == {"Observation": 1}
+
+
+def test_a_component_of_the_wrong_json_type_is_named_with_its_line(tmp_path):
+    good = observation("o1", valueQuantity=quantity(9.1, "g/dL"))
+    bad = observation("o2", component=[{"code": "718-7"}])
+    path = write(tmp_path, "Observation.000.ndjson", [good, good | {"id": "o3"}, bad])
+    with pytest.raises(InputFileError) as error:
+        fhir.read_extract_fhir(tmp_path, "labs")
+    assert error.value.line == 3 and str(path) in str(error.value)
+
+
+def test_resources_no_extract_reads_are_counted_per_type(tmp_path):
+    write(tmp_path, "Patient.000.ndjson", [{"resourceType": "Patient", "id": "p1"}])
+    write(tmp_path, "Procedure.000.ndjson", [{"resourceType": "Procedure", "id": "x"}] * 3)
+    write(tmp_path, "Procedure.001.ndjson", [{"resourceType": "Procedure", "id": "y"}], True)
+    report = {"resourceType": "DiagnosticReport", "id": "d", "conclusion": "no NET"}
+    write(tmp_path, "DiagnosticReport.000.ndjson", [report] * 2)
+    write(tmp_path, "ImagingStudy.ndjson", [{"resourceType": "ImagingStudy", "id": "i"}])
+    write(tmp_path, "Observation.000.ndjson", [observation("o1")] * 4)
+    (tmp_path / "log.ndjson").write_text('{"not": "a resource"}\n', encoding="utf-8")
+    raw = fhir.read_extract_fhir(tmp_path, "patients")
+    assert raw.not_used == {"DiagnosticReport": 2, "ImagingStudy": 1, "Procedure": 4}
+    labs_unavailable = fhir.read_extract_fhir(tmp_path, "patients", None, ("labs",))
+    assert labs_unavailable.not_used["Observation"] == 4

@@ -221,3 +221,74 @@ def test_the_dags_extract_step_reads_a_fhir_landing_folder(tmp_path):
     (tmp_path / "landing" / AS_OF / "Patient.000.ndjson").unlink()
     with pytest.raises(InputFileError, match="no patients rows"):
         steps.extract("patients", **common)
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def test_rxnorm_codes_without_atc_are_counted_per_code_in_the_dq_outputs(sample_report):
+    by_hand: dict[str, int] = {}
+    text = (SAMPLE / "MedicationRequest.000.ndjson").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        codings = json.loads(line).get("medicationCodeableConcept", {}).get("coding", [])
+        code = next(c["code"] for c in codings if c["system"] == RXNORM)
+        by_hand[code] = by_hand.get(code, 0) + 1
+    codes = pd.read_parquet(sample_report / "dq" / "unknown_codes.parquet")
+    drugs = codes[codes["extract"] == "treatments"]
+    assert dict(zip(drugs["code"], drugs["rows"], strict=True)) == by_hand
+    assert set(drugs["system"]) == {RXNORM} and set(drugs["check"]) == {"mapping"}
+    assert drugs["reason"].str.contains("rxnorm_to_atc").all()
+    summary = pd.read_parquet(sample_report / "dq" / "summary.parquet").set_index("rule_id")
+    mapping = summary.loc["coverage.treatments.atc_code.mapping"]
+    assert (mapping["unexpected_count"], mapping["observed_value"]) == (
+        sum(by_hand.values()),
+        len(by_hand),
+    )
+    page = (sample_report / "dq" / "report.html").read_text(encoding="utf-8")
+    top = drugs.iloc[0]
+    assert "Codes this run could not use" in page and f"<code>{top['code']}</code>" in page
+    ids = pd.read_parquet(sample_report / "reidentification.parquet")
+    for patient in ids["patient_id"]:
+        assert patient not in page and patient not in set(codes["code"])
+
+
+def test_lab_codes_and_units_a_site_gets_wrong_are_counted_per_code(tmp_path):
+    export = tmp_path / "export"
+    hand_built(export)
+    local = hb("o4", "high", 9.0, "2024-07-21")
+    local["code"] = {"coding": [{"system": "urn:site:labs", "code": "HB-01"}]}
+    wrong_unit = hb("o5", "high", 9.0, "2024-07-22")
+    wrong_unit["valueQuantity"] = {
+        "value": 9.0,
+        "system": "http://unitsofmeasure.org",
+        "code": "g%",
+    }
+    unknown = hb("o6", "low", 5.5, "2024-07-22")
+    unknown["code"] = {"coding": [{"system": "http://loinc.org", "code": "2093-3"}]}
+    text = (export / "Observation.000.ndjson").read_text(encoding="utf-8")
+    extra = "".join(json.dumps(r) + "\n" for r in (local, wrong_unit, unknown))
+    (export / "Observation.000.ndjson").write_text(text + extra, encoding="utf-8")
+    trial = load_trial(find_trial("lutathera-retreatment"))
+    source = load_source_config(fhir_source(tmp_path))
+    report = run_screening(trial, export, source, pd.Timestamp(AS_OF), tmp_path / "r").report_dir
+    codes = pd.read_parquet(report / "dq" / "unknown_codes.parquet")
+    got = {
+        (r.column, r.system, r.code, r.check): r.rows
+        for r in codes[codes["extract"] == "labs"].itertuples()
+    }
+    assert got == {
+        ("loinc_code", "urn:site:labs", "HB-01", "mapping"): 1,
+        ("unit", "UCUM", "g%", "catalogue"): 1,
+        ("loinc_code", "LOINC", "2093-3", "catalogue"): 1,
+    }
+    assert "718-7" in codes.loc[codes["column"] == "unit", "reason"].item()
+
+
+def test_resources_this_contract_does_not_use_are_counted_in_the_manifest(sample_report):
+    _, _, manifest = screened(sample_report)
+    by_hand = {
+        kind: (SAMPLE / f"{kind}.000.ndjson").read_text(encoding="utf-8").count("\n")
+        for kind in ("AllergyIntolerance", "Encounter", "Procedure")
+    }
+    by_hand["Condition"] = (SAMPLE / "Condition.000.ndjson").read_text().count("\n")
+    assert manifest["extracts"]["patients"]["resources_read_not_used"] == by_hand

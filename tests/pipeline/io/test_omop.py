@@ -205,3 +205,38 @@ def test_screening_run_reads_an_omop_source(cdm, tmp_path, capsys):
     assert main(args) == 2  # no database named
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and "needs a database URL" in error
+
+
+def test_concepts_with_no_loinc_or_atc_code_are_counted_per_concept(cdm):
+    source = load_source_config(SOURCE)
+    raws = read_extracts_omop(cdm, source, AS_OF, ["labs", "treatments"])
+    measurements = _csv("MEASUREMENT")
+    measurements = measurements[
+        pd.to_datetime(measurements["measurement_date"]) <= pd.Timestamp(AS_OF)
+    ]
+    concepts = _csv("CONCEPT")
+    loinc = set(concepts.loc[concepts["vocabulary_id"] == "LOINC", "concept_id"])
+    by_hand = measurements.loc[
+        ~measurements["measurement_concept_id"].isin(loinc), "measurement_concept_id"
+    ].value_counts()
+    got = {i["code"]: i["rows"] for i in raws["labs"].code_issues}
+    assert got == {str(k): int(v) for k, v in by_hand.items()}
+    assert sum(got.values()) == 876
+    assert {(i["system"], i["column"], i["check"]) for i in raws["labs"].code_issues} == {
+        ("OMOP measurement_concept_id", "loinc_code", "mapping")
+    }
+    drugs = _csv("DRUG_EXPOSURE")
+    drugs = drugs[pd.to_datetime(drugs["drug_exposure_start_date"]) <= pd.Timestamp(AS_OF)]
+    treatments = {i["code"]: i["rows"] for i in raws["treatments"].code_issues}
+    expected = drugs["drug_concept_id"].value_counts()  # no ATC concept in this vocabulary
+    assert treatments == {str(k): int(v) for k, v in expected.items()}
+
+
+def test_the_manifest_counts_rows_with_unusable_codes(report):
+    _, _, manifest = report
+    labs = manifest["extracts"]["labs"]
+    # 876 measurements without a LOINC concept, plus LOINC codes the catalogue does not know
+    unknown = sum(labs["codes_unknown_to_catalogue"].values())
+    assert labs["rows_with_unusable_codes"] >= 876 + unknown
+    treatments = manifest["extracts"]["treatments"]
+    assert treatments["rows_with_unusable_codes"] == treatments["rows_read"]

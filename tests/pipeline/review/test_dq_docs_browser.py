@@ -38,7 +38,10 @@ def test_data_docs_work_offline(open_offline, small_reports):  # noqa: F811
     assert colours[0] == "rgb(0, 123, 255)" != colours[1]
     assert index.errors == [] and index.requests == []
 
-    failing = summary[(summary["extract"] == "labs") & ~summary["success"]]
+    # The rules Great Expectations ran (the summary also holds the run's own counts: exact
+    # duplicates, codes the catalogue or the source's mapping does not know).
+    by_gx = summary["expectation_type"].str.startswith("expect_")
+    failing = summary[(summary["extract"] == "labs") & ~summary["success"] & by_gx]
     assert len(failing) >= 1
     labs = next(site.glob("validations/labs/*/*/labs.html"))
     page = open_offline(labs)
