@@ -4,6 +4,17 @@ generator's truth on every criterion whose data the CDM carries here; the others
 "not available from this source", or (when only their gate reads unavailable data) asked of
 everyone, and are not compared.
 
+Compared (trial lutathera-retreatment): alive, age, first_prrt_four_cycles (drug_exposure, ATC
+by both vocabulary routes), haemoglobin_above_8, neutrophils_1500, platelets_80000 (measurement,
+UCUM units, operator concepts), informed_consent and willingness_to_comply. Not compared, read
+from what OMOP has no home for (imaging, tumour board, assessments, grade, Ki-67, social
+security): disease_control_12_months, ecog_0_2, histology_intestinal_net_g1_g2,
+life_expectancy_6_months, measurable_disease_recist, progression_after_first_prrt,
+retreatment_decision, social_security_affiliation, sstr_imaging_positive (asserted unknown with
+the reason); gated on childbearing potential or menopausal status: negative_pregnancy_test and
+effective_contraception; and the overall status, which depends on all of them. The rows those
+would read are still checked: every row read is accepted or set aside for a designed reason.
+
 Nothing else is excluded: every patient is compared, including those whose patients row the
 files path sets aside for a sex outside the contract ("I"). The CDM holds that row as gender
 concept 0 with its source value, the OMOP source reads no sex from it, and a patients row
