@@ -31,13 +31,14 @@ AIRFLOW_ENV = env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/var/p
 # (docs/performance.md). BENCH_SIZES=10000 for a quick look.
 BENCH_SIZES ?= 10000,100000,1000000
 
-.PHONY: help install browser demo demo-data demo-omop demo-fhir test lint format bench airflow clean docs-assets
+.PHONY: help install browser demo demo-data demo-omop demo-fhir synthetic-omop test lint format bench airflow clean docs-assets
 
 help:
 	@echo "make demo   - install, generate a synthetic hospital, screen it with the Airflow DAG"
 	@echo "make airflow - Airflow (standalone) with this project's DAGs on http://localhost:$(AIRFLOW_PORT)"
 	@echo "make demo-omop - load the Eunomia OMOP sample into PostgreSQL and screen it"
 	@echo "make demo-fhir - screen the SMART FHIR Bulk sample through the FHIR source"
+	@echo "make synthetic-omop - the synthetic hospital as OMOP CDM tables in PostgreSQL"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make lint   - ruff lint and format check"
 	@echo "make bench  - performance benchmark (writes bench/results.json)"
@@ -102,6 +103,24 @@ demo-omop: install
 	$(RUN) screening demo-omop --dir $(OMOP_DEMO_DIR) --zip $(OMOP_ZIP) --url $(OMOP_URL) \
 		--as-of 2022-07-01
 	@echo "reports: $(CURDIR)/$(OMOP_DEMO_DIR)/reports/$(DEMO_TRIAL)/2022-07-01/"
+
+# The synthetic hospital (with its truth.parquet) as OMOP CDM 5.4 tables in a database of its
+# own, schema cdm; screen it with a source `{kind: omop}` and `--url $(SYNTH_OMOP_URL)`.
+SYNTH_OMOP_DIR ?= var/synthetic-omop
+SYNTH_OMOP_PATIENTS ?= 2500
+SYNTH_OMOP_AS_OF ?= 2026-11-24
+SYNTH_OMOP_URL ?= postgresql+psycopg://postgres@localhost:5432/screening_synthetic_omop
+synthetic-omop: install
+	rm -rf $(SYNTH_OMOP_DIR)
+	$(RUN) python -c 'import pathlib; \
+		from pipeline.generator.hospital import generate_hospital; \
+		from pipeline.generator.omop_tables import write_omop_csv; \
+		from pipeline.omop_load import load_omop_folder; \
+		d = pathlib.Path("$(SYNTH_OMOP_DIR)"); \
+		h = generate_hospital(d / "hospital", $(SYNTH_OMOP_PATIENTS), 11, "$(SYNTH_OMOP_AS_OF)"); \
+		write_omop_csv(h.exports, d / "omop"); \
+		print(load_omop_folder(d / "omop", "$(SYNTH_OMOP_URL)", "cdm").rows)'
+	@echo "truth: $(abspath $(SYNTH_OMOP_DIR))/hospital/truth.parquet (patients by IPP = person_source_value)"
 
 # Scheduler, DAG processor, API server and triggerer in one process group; Ctrl-C stops them.
 airflow: install demo-data

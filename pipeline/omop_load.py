@@ -156,15 +156,9 @@ def ensure_database(url: str) -> None:
 
 def load_omop_zip(bundle: Path, url: str, schema: str = "cdm", create: bool = True) -> OmopLoad:
     """Unpack an OMOP CSV bundle (a zip) to a temporary folder and (re)load it into `schema`."""
-    import psycopg
-    from psycopg import sql
-
     check_identifier(schema)
     if not Path(bundle).is_file():
         raise InputFileError(str(bundle), "file not found")
-    if create:
-        ensure_database(url)
-    result = OmopLoad(schema)
     with tempfile.TemporaryDirectory(prefix="omop-") as folder:
         try:
             with zipfile.ZipFile(bundle) as archive:
@@ -176,22 +170,30 @@ def load_omop_zip(bundle: Path, url: str, schema: str = "cdm", create: bool = Tr
                 archive.extractall(folder, members)
         except zipfile.BadZipFile:
             raise InputFileError(str(bundle), "not a zip file") from None
-        tables = csv_tables(Path(folder))
-        try:
-            with psycopg.connect(libpq_url(url)) as conn:  # one transaction: all or nothing
-                conn.execute(
-                    sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
-                )
-                conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-                for table, path in tables.items():
-                    result.kept_text += _load_table(conn, schema, table, path)
-                    count = conn.execute(
-                        sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table))
-                    ).fetchone()
-                    result.rows[table] = int(count[0]) if count else 0
-        except psycopg.Error as exc:  # a server message may quote a value: type and code only
-            state = getattr(exc, "sqlstate", None)
-            raise ScreeningError(
-                f"OMOP load failed ({type(exc).__name__}, SQLSTATE {state})"
-            ) from None
+        return load_omop_folder(Path(folder), url, schema, create)
+
+
+def load_omop_folder(folder: Path, url: str, schema: str = "cdm", create: bool = True) -> OmopLoad:
+    """(Re)load the CSV files at the top of `folder` (one per CDM table) into `schema`."""
+    import psycopg
+    from psycopg import sql
+
+    check_identifier(schema)
+    tables = csv_tables(Path(folder))
+    if create:
+        ensure_database(url)
+    result = OmopLoad(schema)
+    try:
+        with psycopg.connect(libpq_url(url)) as conn:  # one transaction: all or nothing
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+            for table, path in tables.items():
+                result.kept_text += _load_table(conn, schema, table, path)
+                count = conn.execute(
+                    sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table))
+                ).fetchone()
+                result.rows[table] = int(count[0]) if count else 0
+    except psycopg.Error as exc:  # a server message may quote a value: type and code only
+        state = getattr(exc, "sqlstate", None)
+        raise ScreeningError(f"OMOP load failed ({type(exc).__name__}, SQLSTATE {state})") from None
     return result

@@ -30,7 +30,8 @@ LAB_COLUMNS = (
 
 
 def normalise_unit_text(units: pd.Series) -> pd.Series:
-    """Spelling-insensitive unit keys: `10*9/L`, `x10^9/l` and `10^9/L` compare equal.
+    """Spelling-insensitive unit keys: `10*9/L`, `x10^9/l` and `10^9/L` compare equal, and so
+    do UCUM's `[iU]/L` (the code an OMOP unit concept or a FHIR quantity carries) and `IU/L`.
 
     Case matters once: `G/L` (giga per litre, a cell count) is not `g/L` (grams per litre),
     so the giga prefix is spelled out before everything is lower-cased.
@@ -41,6 +42,7 @@ def normalise_unit_text(units: pd.Series) -> pd.Series:
     u = u.str.replace(r"\s+", "", regex=True)
     u = u.str.replace("µ", "u", regex=False).str.replace("μ", "u", regex=False)
     u = u.str.replace("³", "3", regex=False)
+    u = u.str.replace("[iu]", "iu", regex=False)  # UCUM writes the international unit [iU]
     u = u.str.replace(r"^x?10[\*\^e]?(\d)", r"10^\1", regex=True)
     u = u.str.replace(r"(?<![a-z])ui(?=/)", "iu", regex=True)
     u = u.str.replace("mui/", "miu/", regex=False)

@@ -41,6 +41,8 @@ def one(loinc: str, raw: str, unit: str | None, decimal: str = ".") -> pd.Series
         (HCG, "mUI/mL", "150", 150.0, "IU/L"),
         (HCG, "UI/L", "150", 150.0, "IU/L"),
         (HCG, "IU/L", "150", 150.0, "IU/L"),
+        (HCG, "m[iU]/mL", "150", 150.0, "IU/L"),  # UCUM, as an OMOP unit concept codes it
+        (HCG, "[iU]/L", "150", 150.0, "IU/L"),
     ],
 )
 def test_accepted_unit_spelling_converts_to_canonical(loinc, unit, raw, expected, canonical):
@@ -63,6 +65,8 @@ def test_accepted_unit_spelling_converts_to_canonical(loinc, unit, raw, expected
         ("10^3/µL", "10^3/ul"),
         ("mUI/mL", "miu/ml"),
         ("UI/L", "iu/l"),
+        ("[iU]/L", "iu/l"),
+        ("m[iU]/mL", "miu/ml"),
     ],
 )
 def test_unit_spellings_normalise_to_one_key(unit, key):

@@ -1,0 +1,296 @@
+"""The synthetic hospital's night as OMOP CDM 5.4 tables, same patients, same truth.
+
+Written from the export files the generator wrote (as `fhir_bulk` is), the way a hospital's
+ETL would fill a CDM: codes are normalised (trimmed, upper case) and mapped to concepts, a unit
+to its UCUM concept, a value to value_as_number plus an operator concept, and what the ETL
+cannot map keeps concept 0 and its source value. So the truth holds on the OMOP path for every
+criterion whose data the CDM carries (patients, labs, treatments, pathology); the others are
+unavailable from an OMOP source (`pipeline.io.omop.DEFAULT_UNAVAILABLE`).
+
+The vocabulary is the minimal one the OMOP source's queries need: LOINC, UCUM, ATC 5th level,
+one RxNorm-like drug per ATC code (one reached through concept_ancestor, the others through an
+'RxNorm - ATC' relationship, so both routes are exercised) and ICD-O-3 histology-topography
+codes. Concepts the project invents take ids above 2,000,000,000, the range OMOP leaves to
+local concepts; the gender and operator concepts the queries name are the standard ones.
+
+Two places where the generated hospital is not a well-formed CDM, on purpose, so that every
+patient is still carried: a person with no recorded birth date has no year_of_birth either
+(the CDM requires one; a real ETL would drop the person), and a sex outside M/F is gender
+concept 0 with its source value, as an ETL writes an unmapped code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.generator.hospital import LAYOUT
+
+LOCAL_CONCEPTS = 2_000_000_000
+EHR = 32817  # type concept "EHR"
+MALE, FEMALE = 8507, 8532
+OPERATORS = {"<": 4171756, "<=": 4171754, ">": 4172704, ">=": 4171755}
+# The hospital's unit spellings an ETL maps to UCUM; any other unit keeps concept 0.
+UCUM = {
+    "g/dL": "g/dL",
+    "g/L": "g/L",
+    "mmol/L": "mmol/L",
+    "µmol/L": "umol/L",
+    "µg/L": "ug/L",
+    "UI/L": "[iU]/L",
+    "mUI/mL": "m[iU]/mL",
+    "G/L": "10*9/L",
+    "10*9/L": "10*9/L",
+    "10^9/L": "10*9/L",
+    "10^3/µL": "10*3/uL",
+    "/mm3": "/mm3",
+}
+# The CDM tables written, with their columns (a subset of CDM 5.4's, the ones filled).
+TABLES = (
+    "person",
+    "death",
+    "measurement",
+    "drug_exposure",
+    "condition_occurrence",
+    "observation",
+    "concept",
+    "concept_ancestor",
+    "concept_relationship",
+)
+
+
+def _read(exports: Path, name: str) -> pd.DataFrame:
+    file, *_rest, encoding, _kinds = LAYOUT[name]
+    return pd.read_csv(
+        exports / file,
+        sep=";",
+        dtype=str,
+        keep_default_na=False,
+        encoding="cp1252" if encoding == "cp1252" else "utf-8-sig",
+    )
+
+
+def _day(values: pd.Series) -> pd.Series:
+    """dd/mm/yyyy -> yyyy-mm-dd; empty stays missing."""
+    return pd.to_datetime(values.replace("", None), format="%d/%m/%Y").dt.strftime("%Y-%m-%d")
+
+
+def _ids(n: int) -> np.ndarray:
+    return np.arange(1, n + 1, dtype="int64")
+
+
+def _code(values: pd.Series) -> pd.Series:
+    """A code as an ETL normalises it before looking it up."""
+    return values.str.strip().str.upper()
+
+
+class _Vocabulary:
+    """Local concepts allocated as codes are met, one id per (vocabulary, code)."""
+
+    def __init__(self) -> None:
+        self.rows: list[pd.DataFrame] = [
+            pd.DataFrame(
+                {
+                    "concept_id": [MALE, FEMALE, *OPERATORS.values()],
+                    "vocabulary_id": ["Gender", "Gender"] + ["Meas Value Operator"] * 4,
+                    "concept_class_id": ["Gender", "Gender"] + ["Meas Value Operator"] * 4,
+                    "concept_code": ["M", "F", *OPERATORS],
+                }
+            )
+        ]
+
+    def add(self, vocabulary: str, concept_class: str, codes: pd.Series) -> pd.Series:
+        """Concept ids for `codes` (index: code), new ids after the ones already allocated."""
+        unique = np.sort(codes.dropna().unique())
+        start = LOCAL_CONCEPTS + sum(len(r) for r in self.rows[1:]) + 1
+        ids = pd.Series(np.arange(start, start + len(unique), dtype="int64"), index=unique)
+        self.rows.append(
+            pd.DataFrame(
+                {
+                    "concept_id": ids.to_numpy(),
+                    "vocabulary_id": vocabulary,
+                    "concept_class_id": concept_class,
+                    "concept_code": unique,
+                }
+            )
+        )
+        return ids
+
+    def table(self) -> pd.DataFrame:
+        concepts = pd.concat(self.rows, ignore_index=True)
+        concepts.insert(
+            1, "concept_name", concepts["vocabulary_id"] + " " + concepts["concept_code"]
+        )
+        concepts["standard_concept"] = "S"
+        concepts["valid_start_date"] = "1970-01-01"
+        concepts["valid_end_date"] = "2099-12-31"
+        return concepts
+
+
+def omop_tables(exports: Path) -> dict[str, pd.DataFrame]:
+    """The CDM tables (name -> frame) for one export folder of the synthetic hospital."""
+    vocabulary = _Vocabulary()
+    patients = _read(exports, "patients")
+    person_ids = pd.Series(_ids(len(patients)), index=patients["IPP"].to_numpy())
+    sex = _code(patients["SEXE"])
+    birth = pd.to_datetime(patients["DATE_NAISSANCE"].replace("", None), format="%d/%m/%Y")
+    person = pd.DataFrame(
+        {
+            "person_id": person_ids.to_numpy(),
+            "gender_concept_id": np.select([sex == "H", sex == "F"], [MALE, FEMALE], 0),
+            "year_of_birth": birth.dt.year.astype("Int64"),
+            "month_of_birth": birth.dt.month.astype("Int64"),
+            "day_of_birth": birth.dt.day.astype("Int64"),
+            "birth_datetime": None,  # year, month and day carry it (the query's second route)
+            "race_concept_id": 0,
+            "ethnicity_concept_id": 0,
+            "person_source_value": patients["IPP"],
+            "gender_source_value": patients["SEXE"],
+        }
+    )
+    dead = patients["DATE_DECES"] != ""
+    death = pd.DataFrame(
+        {
+            "person_id": person_ids.to_numpy()[dead.to_numpy()],
+            "death_date": _day(patients.loc[dead, "DATE_DECES"]),
+            "death_type_concept_id": EHR,
+        }
+    )
+    tables = {
+        "person": person,
+        "death": death,
+        "measurement": _measurement(_read(exports, "labs"), person_ids, vocabulary),
+        "condition_occurrence": _conditions(_read(exports, "pathology"), person_ids, vocabulary),
+        "observation": _observation(_read(exports, "assessments"), person_ids),
+    }
+    drugs, ancestors, relationships = _drugs(_read(exports, "treatments"), person_ids, vocabulary)
+    tables["drug_exposure"] = drugs
+    tables["concept"] = vocabulary.table()
+    tables["concept_ancestor"] = ancestors
+    tables["concept_relationship"] = relationships
+    return {name: tables[name] for name in TABLES}
+
+
+def _person(ipp: pd.Series, person_ids: pd.Series) -> np.ndarray:
+    """person_id of each row's IPP (every IPP of an extract is a patient of the hospital)."""
+    return person_ids.reindex(ipp.to_numpy()).astype("Int64").array
+
+
+def _measurement(labs: pd.DataFrame, person_ids: pd.Series, vocab: _Vocabulary) -> pd.DataFrame:
+    loinc = vocab.add("LOINC", "Lab Test", _code(labs["CODE_LOINC"]))
+    ucum_code = labs["UNITE"].str.strip().map(UCUM)
+    ucum = vocab.add("UCUM", "Unit", ucum_code)
+    raw = labs["RESULTAT"].str.strip()
+    parts = raw.str.extract(r"^(?P<op>[<>]=?)?(?P<number>-?\d+(?:,\d+)?)$")
+    number = pd.to_numeric(parts["number"].str.replace(",", ".", regex=False))
+    taken = pd.to_datetime(labs["DATE_PRELEVEMENT"], format="%d/%m/%Y %H:%M")
+    return pd.DataFrame(
+        {
+            "measurement_id": _ids(len(labs)),
+            "person_id": _person(labs["IPP"], person_ids),
+            "measurement_concept_id": loinc.reindex(_code(labs["CODE_LOINC"])).to_numpy(),
+            "measurement_date": taken.dt.strftime("%Y-%m-%d").to_numpy(),
+            "measurement_datetime": taken.dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(),
+            "measurement_type_concept_id": EHR,
+            "operator_concept_id": parts["op"].map(OPERATORS).astype("Int64").array,
+            "value_as_number": number.to_numpy(),
+            "unit_concept_id": ucum.reindex(ucum_code).fillna(0).astype("int64").to_numpy(),
+            "measurement_source_value": labs["CODE_LOINC"].to_numpy(),
+            "unit_source_value": labs["UNITE"].to_numpy(),
+            "value_source_value": labs["RESULTAT"].to_numpy(),
+        }
+    )
+
+
+def _conditions(pathology: pd.DataFrame, person_ids: pd.Series, vocab: _Vocabulary) -> pd.DataFrame:
+    """Diagnoses per the OHDSI oncology convention: one ICD-O-3 concept histology-topography."""
+    code = _code(pathology["MORPHOLOGIE"]) + "-" + _code(pathology["TOPOGRAPHIE"])
+    icdo = vocab.add("ICDO3", "ICDO Condition", code)
+    concept = icdo.reindex(code).to_numpy()
+    return pd.DataFrame(
+        {
+            "condition_occurrence_id": _ids(len(pathology)),
+            "person_id": _person(pathology["IPP"], person_ids),
+            "condition_concept_id": concept,
+            "condition_start_date": _day(pathology["DATE_CR"]).to_numpy(),
+            "condition_type_concept_id": EHR,
+            "condition_source_value": (
+                pathology["MORPHOLOGIE"] + "-" + pathology["TOPOGRAPHIE"]
+            ).to_numpy(),
+            "condition_source_concept_id": concept,
+        }
+    )
+
+
+def _drugs(
+    treatments: pd.DataFrame, person_ids: pd.Series, vocab: _Vocabulary
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """drug_exposure on one drug concept per ATC code, and the two routes from drug to ATC:
+    the first ATC code (in code order) through concept_ancestor, the others through an
+    'RxNorm - ATC' relationship."""
+    atc_code = _code(treatments["CODE_ATC"])
+    atc = vocab.add("ATC", "ATC 5th", atc_code)
+    drug = vocab.add("RxNorm", "Clinical Drug", "RX-" + atc_code)
+    drug_of_atc = drug.reindex("RX-" + atc.index).to_numpy()
+    by_ancestor = np.arange(len(atc)) == 0
+    ancestors = pd.DataFrame(
+        {
+            "ancestor_concept_id": atc.to_numpy()[by_ancestor],
+            "descendant_concept_id": drug_of_atc[by_ancestor],
+            "min_levels_of_separation": 1,
+            "max_levels_of_separation": 1,
+        }
+    )
+    relationships = pd.DataFrame(
+        {
+            "concept_id_1": drug_of_atc[~by_ancestor],
+            "concept_id_2": atc.to_numpy()[~by_ancestor],
+            "relationship_id": "RxNorm - ATC",
+            "valid_start_date": "1970-01-01",
+            "valid_end_date": "2099-12-31",
+            "invalid_reason": None,
+        }
+    )
+    day = _day(treatments["DATE_ADMINISTRATION"]).to_numpy()
+    exposure = pd.DataFrame(
+        {
+            "drug_exposure_id": _ids(len(treatments)),
+            "person_id": _person(treatments["IPP"], person_ids),
+            "drug_concept_id": drug.reindex("RX-" + atc_code).to_numpy(),
+            "drug_exposure_start_date": day,
+            "drug_exposure_end_date": day,
+            "drug_type_concept_id": EHR,
+            "drug_source_value": treatments["CODE_ATC"].to_numpy(),
+        }
+    )
+    return exposure, ancestors, relationships
+
+
+def _observation(assessments: pd.DataFrame, person_ids: pd.Series) -> pd.DataFrame:
+    """Assessments as observations with their source values only: ECOG, menopausal status and
+    the like need site concept sets the OMOP source does not have (assessments are unavailable
+    from it), so an ETL without them leaves concept 0."""
+    return pd.DataFrame(
+        {
+            "observation_id": _ids(len(assessments)),
+            "person_id": _person(assessments["IPP"], person_ids),
+            "observation_concept_id": 0,
+            "observation_date": _day(assessments["DATE_EVAL"]).to_numpy(),
+            "observation_type_concept_id": EHR,
+            "value_as_string": assessments["VALEUR"].to_numpy(),
+            "observation_source_value": assessments["TYPE_EVAL"].to_numpy(),
+        }
+    )
+
+
+def write_omop_csv(exports: Path, out: Path) -> dict[str, int]:
+    """One CSV per CDM table in `out` (`person.csv`...), as `screening load-omop` loads them;
+    rows written per table."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, frame in omop_tables(exports).items():
+        frame.to_csv(out / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
+        written[name] = len(frame)
+    return written
