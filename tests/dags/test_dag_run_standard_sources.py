@@ -17,13 +17,13 @@ from pipeline.run import run_screening
 from pipeline.sources import load_source_config
 from pipeline.trial import find_trial, load_trial
 from pipeline.warehouse import libpq_url
-from tests.conftest import AS_OF
+from tests.conftest import AS_OF, shared_data
 from tests.dags.airflow_env import REPO, TRIAL
 from tests.pg_service import scratch_database
 
 LOGICAL_DATE = pendulum.datetime(2026, 11, 24, 2, 0, tz="Europe/Paris")
-FHIR_SAMPLE = REPO.parent / "shared" / "data" / "fhir" / "smart-10-patients"
-EUNOMIA = REPO.parent / "shared" / "data" / "omop" / "Synthea27Nj_5.4.zip"
+FHIR_SAMPLE = shared_data("fhir", "smart-10-patients")
+EUNOMIA = shared_data("omop", "Synthea27Nj_5.4.zip")
 
 pytestmark = pytest.mark.slow
 
