@@ -19,7 +19,6 @@ the threshold and is unknown otherwise. Missing sex or birth date: unknown, sayi
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +29,7 @@ from pipeline.errors import ConfigError
 from pipeline.rules.conditions import Condition
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import assign, empty_evidence
-from pipeline.rules.latest_lab import COMPARATORS, compare_interval
+from pipeline.rules.latest_lab import COMPARATORS, compare_interval, required_threshold
 from pipeline.rules.latest_record import parse_absent
 from pipeline.rules.records import (
     latest_per_patient,
@@ -39,7 +38,6 @@ from pipeline.rules.records import (
     select_records,
     set_aside_reasons,
 )
-from pipeline.rules.schema import number
 from pipeline.rules.windows import Window, parse_window
 from pipeline.status import UNKNOWN
 
@@ -103,11 +101,7 @@ class DerivedMeasureRule:
         unit = spec.get("unit", measure.unit)
         if unit != measure.unit:
             raise ConfigError(f"{where}: {name} is in {measure.unit}, not {unit!r}")
-        if "threshold" not in spec:
-            raise ConfigError(f"{where}: threshold is required")
-        threshold = number(spec["threshold"], where, "threshold")
-        if not math.isfinite(threshold):
-            raise ConfigError(f"{where}: 'threshold' must be a finite number")
+        threshold = required_threshold(spec, where)
         return cls(
             measure=measure,
             comparator=comparator,

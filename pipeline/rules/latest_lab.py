@@ -191,7 +191,8 @@ class LatestLabRule:
         )
 
 
-def _required_threshold(spec: dict[str, Any], where: str) -> float:
+def required_threshold(spec: dict[str, Any], where: str) -> float:
+    """The rule's `threshold`, a finite number (`schema.number` refuses .nan and .inf)."""
     if "threshold" not in spec:
         raise ConfigError(f"{where}: threshold is required")
     return number(spec["threshold"], where, "threshold")
@@ -205,8 +206,8 @@ def _multiple(spec: dict[str, Any], where: str, relative_to: Any) -> float:
         raise ConfigError(
             f"{where}: a threshold relative_to {relative_to} is a multiple, with no unit"
         )
-    multiple = _required_threshold(spec, where)
-    if not math.isfinite(multiple) or multiple <= 0:
+    multiple = required_threshold(spec, where)
+    if multiple <= 0:
         raise ConfigError(f"{where}: 'threshold' must be a positive multiple")
     return multiple
 
@@ -219,7 +220,7 @@ def _canonical_threshold(spec: dict[str, Any], where: str, analyte: Analyte) -> 
     factor = analyte.factors.get(key)
     if factor is None:
         raise ConfigError(f"{where}: unit {unit!r} is not known for {analyte.name}")
-    given = _required_threshold(spec, where)
+    given = required_threshold(spec, where)
     threshold = round(given * factor, 9)
     if not math.isfinite(threshold):  # finite in its unit, beyond any float in the canonical
         raise ConfigError(f"{where}: 'threshold' must be a finite number")
