@@ -1,13 +1,16 @@
 """The run as steps that separate processes (Airflow tasks) can call in turn.
 
-check_config (trial, source config and key, before any data) -> extract -> validate (patients
-first) -> screen_shard (once per patient shard, in parallel) -> report (merge the shards, write
-every report file) -> publish -> clean_work. Steps hand data over through a run work folder,
-`<work_root>/<trial>/<as-of>/` (owner-only: it holds raw extracts and, under `shards/`, the
-shards' partial tables), and return small dicts of paths, counts and hashes: the only thing
-that goes to XCom. The CLI runs the same preparation and
-report code in one process, unsharded (`pipeline.run`); a test checks both give the same
-report, byte for byte.
+The hospital's night, once for every trial: check_source -> extract -> validate (patients
+first) -> publish_snapshot (`pipeline.snapshot`). Each trial, from that snapshot: check_config
+(trial and key, before any data) -> screen_shard (once per patient shard, in parallel) ->
+report (merge the shards, write every report file) -> publish -> clean_work.
+
+The hospital's steps build in the snapshot's owner-only build folder (raw extracts, then
+validated and set-aside rows and data-quality results); a trial's steps read the published
+snapshot and write their shards' partial tables under `<work_root>/<trial>/<as-of>/shards/`.
+Steps return small dicts of paths, counts and hashes: the only thing that goes to XCom. The
+CLI runs the same preparation and report code in one process, unsharded (`pipeline.run`); a
+test checks both give the same report, byte for byte.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from pipeline.publish import owner_only, report_umask, sha256_file
 from pipeline.quality.gx_runner import make_context
 from pipeline.quality.suites import load_suites
 from pipeline.rules.context import ScreeningData
-from pipeline.run import build_report, previous_row_counts, report_dir_for
+from pipeline.run import build_report, newest_previous_row_counts, report_dir_for
 from pipeline.run_lock import run_lock
 from pipeline.sharding import (
     merge_shards,
@@ -50,6 +53,10 @@ from pipeline.sharding import (
     shard_members,
     shard_selection,
 )
+from pipeline.snapshot import previous_row_counts as snapshot_previous_counts
+from pipeline.snapshot import prune as prune_snapshots
+from pipeline.snapshot import publish_snapshot as publish_snapshot_folder
+from pipeline.snapshot import snapshot_meta, source_name
 from pipeline.sources import load_source_config
 from pipeline.trial import load_trial
 from pipeline.versions import new_version, publish_version, recover
@@ -78,17 +85,28 @@ def _write_json(data: dict[str, Any], path: Path) -> None:
         path.write_text(json.dumps(data, sort_keys=True, default=str), encoding="utf-8")
 
 
-def check_config(*, trial_path: str, source_path: str) -> dict[str, Any]:
-    """Load the trial, the source config and the pseudonym key before any data is read.
+def check_source(*, source_path: str) -> dict[str, Any]:
+    """Load the source config before any data is read: the hospital run's first task, so a
+    wrong config stops the night with its one-line error instead of in every extract."""
+    source = load_source_config(source_path)
+    return {"source": source_name(source_path), "kind": source.kind}
 
-    The first task of a run: a wrong trial file (or source config, or key) stops the run here,
-    with its one-line error, instead of after every extract was read and validated (the trial
-    is otherwise first read by `screen_shard`). Returns only what identifies the trial.
-    """
+
+def check_config(*, trial_path: str, snapshot: str) -> dict[str, Any]:
+    """Load the trial and the pseudonym key, and find the night's snapshot, before any data
+    is read: a wrong trial file, key or a night not validated yet stops the trial's run here,
+    with its one-line error (the trial is otherwise first read by `screen_shard`). Returns
+    only what identifies the trial and the snapshot."""
     trial = load_trial(trial_path)
-    load_source_config(source_path)
     load_key()
-    return {"trial_id": trial.id, "criteria": len(trial.criteria), "sha256": trial.sha256}
+    meta = snapshot_meta(Path(snapshot))
+    return {
+        "trial_id": trial.id,
+        "criteria": len(trial.criteria),
+        "sha256": trial.sha256,
+        "source": meta["source"],
+        "as_of": meta["as_of"],
+    }
 
 
 def extract(
@@ -96,12 +114,12 @@ def extract(
     *,
     source_path: str,
     as_of: str,
-    work_root: str,
-    trial_id: str,
+    folder: str,
     landing_root: str | None = None,
     connection_uri: str | None = None,
 ) -> dict[str, Any]:
-    """Read one extract (landing file or SQL pull) and stage it as text for validation."""
+    """Read one extract (landing file, SQL, OMOP or FHIR) and stage it as text, in the
+    hospital run's build folder, for validation."""
     source = load_source_config(source_path)
     spec = source.extracts[extract_name]
     if source.extract_unavailable(extract_name):
@@ -143,7 +161,7 @@ def extract(
             raise ValueError("a files source needs a landing folder")
         raw = open_extract_file(Path(landing_root) / as_of, spec, EXTRACTS[extract_name])
         digest = sha256_file(Path(raw.path))
-    folder = work_dir(work_root, trial_id, as_of)
+    folder = Path(folder)
     with owner_only():  # streamed block by block: a huge file never sits in memory whole
         stage_raw(raw, folder / "raw" / f"{extract_name}.parquet")
     meta = {
@@ -184,14 +202,15 @@ def validate(
     *,
     source_path: str,
     as_of: str,
-    work_root: str,
-    trial_id: str,
-    reports_root: str,
+    folder: str,
+    previous: dict[str, int],
 ) -> dict[str, Any]:
-    """Validate one staged extract with its suite; `patients` must be validated first."""
+    """Validate one staged extract with its suite; `patients` must be validated first.
+
+    `previous` is the rows read per extract the night before (`previous_night_counts`), for
+    the volume checks."""
     source = load_source_config(source_path)
-    folder = work_dir(work_root, trial_id, as_of)
-    previous = previous_row_counts(report_dir_for(reports_root, trial_id, as_of))
+    folder = Path(folder)
     settings = ValidationSettings(as_of=pd.Timestamp(as_of), previous_rows=previous)
     patients = None
     if extract_name != "patients":
@@ -236,6 +255,44 @@ def validate(
     }
 
 
+def previous_night_counts(
+    *, snapshots_root: str, source_path: str, as_of: str, report_targets: list[Path]
+) -> dict[str, int]:
+    """Rows read per extract the night before: the source's previous snapshot, else (the
+    first night with snapshots) the newest earlier report of any of the trials."""
+    counts = snapshot_previous_counts(snapshots_root, source_name(source_path), as_of)
+    return counts if counts is not None else newest_previous_row_counts(report_targets)
+
+
+def publish_snapshot(
+    validated: list[dict[str, Any]],
+    *,
+    source_path: str,
+    as_of: str,
+    folder: str,
+    snapshots_root: str,
+    keep: int,
+) -> dict[str, Any]:
+    """Publish the night's validated extracts as the source's snapshot, in one rename, and
+    drop the nights older than the `keep` newest.
+
+    `validated` are the `validate` results of every extract: all must be there, so a
+    snapshot never lacks an extract the contract lists."""
+    done = sorted(v["extract"] for v in validated)
+    if done != sorted(EXTRACTS):
+        raise ScreeningError(f"cannot publish a snapshot of extracts {done}: every one is needed")
+    name = source_name(source_path)
+    meta = {
+        "source": name,
+        "source_path": source_path,
+        "as_of": as_of,
+        "rows_read": {v["extract"]: int(v["rows_read"]) for v in validated},
+    }
+    target = publish_snapshot_folder(Path(folder), snapshots_root, name, as_of, meta)
+    removed = prune_snapshots(snapshots_root, name, keep)
+    return {"snapshot": str(target), "source": name, "as_of": as_of, "pruned": removed}
+
+
 def _validated(
     folder: Path,
     name: str,
@@ -278,22 +335,24 @@ def _shard_data(folder: Path, members: pd.Index, as_of: str) -> ScreeningData:
 
 
 def screen_shard(
-    shard: int, n_shards: int, *, trial_path: str, as_of: str, work_root: str
+    shard: int, n_shards: int, *, trial_path: str, snapshot: str, work_root: str
 ) -> dict[str, Any]:
-    """Screen one shard of the validated patients and write its partial report tables.
+    """Screen one shard of the snapshot's patients and write its partial report tables.
 
     Only the patient ids are read whole (to find the shard's members); every other row is
     read for the shard's patients only, so a worker's memory follows its shard's size.
     """
     key = load_key()
     trial = load_trial(trial_path)
-    folder = work_dir(work_root, trial.id, as_of)
-    ids = pd.read_parquet(folder / "validated" / "patients.parquet", columns=["patient_id"])
-    set_aside = pd.read_parquet(folder / "quarantine" / "patients.parquet")
+    night = Path(snapshot)
+    as_of = snapshot_meta(night)["as_of"]
+    ids = pd.read_parquet(night / "validated" / "patients.parquet", columns=["patient_id"])
+    set_aside = pd.read_parquet(night / "quarantine" / "patients.parquet")
     exported = pd.Index(ids["patient_id"])
     exported = exported.append(set_aside_patients(set_aside, exported).index)
     members = shard_members(exported, key, shard, n_shards)
-    tables = partial_tables(trial, _shard_data(folder, members, as_of), key)
+    tables = partial_tables(trial, _shard_data(night, members, as_of), key)
+    folder = work_dir(work_root, trial.id, as_of)
     return publish_shard(tables, folder / SHARDS_FOLDER, shard, n_shards)
 
 
@@ -336,22 +395,25 @@ def report(
     shards: list[dict[str, Any]],
     *,
     trial_path: str,
-    source_path: str,
-    as_of: str,
+    snapshot: str,
     work_root: str,
     reports_root: str,
 ) -> dict[str, Any]:
     """Merge the shards' partial tables and build the complete report in a staging folder.
 
     `shards` are the `screen_shard` results of every shard. The report is the CLI's, byte for
-    byte: the same `build_report` writes it, given the merged tables.
+    byte: the same `build_report` writes it, given the merged tables, the snapshot's audit
+    parts and the source config the snapshot was validated with.
     """
     key = load_key()
     trial = load_trial(trial_path)
-    source = load_source_config(source_path)
+    night = Path(snapshot)
+    meta = snapshot_meta(night)
+    as_of = meta["as_of"]
+    source = load_source_config(meta["source_path"])
     folder = work_dir(work_root, trial.id, as_of)
     tables = merge_shards(trial, _shard_folders(folder, shards))
-    prepared = _report_inputs(folder, as_of)
+    prepared = _report_inputs(night, as_of)
     patients = len(prepared.data.index)
     if tables["candidates"].num_rows != patients:
         raise ScreeningError(
@@ -366,7 +428,13 @@ def report(
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    return {"staging": str(staging), "patients": patients, "counts": counts}
+    return {
+        "staging": str(staging),
+        "trial_id": trial.id,
+        "as_of": as_of,
+        "patients": patients,
+        "counts": counts,
+    }
 
 
 def publish(*, staging: str, trial_id: str, as_of: str, reports_root: str) -> dict[str, Any]:

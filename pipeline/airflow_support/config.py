@@ -22,12 +22,35 @@ DEMO_DIR = PROJECT_ROOT / "var" / "demo"
 TIMEZONE = "Europe/Paris"
 SCHEDULE = "0 2 * * *"
 DAG_ID_PREFIX = "screening_"
-# Not under DAG_ID_PREFIX: no trial id can take it.
+# Not under DAG_ID_PREFIX: no trial id can take them.
 PORTFOLIO_DAG_ID = "hospital_portfolio"
+HOSPITAL_DAG_ID = "hospital_snapshot"
+# The night's validated snapshot: the hospital DAG emits it (its extra names the source and
+# the as-of date), every trial's DAG is scheduled on it.
+SNAPSHOT_ASSET_URI = "screening://snapshot"
 DEFAULT_CONN_ID = "hospital_warehouse"
 # Two shards by default, so that the demo shows screening mapped over shards.
 DEFAULT_SHARDS = 2
 SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml")
+# The trigger form of the hospital and screening DAGs (each DAG makes them `Param`s).
+PARAMS: dict[str, dict[str, Any]] = {
+    "as_of": {
+        "default": None,
+        "type": ["null", "string"],
+        "format": "date",
+        "title": "As-of date",
+        "description": "As of this date (YYYY-MM-DD); empty: the triggering snapshot's night, "
+        "else the run's logical date.",
+    },
+    "source": {
+        "default": None,
+        "type": ["null", "string"],
+        "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$",
+        "title": "Source config",
+        "description": "A file of the sources folder, e.g. synthetic-chu.yaml; empty: "
+        "SCREENING_SOURCE.",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +63,8 @@ class Settings:
     work_root: str
     conn_id: str
     shards: int = DEFAULT_SHARDS
+    snapshots_root: str = ""
+    snapshots_kept: int = 3
 
 
 def settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -50,14 +75,20 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
         return env.get(name) or str(default)
 
     reports = get("SCREENING_REPORTS_DIR", DEMO_DIR / "reports")
+    # Next to the reports by default: publishing renames within one file system.
+    work = get("SCREENING_WORK_DIR", Path(reports) / ".work")
     return Settings(
         source_path=get("SCREENING_SOURCE", PROJECT_ROOT / "sources" / "synthetic-chu.yaml"),
         landing_root=get("SCREENING_LANDING_DIR", DEMO_DIR / "hospital" / "exports"),
         reports_root=reports,
-        # Next to the reports by default: publishing renames within one file system.
-        work_root=get("SCREENING_WORK_DIR", Path(reports) / ".work"),
+        work_root=work,
         conn_id=get("SCREENING_WAREHOUSE_CONN_ID", DEFAULT_CONN_ID),
         shards=shard_count(env.get("SCREENING_SHARDS") or str(DEFAULT_SHARDS)),
+        # A dot-name: no trial's work folder (named by trial id) can take it.
+        snapshots_root=get("SCREENING_SNAPSHOTS_DIR", Path(work) / ".snapshots"),
+        snapshots_kept=positive_int(
+            "SCREENING_SNAPSHOTS_KEPT", env.get("SCREENING_SNAPSHOTS_KEPT") or "3"
+        ),
     )
 
 
@@ -86,12 +117,17 @@ def checked_source(name: str, environ: Mapping[str, str] | None = None) -> Path:
 def shard_count(text: str) -> int:
     """SCREENING_SHARDS as a positive integer. Anything else is a ConfigError, whose message the
     failure summary shows: a typo must not silently screen in one shard, or in none."""
+    return positive_int("SCREENING_SHARDS", text)
+
+
+def positive_int(name: str, text: str) -> int:
+    """A setting that must be a positive integer, else a one-line ConfigError naming it."""
     try:
         value = int(text.strip())
     except ValueError:
         value = 0
     if value < 1:
-        raise ConfigError(f"SCREENING_SHARDS must be a positive integer, not {text!r}")
+        raise ConfigError(f"{name} must be a positive integer, not {text!r}")
     return value
 
 
@@ -168,19 +204,61 @@ def source_kind(source_path: str) -> str:
     return kind if isinstance(kind, str) else "files"
 
 
-def as_of_from_context(context: Mapping[str, Any]) -> str:
-    """The run's as-of date: the `as_of` parameter of a triggered run, else its logical date in
-    Europe/Paris, as YYYY-MM-DD (the trigger form checks the parameter's format).
+def snapshot_events(context: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The extras of the snapshot events that triggered this run (none for a manual run)."""
+    from airflow.sdk import Asset
 
-    A manually triggered run may have no logical date (the key is then absent from the
-    context); its `run_after` stands in. The scheduled 02:00 Paris run of 24 November screens
-    as of 24 November, whatever the UTC date of its logical date.
+    events = context.get("triggering_asset_events") or {}
+    try:
+        found = events[Asset(SNAPSHOT_ASSET_URI)]
+    except KeyError:
+        return []
+    return [event.extra or {} for event in found]
+
+
+def triggering_night(context: Mapping[str, Any]) -> dict[str, str] | None:
+    """`{"source", "as_of"}` of the newest snapshot event that triggered this run, if any."""
+    nights = [
+        {"source": str(e.get("source", "")), "as_of": str(e["as_of"])}
+        for e in snapshot_events(context)
+        if e.get("as_of")
+    ]
+    return max(nights, key=lambda n: n["as_of"]) if nights else None
+
+
+def snapshot_source(context: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> str:
+    """Which source's snapshot a trial's run screens: the `source` parameter's, else the
+    triggering snapshot's, else SCREENING_SOURCE's."""
+    from pipeline.snapshot import source_name
+
+    if (context.get("params") or {}).get("source"):
+        return source_name(settings_for(context, environ).source_path)
+    night = triggering_night(context)
+    if night and night["source"]:
+        return night["source"]
+    return source_name(settings(environ).source_path)
+
+
+def as_of_from_context(context: Mapping[str, Any]) -> str:
+    """The run's as-of date: the `as_of` parameter of a triggered run, else the night of the
+    snapshot that triggered it, else its logical date in Europe/Paris, as YYYY-MM-DD (the
+    trigger form checks the parameter's format).
+
+    Snapshots of several nights published before a trial's run (a paused DAG, a catch-up)
+    trigger one run, which screens the newest night: recruitment acts on the latest data; an
+    older night is screened by triggering the trial with its `as_of`. A manually triggered run
+    may have no logical date (the key is then absent from the context); its `run_after` stands
+    in. The scheduled 02:00 Paris run of 24 November screens as of 24 November, whatever the
+    UTC date of its logical date.
     """
     import pendulum
 
     chosen = (context.get("params") or {}).get("as_of")
     if chosen:
         return checked_as_of(str(chosen))
+    night = triggering_night(context)
+    if night:
+        return checked_as_of(night["as_of"])
     moment = context.get("logical_date") or context["dag_run"].run_after
     return pendulum.instance(moment).in_timezone(TIMEZONE).date().isoformat()
 

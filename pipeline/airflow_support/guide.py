@@ -1,4 +1,4 @@
-"""The DAG's page for operators (Airflow shows it as the DAG's documentation).
+"""The DAGs' page for operators (Airflow shows it as the DAG's documentation).
 
 Kept as Markdown beside this module, so it reads and diffs as the document it is.
 """

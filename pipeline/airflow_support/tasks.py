@@ -1,4 +1,5 @@
-"""Task bodies of the screening DAG: read settings and the run's as-of date, call a step.
+"""Task bodies of the hospital and screening DAGs: read settings and the run's as-of date,
+call a step.
 
 Each returns exactly what `pipeline.steps` returns (paths, counts, hashes), which is all that
 goes to XCom: never a patient value. Airflow is imported only inside functions that need it.
@@ -10,10 +11,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipeline.airflow_support.config import (
+    SNAPSHOT_ASSET_URI,
     TIMEZONE,
     as_of_from_context,
+    discover_trials,
     settings,
     settings_for,
+    snapshot_source,
     source_kind,
 )
 
@@ -31,11 +35,34 @@ def warehouse_uri(conn_id: str) -> str:
     return Connection.get(conn_id).get_uri()
 
 
-def check_config(trial_path: str, context: Mapping[str, Any]) -> dict:
-    """Load the trial file, the source config and the key before any extract is read."""
+def check_source(context: Mapping[str, Any]) -> dict:
+    """Load the source config before any extract is read."""
     from pipeline import steps
 
-    return steps.check_config(trial_path=trial_path, source_path=settings_for(context).source_path)
+    return steps.check_source(source_path=settings_for(context).source_path)
+
+
+def _build_folder(context: Mapping[str, Any]) -> str:
+    """The hospital run's build folder for its source and night."""
+    from pipeline.snapshot import build_dir, source_name
+
+    s = settings_for(context)
+    return str(build_dir(s.snapshots_root, source_name(s.source_path), as_of_from_context(context)))
+
+
+def _snapshot(context: Mapping[str, Any]) -> str:
+    """The published snapshot a trial's run screens, or the one-line error saying it is not."""
+    from pipeline.snapshot import published_snapshot
+
+    root = settings_for(context).snapshots_root
+    return str(published_snapshot(root, snapshot_source(context), as_of_from_context(context)))
+
+
+def check_config(trial_path: str, context: Mapping[str, Any]) -> dict:
+    """Load the trial file and the key, and find the night's snapshot, before any data."""
+    from pipeline import steps
+
+    return steps.check_config(trial_path=trial_path, snapshot=_snapshot(context))
 
 
 def export_has_landed(context: Mapping[str, Any]) -> bool:
@@ -57,7 +84,7 @@ def export_has_landed(context: Mapping[str, Any]) -> bool:
     )
 
 
-def extract(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dict:
+def extract(extract_name: str, context: Mapping[str, Any]) -> dict:
     """Stage one extract (landing file, SQL or OMOP pull) for this run's as-of date.
 
     A files source's folder has landed (the sensor waited for it): a file missing or broken
@@ -78,8 +105,7 @@ def extract(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dic
             extract_name,
             source_path=s.source_path,
             as_of=as_of_from_context(context),
-            work_root=s.work_root,
-            trial_id=trial_id,
+            folder=_build_folder(context),
             landing_root=s.landing_root,
             connection_uri=uri,
         )
@@ -109,19 +135,47 @@ def _lineage(
         collector.add_output_asset(task, uri=Path(path).absolute().as_uri())
 
 
-def validate(extract_name: str, trial_id: str, context: Mapping[str, Any]) -> dict:
+def validate(extract_name: str, context: Mapping[str, Any]) -> dict:
     """Type and check one staged extract; rows that fail are set aside with a reason."""
     from pipeline import steps
+    from pipeline.run import report_dir_for
 
     s = settings_for(context)
+    as_of = as_of_from_context(context)
+    previous = steps.previous_night_counts(
+        snapshots_root=s.snapshots_root,
+        source_path=s.source_path,
+        as_of=as_of,
+        report_targets=[report_dir_for(s.reports_root, t, as_of) for t in discover_trials()],
+    )
     return steps.validate(
         extract_name,
         source_path=s.source_path,
-        as_of=as_of_from_context(context),
-        work_root=s.work_root,
-        trial_id=trial_id,
-        reports_root=s.reports_root,
+        as_of=as_of,
+        folder=_build_folder(context),
+        previous=previous,
     )
+
+
+def publish_snapshot(validated: Sequence[dict], context: Mapping[str, Any]) -> dict:
+    """Publish the night's snapshot and say so on the snapshot asset, with the source and the
+    as-of date in the event's extra: every trial's DAG is scheduled on it."""
+    from airflow.sdk import Asset
+
+    from pipeline import steps
+
+    s = settings_for(context)
+    published = steps.publish_snapshot(
+        [validated[i] for i in range(len(validated))],
+        source_path=s.source_path,
+        as_of=as_of_from_context(context),
+        folder=_build_folder(context),
+        snapshots_root=s.snapshots_root,
+        keep=s.snapshots_kept,
+    )
+    event = {"source": published["source"], "as_of": published["as_of"]}
+    context["outlet_events"][Asset(SNAPSHOT_ASSET_URI)].extra = event
+    return published
 
 
 def shard_plan() -> list[dict[str, int]]:
@@ -138,13 +192,12 @@ def screen_shard(shard: int, n_shards: int, trial_path: str, context: Mapping[st
     """Screen one shard of the patients and write its partial report tables."""
     from pipeline import steps
 
-    s = settings_for(context)
     return steps.screen_shard(
         shard,
         n_shards,
         trial_path=trial_path,
-        as_of=as_of_from_context(context),
-        work_root=s.work_root,
+        snapshot=_snapshot(context),
+        work_root=settings_for(context).work_root,
     )
 
 
@@ -158,8 +211,7 @@ def report(shards: Sequence[dict], trial_path: str, context: Mapping[str, Any]) 
         # past the end and logs a "XCom not found" error for it.
         [shards[i] for i in range(len(shards))],
         trial_path=trial_path,
-        source_path=s.source_path,
-        as_of=as_of_from_context(context),
+        snapshot=_snapshot(context),
         work_root=s.work_root,
         reports_root=s.reports_root,
     )

@@ -19,6 +19,7 @@ REPO = repo_root()
 DAGS = REPO / "dags"
 TRIAL = "lutathera-retreatment"
 DAG_ID = f"screening_{TRIAL}"
+HOSPITAL_DAG_ID = "hospital_snapshot"
 PYCACHE = Path(tempfile.gettempdir()) / "screening-test-pycache"
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="screening-airflow-"))
 

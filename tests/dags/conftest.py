@@ -14,6 +14,7 @@ from tests.dags.airflow_env import (
     AIRFLOW_HOME,
     DAG_ID,
     DAGS,
+    HOSPITAL_DAG_ID,
     REPO,
     airflow_bin,
     subprocess_env,
@@ -42,12 +43,22 @@ def airflow_db() -> Path:
 
 
 @pytest.fixture(scope="session")
-def screening_dag(airflow_db: Path):
+def dag_bag(airflow_db: Path):
     from airflow.models import DagBag
 
     bag = DagBag(dag_folder=str(DAGS))
     assert bag.import_errors == {}
-    return bag.dags[DAG_ID]
+    return bag
+
+
+@pytest.fixture(scope="session")
+def screening_dag(dag_bag):
+    return dag_bag.dags[DAG_ID]
+
+
+@pytest.fixture(scope="session")
+def hospital_dag(dag_bag):
+    return dag_bag.dags[HOSPITAL_DAG_ID]
 
 
 @pytest.fixture
@@ -61,7 +72,12 @@ def landing(small_hospital, tmp_path: Path) -> Path:
 @pytest.fixture
 def run_env(landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     """SCREENING_* settings for in-process `dag.test()` runs (tasks run in this process)."""
-    paths = {"landing": landing, "reports": tmp_path / "reports", "work": tmp_path / "work"}
+    paths = {
+        "landing": landing,
+        "reports": tmp_path / "reports",
+        "work": tmp_path / "work",
+        "snapshots": tmp_path / "work" / ".snapshots",
+    }
     monkeypatch.setenv("SCREENING_LANDING_DIR", str(paths["landing"]))
     monkeypatch.setenv("SCREENING_REPORTS_DIR", str(paths["reports"]))
     monkeypatch.setenv("SCREENING_WORK_DIR", str(paths["work"]))

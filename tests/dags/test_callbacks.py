@@ -12,7 +12,12 @@ import pendulum
 import pytest
 
 from pipeline.airflow_support import callbacks, tasks
-from pipeline.airflow_support.config import as_of_from_context, discover_trials, settings
+from pipeline.airflow_support.config import (
+    as_of_from_context,
+    discover_trials,
+    settings,
+    snapshot_source,
+)
 from pipeline.errors import ConfigError, InputFileError
 
 TI = SimpleNamespace(dag_id="screening_x", run_id="manual__1", task_id="extract", map_index=2)
@@ -98,10 +103,50 @@ def test_the_as_of_parameter_of_a_triggered_run_wins():
     assert as_of_from_context({"logical_date": logical, "params": {"as_of": None}}) == "2026-11-24"
 
 
+def snapshot_events(*extras: dict) -> object:
+    """`triggering_asset_events` as the task runner builds it, from snapshot events."""
+    from airflow.sdk.execution_time.comms import AssetEventDagRunReferenceResult
+    from airflow.sdk.execution_time.context import TriggeringAssetEventsAccessor
+
+    return TriggeringAssetEventsAccessor.build(
+        AssetEventDagRunReferenceResult(
+            asset={"name": "screening://snapshot", "uri": "screening://snapshot/", "extra": {}},
+            extra=extra,
+            source_task_id="publish_snapshot",
+            source_dag_id="hospital_snapshot",
+            source_run_id=f"run-{i}",
+            source_map_index=-1,
+            source_aliases=[],
+            timestamp=pendulum.datetime(2026, 11, 24, 5, i, tz="UTC"),
+        )
+        for i, extra in enumerate(extras)
+    )
+
+
+def test_a_run_started_by_a_snapshot_screens_its_night_and_source(monkeypatch):
+    """An asset-triggered run has no logical date and runs after the night: the event says
+    which night and which source; of several queued nights, the newest."""
+    monkeypatch.delenv("SCREENING_SOURCE", raising=False)
+    events = snapshot_events(
+        {"source": "chu-a", "as_of": "2026-11-23"}, {"source": "chu-b", "as_of": "2026-11-24"}
+    )
+    after = SimpleNamespace(run_after=pendulum.datetime(2026, 12, 3, 9, tz="UTC"))
+    context = {"triggering_asset_events": events, "logical_date": None, "dag_run": after}
+    assert as_of_from_context(context) == "2026-11-24"
+    assert snapshot_source(context) == "chu-b"
+    chosen = {**context, "params": {"as_of": "2026-10-31"}}
+    assert as_of_from_context(chosen) == "2026-10-31", "the form wins"
+    manual = {"logical_date": None, "dag_run": after}
+    assert as_of_from_context(manual) == "2026-12-03"
+    assert snapshot_source(manual) == "synthetic-chu", "SCREENING_SOURCE's"
+
+
 @pytest.mark.parametrize("bad", ["24/11/2026", "2026-11-31", "2026-2-01", "20261124", "tomorrow"])
 def test_an_impossible_as_of_parameter_is_a_one_line_error(bad):
     with pytest.raises(ConfigError, match=r"expected a real date as YYYY-MM-DD"):
         as_of_from_context({"params": {"as_of": bad}})
+    with pytest.raises(ConfigError, match=r"expected a real date as YYYY-MM-DD"):
+        as_of_from_context({"triggering_asset_events": snapshot_events({"as_of": bad})})
 
 
 def test_a_broken_files_extract_keeps_its_message_behind_the_no_retry_failure():

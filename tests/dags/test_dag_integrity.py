@@ -1,4 +1,5 @@
-"""DAG files: no import errors, one DAG per trial, retries where they help, cheap to parse."""
+"""DAG files: no import errors, one hospital DAG and one DAG per trial on its snapshot, retries
+where they help, cheap to parse."""
 
 from __future__ import annotations
 
@@ -8,21 +9,23 @@ from datetime import timedelta
 
 import pytest
 
-from pipeline.airflow_support.config import PORTFOLIO_DAG_ID, dag_id, discover_trials
+from pipeline.airflow_support.config import (
+    HOSPITAL_DAG_ID,
+    PORTFOLIO_DAG_ID,
+    dag_id,
+    discover_trials,
+)
 from pipeline.contract import EXTRACTS
 from tests.dags.airflow_env import DAG_ID, DAGS, REPO, subprocess_env
 
-NO_RETRY = (
-    "check_config",
+HOSPITAL_NO_RETRY = (
+    "check_source",
     "wait_for_landing",
     "validate_patients",
     "validate",
-    "shard_plan",
-    "screen_shard",
-    "report",
-    "publish",
-    "clean_work",
+    "publish_snapshot",
 )
+TRIAL_NO_RETRY = ("check_config", "shard_plan", "screen_shard", "report", "publish", "clean_work")
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +36,13 @@ def bag():
 
 
 def trial_dags(bag) -> list:
-    """The screening DAGs, one per trial (the portfolio DAG is tested on its own)."""
-    return [dag for dag in bag.dags.values() if dag.dag_id != PORTFOLIO_DAG_ID]
+    """The screening DAGs, one per trial (the hospital and portfolio DAGs apart)."""
+    return [d for d in bag.dags.values() if d.dag_id not in (PORTFOLIO_DAG_ID, HOSPITAL_DAG_ID)]
+
+
+@pytest.fixture(scope="module")
+def hospital(bag):
+    return bag.dags[HOSPITAL_DAG_ID]
 
 
 def test_no_import_errors(bag):
@@ -44,54 +52,77 @@ def test_no_import_errors(bag):
 def test_one_dag_per_trial_file(bag):
     trials = discover_trials(REPO / "trials")
     assert trials, "trials/ has trial files"
-    assert set(bag.dag_ids) == {dag_id(t) for t in trials} | {PORTFOLIO_DAG_ID}
+    expected = {dag_id(t) for t in trials} | {PORTFOLIO_DAG_ID, HOSPITAL_DAG_ID}
+    assert set(bag.dag_ids) == expected
     assert DAG_ID in bag.dag_ids
 
 
-def test_dags_are_scheduled_nightly_in_paris_without_catchup(bag):
+def test_the_hospital_is_validated_nightly_in_paris_without_catchup(hospital):
+    assert hospital.catchup is False
+    assert hospital.timetable.expression == "0 2 * * *"
+    assert str(hospital.timetable.timezone) == "Europe/Paris"
+    assert hospital.start_date is None, "a date before it would run no task and 'succeed'"
+    assert hospital.max_active_runs == 1
+
+
+def test_every_trial_is_scheduled_on_the_nights_snapshot(bag, hospital):
+    """Ten trials, one validation: the hospital DAG's last task emits the snapshot asset,
+    and it is what schedules every trial."""
+    from airflow.sdk import Asset
+
+    assert [o.uri for o in hospital.get_task("publish_snapshot").outlets] == [
+        Asset("screening://snapshot").uri
+    ]
+    assert trial_dags(bag)
     for dag in trial_dags(bag):
-        assert dag.catchup is False
-        assert dag.timetable.expression == "0 2 * * *"
-        assert str(dag.timetable.timezone) == "Europe/Paris"
-        assert dag.start_date is None, "a date before it would run no task and 'succeed'"
-        assert dag.max_active_runs == 1
+        assert isinstance(dag.timetable.asset_condition, Asset)
+        assert dag.timetable.asset_condition.name == "screening://snapshot"
+        assert dag.catchup is False and dag.max_active_runs == 1
+        assert not {"extract", "validate", "wait_for_landing"} & set(dag.task_ids)
 
 
 def test_every_dag_has_tags_owner_and_a_failure_callback(bag):
-    for dag in trial_dags(bag):
+    for dag in [*trial_dags(bag), bag.dags[HOSPITAL_DAG_ID]]:
         assert "screening" in dag.tags
         assert dag.on_failure_callback is not None
         for t in dag.tasks:
             assert t.owner and t.owner != "airflow", t.task_id
 
 
-def test_extraction_retries_with_exponential_backoff(bag):
-    for dag in trial_dags(bag):
-        extract = dag.get_task("extract")
-        assert extract.retries > 0
-        assert extract.retry_exponential_backoff == 2.0
-        assert extract.retry_delay > timedelta(0)
-        assert extract.max_retry_delay is not None
-        assert extract.op_kwargs_expand_input.value["extract_name"] == list(EXTRACTS)
+def test_extraction_retries_with_exponential_backoff(hospital):
+    extract = hospital.get_task("extract")
+    assert extract.retries > 0
+    assert extract.retry_exponential_backoff == 2.0
+    assert extract.retry_delay > timedelta(0)
+    assert extract.max_retry_delay is not None
+    assert extract.op_kwargs_expand_input.value["extract_name"] == list(EXTRACTS)
 
 
-def test_validation_screening_and_publishing_never_retry(bag):
+def test_validation_screening_and_publishing_never_retry(bag, hospital):
+    for task_id in HOSPITAL_NO_RETRY:
+        assert hospital.get_task(task_id).retries == 0, task_id
+    assert hospital.get_task("validate").op_kwargs_expand_input.value["extract_name"] == [
+        n for n in EXTRACTS if n != "patients"
+    ]
     for dag in trial_dags(bag):
-        for task_id in NO_RETRY:
+        for task_id in TRIAL_NO_RETRY:
             assert dag.get_task(task_id).retries == 0, task_id
-        assert dag.get_task("validate").op_kwargs_expand_input.value["extract_name"] == [
-            n for n in EXTRACTS if n != "patients"
-        ]
 
 
-def test_order_patients_validated_before_the_others(bag):
+def test_order_patients_validated_before_the_others(bag, hospital):
+    assert hospital.get_task("check_source").upstream_task_ids == set()
+    assert hospital.get_task("wait_for_landing").upstream_task_ids == {"check_source"}
+    assert hospital.get_task("extract").upstream_task_ids == {"wait_for_landing"}
+    assert hospital.get_task("validate_patients").upstream_task_ids == {"extract"}
+    assert hospital.get_task("validate").upstream_task_ids == {"validate_patients"}
+    assert hospital.get_task("publish_snapshot").upstream_task_ids == {
+        "validate_patients",
+        "validate",
+    }
     dag = bag.dags[DAG_ID]
     assert dag.get_task("check_config").upstream_task_ids == set()
-    assert dag.get_task("wait_for_landing").upstream_task_ids == {"check_config"}
-    assert dag.get_task("extract").upstream_task_ids == {"wait_for_landing"}
-    assert dag.get_task("validate_patients").upstream_task_ids == {"extract"}
-    assert dag.get_task("validate").upstream_task_ids == {"validate_patients"}
-    assert dag.get_task("screen_shard").upstream_task_ids == {"validate", "shard_plan"}
+    assert dag.get_task("shard_plan").upstream_task_ids == {"check_config"}
+    assert dag.get_task("screen_shard").upstream_task_ids == {"shard_plan"}
     assert dag.get_task("report").upstream_task_ids == {"screen_shard"}
     assert dag.get_task("publish").upstream_task_ids == {"report"}
     assert dag.get_task("clean_work").upstream_task_ids == {"publish"}
@@ -120,25 +151,24 @@ def test_publish_emits_the_report_asset(bag):
         assert [o.uri for o in outlets] == [f"screening://reports/{trial_id}"]
 
 
-def test_the_landing_sensor_waits_rescheduled_with_a_backstop_timeout(bag):
+def test_the_landing_sensor_waits_rescheduled_with_a_backstop_timeout(hospital):
     """It gives its worker slot back between looks; the deadline message comes first (see
     test_landing), Airflow's timeout only backs it up."""
-    for dag in trial_dags(bag):
-        sensor = dag.get_task("wait_for_landing")
-        assert sensor.mode == "reschedule"
-        assert 0 < sensor.poke_interval <= 600
-        assert sensor.timeout >= 3600
+    sensor = hospital.get_task("wait_for_landing")
+    assert sensor.mode == "reschedule"
+    assert 0 < sensor.poke_interval <= 600
+    assert sensor.timeout >= 3600
 
 
-def test_mapped_tasks_are_named_by_extract_or_shard(bag):
+def test_mapped_tasks_are_named_by_extract_or_shard(bag, hospital):
+    assert hospital.get_task("extract").map_index_template == "{{ extract_name }}"
+    assert hospital.get_task("validate").map_index_template == "{{ extract_name }}"
     for dag in trial_dags(bag):
-        assert dag.get_task("extract").map_index_template == "{{ extract_name }}"
-        assert dag.get_task("validate").map_index_template == "{{ extract_name }}"
         assert dag.get_task("screen_shard").map_index_template == "{{ shard_name }}"
 
 
-def test_runs_and_tasks_have_timeouts_and_an_as_of_parameter(bag):
-    for dag in trial_dags(bag):
+def test_runs_and_tasks_have_timeouts_and_an_as_of_parameter(bag, hospital):
+    for dag in [*trial_dags(bag), hospital]:
         assert dag.dagrun_timeout == timedelta(hours=12)
         for t in dag.tasks:
             assert t.execution_timeout is not None, t.task_id
@@ -165,10 +195,11 @@ def test_the_portfolio_dag_runs_on_any_trial_report_one_run_at_a_time(bag):
     assert portfolio.on_failure_callback is not None
 
 
-def test_operators_read_a_guide_not_the_developers_docstring(bag):
-    dag = bag.dags[DAG_ID]
-    assert "When it fails" in dag.doc_md
-    assert "wait_for_landing" in dag.doc_md
+def test_operators_read_a_guide_not_the_developers_docstring(bag, hospital):
+    for dag in (bag.dags[DAG_ID], hospital):
+        assert "When it fails" in dag.doc_md
+        assert "wait_for_landing" in dag.doc_md
+        assert "hospital_snapshot" in dag.doc_md
 
 
 def test_no_notifier_unless_recipients_are_configured():

@@ -1,6 +1,7 @@
-"""The DAG end to end (`dag.test()`) on the standard sources, with data no one here wrote:
-the SMART FHIR Bulk sample landed as a dated folder, and the OHDSI Eunomia OMOP sample
-loaded into a scratch PostgreSQL database behind the `hospital_warehouse` connection."""
+"""The DAGs end to end (`dag.test()`: the hospital's night, then the trial) on the standard
+sources, with data no one here wrote: the SMART FHIR Bulk sample landed as a dated folder, and
+the OHDSI Eunomia OMOP sample loaded into a scratch PostgreSQL database behind the
+`hospital_warehouse` connection."""
 
 from __future__ import annotations
 
@@ -36,14 +37,23 @@ def report_of(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
 
 
 @pytest.mark.skipif(not FHIR_SAMPLE.is_dir(), reason="shared FHIR sample not present")
-def test_a_fhir_source_publishes_its_report(screening_dag, run_env, monkeypatch, tmp_path):
+def night(hospital_dag, screening_dag) -> None:
+    """The hospital's run, then the trial's on its snapshot; both must succeed."""
+    hospital = hospital_dag.test(logical_date=LOGICAL_DATE)
+    assert str(hospital.state) == "success"
+    trial = screening_dag.test(logical_date=LOGICAL_DATE)
+    assert str(trial.state) == "success"
+
+
+def test_a_fhir_source_publishes_its_report(
+    hospital_dag, screening_dag, run_env, monkeypatch, tmp_path
+):
     landing = tmp_path / "fhir-landing"
     shutil.copytree(FHIR_SAMPLE, landing / AS_OF)
     source = REPO / "sources" / "smart-fhir-sample.yaml"
     monkeypatch.setenv("SCREENING_LANDING_DIR", str(landing))
     monkeypatch.setenv("SCREENING_SOURCE", str(source))
-    run = screening_dag.test(logical_date=LOGICAL_DATE)
-    assert str(run.state) == "success"
+    night(hospital_dag, screening_dag)
     report = run_env["reports"] / TRIAL / AS_OF
     criteria, candidates, manifest = report_of(report)
     patients = [
@@ -68,13 +78,12 @@ def test_a_fhir_source_publishes_its_report(screening_dag, run_env, monkeypatch,
 
 
 @pytest.mark.skipif(not EUNOMIA.is_file(), reason="Eunomia sample not present")
-def test_an_omop_source_publishes_its_report(screening_dag, run_env, monkeypatch):
+def test_an_omop_source_publishes_its_report(hospital_dag, screening_dag, run_env, monkeypatch):
     with scratch_database() as url:
         load_omop_zip(EUNOMIA, url, "cdm", create=False)
         monkeypatch.setenv("AIRFLOW_CONN_HOSPITAL_WAREHOUSE", libpq_url(url))
         monkeypatch.setenv("SCREENING_SOURCE", str(REPO / "sources" / "eunomia-omop.yaml"))
-        run = screening_dag.test(logical_date=LOGICAL_DATE)
-    assert str(run.state) == "success"
+        night(hospital_dag, screening_dag)
     criteria, candidates, manifest = report_of(run_env["reports"] / TRIAL / AS_OF)
     assert len(candidates) == manifest["patients"]["reported"] == 28
     alive = criteria[criteria["criterion_id"] == "alive"]

@@ -12,7 +12,7 @@ import pendulum
 import pytest
 
 from tests.conftest import AS_OF
-from tests.dags.airflow_env import DAG_ID, DAGS
+from tests.dags.airflow_env import DAGS, HOSPITAL_DAG_ID
 
 
 class Mailbox:
@@ -60,7 +60,7 @@ def test_a_failed_run_mails_the_team_without_patient_data(
     from airflow.models import DagBag
 
     monkeypatch.setenv("SCREENING_NOTIFY_EMAIL", "recruitment-data@chu.example, oncall@chu.example")
-    dag = DagBag(dag_folder=str(DAGS)).dags[DAG_ID]  # parsed with the recipients set
+    dag = DagBag(dag_folder=str(DAGS)).dags[HOSPITAL_DAG_ID]  # parsed with the recipients set
     shutil.rmtree(run_env["landing"] / AS_OF)  # fails fast, at the landing sensor
     run = dag.test(logical_date=pendulum.datetime(2026, 11, 24, 2, 0, tz="Europe/Paris"))
 
@@ -69,7 +69,9 @@ def test_a_failed_run_mails_the_team_without_patient_data(
     (recipients, content) = mailbox.received[0]
     assert recipients == ["recruitment-data@chu.example", "oncall@chu.example"]
     mail = message_from_bytes(content)
-    assert mail["Subject"] == f"[screening] {DAG_ID} failed at wait_for_landing: {run.run_id}"
+    assert (
+        mail["Subject"] == f"[screening] {HOSPITAL_DAG_ID} failed at wait_for_landing: {run.run_id}"
+    )
     body = mail.get_payload(0).get_payload(decode=True).decode()
     assert run.run_id in body and "No patient data" in body
     assert "IPP" not in content.decode(errors="replace")

@@ -1,7 +1,9 @@
-"""The DAG under a real `airflow standalone` (scheduler, dag-processor, API server, triggerer).
+"""The DAGs under a real `airflow standalone` (scheduler, dag-processor, API server, triggerer).
 
-Triggered through the REST API v2 with a logical date, polled to success, report compared with
-the CLI's; then the whole process group is stopped and must be gone. The hospital carries canary
+The hospital DAG is triggered through the REST API v2 with a logical date; its snapshot event
+must make the scheduler start the trial's DAG on its own, for that night; both are polled to
+success and the report is compared with the CLI's; then the whole process group is stopped and
+must be gone. The hospital carries canary
 patients (unique ids, names, birth dates, values): afterwards every file the run wrote, the
 Airflow home with its SQLite database and task logs included, is searched for them. Its
 OpenLineage events go to a file (the provider's file transport): they must name the landing files
@@ -26,7 +28,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import AS_OF
-from tests.dags.airflow_env import DAG_ID, TRIAL, airflow_bin, subprocess_env
+from tests.dags.airflow_env import DAG_ID, HOSPITAL_DAG_ID, TRIAL, airflow_bin, subprocess_env
 from tests.dags.test_dag_run import assert_same_report, cli_report
 from tests.privacy.leaks import canary_needles, find_leaks
 
@@ -153,6 +155,9 @@ def test_scheduled_by_a_real_scheduler(canary_hospital, tmp_path):
         SCREENING_LANDING_DIR=str(landing),
         SCREENING_REPORTS_DIR=str(reports),
         SCREENING_WORK_DIR=str(tmp_path / "work"),
+        # Validated rows are patient data like the landing folder: kept apart from the
+        # folders searched for canaries below, and checked owner-only instead.
+        SCREENING_SNAPSHOTS_DIR=str(tmp_path / "snapshots"),
         SCREENING_LANDING_DEADLINE="00:00",
         # OpenLineage events of every task, to a file (the provider's file transport).
         AIRFLOW__OPENLINEAGE__NAMESPACE="screening-test",
@@ -180,23 +185,33 @@ def test_scheduled_by_a_real_scheduler(canary_hospital, tmp_path):
         wait_for("health", HEALTH_TIMEOUT, healthy, log, process)
         token = call(base, "POST", "/auth/token", body={"username": "admin", "password": PASSWORD})
         token = token["access_token"]
-        dag_path = f"/api/v2/dags/{DAG_ID}"
-        wait_for("the DAG", 60, lambda: call(base, "GET", dag_path, token), log, process)
-        call(base, "PATCH", f"/api/v2/dags/{DAG_ID}", token, {"is_paused": False})
+        for dag_id in (HOSPITAL_DAG_ID, DAG_ID):
+            dag_path = f"/api/v2/dags/{dag_id}"
+            wait_for(dag_id, 60, lambda p=dag_path: call(base, "GET", p, token), log, process)
+            call(base, "PATCH", dag_path, token, {"is_paused": False})
         run = call(
             base,
             "POST",
-            f"/api/v2/dags/{DAG_ID}/dagRuns",
+            f"/api/v2/dags/{HOSPITAL_DAG_ID}/dagRuns",
             token,
             {"logical_date": TRIGGER_LOGICAL_DATE, "conf": {}},
         )
-        run_path = f"/api/v2/dags/{DAG_ID}/dagRuns/{urllib.parse.quote(run['dag_run_id'], safe='')}"
+        run_id = urllib.parse.quote(run["dag_run_id"], safe="")
+        run_path = f"/api/v2/dags/{HOSPITAL_DAG_ID}/dagRuns/{run_id}"
 
         def finished() -> str | None:
             state = call(base, "GET", run_path, token)["state"]
             return state if state in ("success", "failed") else None
 
-        assert wait_for("the run", RUN_TIMEOUT, finished, log, process) == "success"
+        assert wait_for("the hospital's run", RUN_TIMEOUT, finished, log, process) == "success"
+
+        def trial_finished() -> str | None:
+            runs = call(base, "GET", f"/api/v2/dags/{DAG_ID}/dagRuns", token)["dag_runs"]
+            started = [r for r in runs if r["run_type"] == "asset_triggered"]
+            done = [r["state"] for r in started if r["state"] in ("success", "failed")]
+            return done[0] if done else None
+
+        assert wait_for("the trial's run", RUN_TIMEOUT, trial_finished, log, process) == "success"
         report = reports / TRIAL / AS_OF
         assert (report / "manifest.json").is_file()
         assert_same_report(report, cli_report(small_hospital.exports, tmp_path / "cli"))
@@ -212,6 +227,13 @@ def test_scheduled_by_a_real_scheduler(canary_hospital, tmp_path):
     # and whatever is left of the work folder (the DAG's last task removes it).
     assert (home / "airflow.db").is_file() and any((home / "logs").rglob("*.log"))
     assert not (tmp_path / "work" / TRIAL / AS_OF).exists()
+    night = tmp_path / "snapshots" / "synthetic-chu" / AS_OF
+    assert (night / "snapshot.json").is_file(), "the trial screened the published night"
+    for path in [tmp_path / "snapshots", *(tmp_path / "snapshots").rglob("*")]:
+        if path.name.endswith(".lock"):
+            assert path.stat().st_size == 0, "a lock file holds nothing"
+            continue
+        assert not path.stat().st_mode & 0o077, path
     roots = [home, reports] + ([tmp_path / "work"] if (tmp_path / "work").exists() else [])
     roots.append(lineage)
     leaks = find_leaks(roots, canary_needles(), allowed={"reidentification.parquet"})
@@ -220,11 +242,12 @@ def test_scheduled_by_a_real_scheduler(canary_hospital, tmp_path):
 
 
 def assert_lineage_names_inputs_and_outputs(lineage: Path, landing: Path, report: Path) -> None:
-    """OpenLineage: every extract's landing file is an input of its `extract` task, the
-    published report folder the output of `publish`, as `file` datasets."""
+    """OpenLineage: every extract's landing file is an input of the hospital's `extract`
+    task, the published report folder the output of the trial's `publish`, as `file`
+    datasets."""
     events = [json.loads(line) for line in lineage.read_text().splitlines() if line.strip()]
     done = [e for e in events if e["eventType"] == "COMPLETE"]
-    job = f"{DAG_ID}.extract"
+    job = f"{HOSPITAL_DAG_ID}.extract"
     inputs = {
         (d["namespace"], d["name"]) for e in done if e["job"]["name"] == job for d in e["inputs"]
     }

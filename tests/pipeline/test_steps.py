@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from pipeline import steps
-from pipeline.contract import EXTRACTS
 from pipeline.errors import ConfigError, ScreeningError
 from pipeline.prepare import prepare_extracts
 from pipeline.pseudonym import load_key
@@ -19,6 +18,7 @@ from pipeline.sharding import shard_data, shard_members
 from pipeline.sources import load_source_config
 from pipeline.trial import find_trial, load_trial
 from tests.conftest import AS_OF, repo_root
+from tests.pipeline.step_runs import screen_night, validate_night
 
 TRIAL = "lutathera-retreatment"
 SOURCE = repo_root() / "sources" / "synthetic-chu.yaml"
@@ -35,33 +35,13 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def validated(small_hospital, tmp_path_factory) -> dict[str, str]:
-    """The small hospital extracted and validated once by the steps: a run's work folder."""
+    """The small hospital's night validated once by the hospital's steps: its snapshot."""
     root = tmp_path_factory.mktemp("steps")
-    paths = {
+    return {
         "work_root": str(root / "work"),
         "trial_path": str(find_trial(TRIAL)),
-        "landing": str(small_hospital.exports.parent),
-        "empty_reports": str(root / "no-reports"),
+        "snapshot": validate_night(SOURCE, small_hospital.exports.parent, AS_OF, root / "snaps"),
     }
-    for name in EXTRACTS:
-        steps.extract(
-            name,
-            source_path=str(SOURCE),
-            as_of=AS_OF,
-            work_root=paths["work_root"],
-            trial_id=TRIAL,
-            landing_root=paths["landing"],
-        )
-    for name in EXTRACTS:  # patients first: the contract lists them first
-        steps.validate(
-            name,
-            source_path=str(SOURCE),
-            as_of=AS_OF,
-            work_root=paths["work_root"],
-            trial_id=TRIAL,
-            reports_root=paths["empty_reports"],
-        )
-    return paths
 
 
 @pytest.fixture(scope="module")
@@ -73,29 +53,14 @@ def cli_report(small_hospital, tmp_path_factory) -> Path:
 
 
 def sharded_run(validated: dict[str, str], n_shards: int, reports_root: Path) -> list[dict]:
-    """screen_shard for every shard, then report and publish, as the DAG's tasks do."""
-    shards = [
-        steps.screen_shard(
-            shard,
-            n_shards,
-            trial_path=validated["trial_path"],
-            as_of=AS_OF,
-            work_root=validated["work_root"],
-        )
-        for shard in range(n_shards)
-    ]
-    reported = steps.report(
-        shards[::-1],  # mapped results may come back in any order
-        trial_path=validated["trial_path"],
-        source_path=str(SOURCE),
-        as_of=AS_OF,
-        work_root=validated["work_root"],
-        reports_root=str(reports_root),
-    )
-    steps.publish(
-        staging=reported["staging"], trial_id=TRIAL, as_of=AS_OF, reports_root=str(reports_root)
-    )
-    return [*shards, reported]
+    """screen_shard for every shard, then report and publish, as a trial DAG's tasks do."""
+    return screen_night(
+        validated["snapshot"],
+        validated["trial_path"],
+        n_shards,
+        validated["work_root"],
+        reports_root,
+    )[:-1]
 
 
 @pytest.mark.parametrize("n_shards", [1, 2, 3, 5])
@@ -135,8 +100,7 @@ def test_a_shard_reads_only_its_patients_rows(validated, small_hospital):
         read_exports(small_hospital.exports, source), source, pd.Timestamp(AS_OF)
     ).data
     members = shard_members(whole.index, load_key(), 1, 3)
-    folder = Path(validated["work_root"]) / TRIAL / AS_OF
-    read = steps._shard_data(folder, members, AS_OF)
+    read = steps._shard_data(Path(validated["snapshot"]), members, AS_OF)
     expected = shard_data(whole, members)
     assert read.index.equals(expected.index) and 0 < len(members) < len(whole.index)
     pd.testing.assert_frame_equal(read.patients, expected.patients)
@@ -165,8 +129,7 @@ def test_the_report_refuses_an_incomplete_set_of_shards(validated, tmp_path, sha
         steps.report(
             shards,
             trial_path=validated["trial_path"],
-            source_path=str(SOURCE),
-            as_of=AS_OF,
+            snapshot=validated["snapshot"],
             work_root=validated["work_root"],
             reports_root=str(tmp_path),
         )
@@ -189,21 +152,52 @@ def test_the_report_step_takes_the_inputs_digests_from_the_extract_step(
     assert published.read_bytes() == (cli_report / "manifest.json").read_bytes()
 
 
-def test_check_config_loads_trial_source_and_key_and_returns_no_more_than_ids():
-    checked = steps.check_config(trial_path=str(find_trial(TRIAL)), source_path=str(SOURCE))
+def test_check_config_loads_trial_and_key_and_finds_the_snapshot(validated):
+    checked = steps.check_config(trial_path=str(find_trial(TRIAL)), snapshot=validated["snapshot"])
     trial = load_trial(find_trial(TRIAL))
-    assert checked == {"trial_id": TRIAL, "criteria": len(trial.criteria), "sha256": trial.sha256}
+    assert checked == {
+        "trial_id": TRIAL,
+        "criteria": len(trial.criteria),
+        "sha256": trial.sha256,
+        "source": "synthetic-chu",
+        "as_of": AS_OF,
+    }
 
 
-def test_check_config_refuses_a_bad_trial_source_or_key(tmp_path, monkeypatch):
-    trial = tmp_path / "t.yaml"
-    trial.write_text("id: t\ntitle: T\ncriteria: 5\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"t\.yaml: 'criteria' must be a list"):
-        steps.check_config(trial_path=str(trial), source_path=str(SOURCE))
+def test_check_source_loads_the_source_config(tmp_path):
+    assert steps.check_source(source_path=str(SOURCE)) == {
+        "source": "synthetic-chu",
+        "kind": "files",
+    }
     source = tmp_path / "s.yaml"
     source.write_text("defaults: {separator: ';;'}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"s\.yaml"):
-        steps.check_config(trial_path=str(find_trial(TRIAL)), source_path=str(source))
+        steps.check_source(source_path=str(source))
+
+
+def test_check_config_refuses_a_bad_trial_or_key(validated, tmp_path, monkeypatch):
+    trial = tmp_path / "t.yaml"
+    trial.write_text("id: t\ntitle: T\ncriteria: 5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"t\.yaml: 'criteria' must be a list"):
+        steps.check_config(trial_path=str(trial), snapshot=validated["snapshot"])
     monkeypatch.delenv("SCREENING_PSEUDONYM_KEY")
     with pytest.raises(ConfigError, match="no pseudonymisation key"):
-        steps.check_config(trial_path=str(find_trial(TRIAL)), source_path=str(SOURCE))
+        steps.check_config(trial_path=str(find_trial(TRIAL)), snapshot=validated["snapshot"])
+
+
+def test_two_trials_screen_one_snapshot_as_the_cli_screens_each(
+    validated, small_hospital, tmp_path
+):
+    """Ten trials, one validation: a second trial's run reads the same snapshot (nothing is
+    extracted or validated again) and publishes the report its own CLI run gives."""
+    second = repo_root() / "tests" / "fixtures" / "trials" / "net-maintenance-example.yaml"
+    screen_night(validated["snapshot"], str(second), 2, validated["work_root"], tmp_path / "dag")
+    trial = load_trial(second)
+    cli = run_screening(
+        trial,
+        small_hospital.exports,
+        load_source_config(SOURCE),
+        pd.Timestamp(AS_OF),
+        tmp_path / "cli",
+    ).report_dir
+    assert snapshot(tmp_path / "dag" / trial.id / AS_OF) == snapshot(cli)

@@ -173,53 +173,19 @@ def test_every_primitive_says_what_it_reads():
 def test_the_dag_steps_publish_the_cli_report_of_a_partial_source(
     small_hospital, tmp_path, screened
 ):
-    """extract, validate, screen_shard, report and publish (the DAG's tasks) on a source
+    """extract, validate, publish_snapshot, then screen_shard, report and publish (the DAGs'
+    tasks) on a source
     without lesions and tumour board give the CLI's partial report byte for byte."""
     import hashlib
 
-    from pipeline import steps
-    from pipeline.contract import EXTRACTS
+    from tests.pipeline.step_runs import screen_night, validate_night
 
     _partial_source(tmp_path, list(MISSING))
     source_path = str(tmp_path / "partial.yaml")
     trial_path = str(find_trial("lutathera-retreatment"))
-    work, reports = str(tmp_path / "work"), tmp_path / "reports"
-    for name in EXTRACTS:
-        steps.extract(
-            name,
-            source_path=source_path,
-            as_of=AS_OF,
-            work_root=work,
-            trial_id="lutathera-retreatment",
-            landing_root=str(small_hospital.exports.parent),
-        )
-    for name in EXTRACTS:
-        steps.validate(
-            name,
-            source_path=source_path,
-            as_of=AS_OF,
-            work_root=work,
-            trial_id="lutathera-retreatment",
-            reports_root=str(tmp_path / "none"),
-        )
-    shards = [
-        steps.screen_shard(shard, 2, trial_path=trial_path, as_of=AS_OF, work_root=work)
-        for shard in range(2)
-    ]
-    reported = steps.report(
-        shards,
-        trial_path=trial_path,
-        source_path=source_path,
-        as_of=AS_OF,
-        work_root=work,
-        reports_root=str(reports),
-    )
-    steps.publish(
-        staging=reported["staging"],
-        trial_id="lutathera-retreatment",
-        as_of=AS_OF,
-        reports_root=str(reports),
-    )
+    reports = tmp_path / "reports"
+    night = validate_night(source_path, small_hospital.exports.parent, AS_OF, tmp_path / "snaps")
+    screen_night(night, trial_path, 2, tmp_path / "work", reports)
 
     def snapshot(folder):
         return {

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pandas as pd
 
 from pipeline import steps
 from pipeline.contract import EXTRACTS
 from pipeline.run import run_screening
+from pipeline.snapshot import build_dir
 from pipeline.sources import load_source_config
 from pipeline.trial import find_trial, load_trial
 from tests.conftest import AS_OF, repo_root
+from tests.pipeline.step_runs import validate_night
 
 SOURCE = repo_root() / "sources" / "synthetic-chu.yaml"
 
@@ -44,17 +47,23 @@ def test_report_modes_even_under_a_permissive_umask(small_hospital, tmp_path):
     assert mode(report) == 0o750
 
 
-def test_work_folder_of_the_steps_is_owner_only(small_hospital, tmp_path):
-    work = tmp_path / "work"
+def test_the_snapshot_and_its_build_folder_are_owner_only(small_hospital, tmp_path):
+    """The hospital's night: raw extracts while it builds, validated rows once published."""
+    root = tmp_path / "snapshots"
+    folder = build_dir(root, "synthetic-chu", AS_OF)
     result = steps.extract(
         "patients",
         source_path=str(SOURCE),
         as_of=AS_OF,
-        work_root=str(work),
-        trial_id="t",
+        folder=str(folder),
         landing_root=str(small_hospital.exports.parent),
     )
     assert result["rows_read"] > 0
-    for path in [work / "t" / AS_OF, *(work / "t" / AS_OF).rglob("*")]:
+    for path in [root, *root.rglob("*")]:
+        assert not mode(path) & (stat.S_IRWXG | stat.S_IRWXO), path
+    night = validate_night(SOURCE, small_hospital.exports.parent, AS_OF, root)
+    published = list(Path(night).resolve().rglob("*"))
+    assert any(p.name == "patients.parquet" for p in published)
+    for path in [Path(night).resolve(), *published]:
         assert not mode(path) & (stat.S_IRWXG | stat.S_IRWXO), path
     assert set(EXTRACTS) >= {"patients"}

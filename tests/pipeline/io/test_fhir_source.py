@@ -211,8 +211,7 @@ def test_the_dags_extract_step_reads_a_fhir_landing_folder(tmp_path):
     common = {
         "source_path": str(source),
         "as_of": AS_OF,
-        "work_root": str(tmp_path / "work"),
-        "trial_id": "lutathera-retreatment",
+        "folder": str(tmp_path / "build"),
         "landing_root": str(tmp_path / "landing"),
     }
     labs = steps.extract("labs", **common)
