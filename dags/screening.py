@@ -70,14 +70,15 @@ def build_screening_dag(trial_id: str, trial_path: str) -> object:
         def shard_plan():
             return tasks.shard_plan()
 
+        # Every task after check_config reads the snapshot version it found, from its XCom.
         @task(retries=0, multiple_outputs=False, map_index_template="{{ shard_name }}")
-        def screen_shard(shard: int, n_shards: int):
+        def screen_shard(shard: int, n_shards: int, checked: dict):
             context = named(shard_name=f"shard {shard + 1} of {n_shards}")
-            return tasks.screen_shard(shard, n_shards, trial_path, context)
+            return tasks.screen_shard(shard, n_shards, checked["snapshot"], trial_path, context)
 
         @task(retries=0, multiple_outputs=False)
-        def report(shards: list):
-            return tasks.report(shards, trial_path, get_current_context())
+        def report(shards: list, checked: dict):
+            return tasks.report(shards, checked["snapshot"], trial_path, get_current_context())
 
         @task(
             retries=0,
@@ -91,10 +92,11 @@ def build_screening_dag(trial_id: str, trial_path: str) -> object:
         def clean_work() -> None:
             tasks.clean_work(trial_id, get_current_context())
 
+        checked = check_config()
         plan = shard_plan()
-        shards = screen_shard.expand_kwargs(plan)
-        check_config() >> plan
-        publish(report(shards)) >> clean_work()
+        shards = screen_shard.partial(checked=checked).expand_kwargs(plan)
+        checked >> plan
+        publish(report(shards, checked)) >> clean_work()
 
     return screening()
 

@@ -64,18 +64,28 @@ def build_dir(root: str | Path, source: str, as_of: str) -> Path:
 
 
 def published_snapshot(root: str | Path, source: str, as_of: str) -> Path:
-    """The published snapshot folder, or a one-line error that says which run makes it."""
+    """The version folder of the published snapshot, or a one-line error that says which run
+    makes it.
+
+    The version, not the link: every task of a trial's run then reads the same night even if
+    the hospital republishes it meanwhile (the replaced version is removed, and a task that
+    still needed it fails: `snapshot_meta`), never half of one version and half of another."""
     target = snapshot_path(root, source, as_of)
     if not (target / META).is_file():
         raise ScreeningError(
             f"no validated snapshot of source '{source}' for {as_of} in {Path(root)}: "
             "the hospital DAG (hospital_snapshot) validates that night first"
         )
-    return target
+    return target.resolve()
 
 
 def snapshot_meta(folder: Path) -> dict[str, Any]:
     """What a published snapshot says about itself: source config, as-of date, row counts."""
+    if not (folder / META).is_file():
+        raise ScreeningError(
+            f"{folder}: the snapshot this run screens was replaced or removed meanwhile "
+            "(the night was validated again); run the trial again"
+        )
     return json.loads((folder / META).read_text(encoding="utf-8"))
 
 
@@ -132,8 +142,9 @@ def previous_row_counts(root: str | Path, source: str, as_of: str) -> dict[str, 
 
 
 def prune(root: str | Path, source: str, keep: int = DEFAULT_KEEP) -> list[str]:
-    """Remove all but the `keep` newest published nights of `source` (patient data is kept no
-    longer than trials need it). Returns the as-of dates removed."""
+    """Remove all but the `keep` newest published nights of `source`, and the build folders
+    that failed hospital runs left for nights older than those (patient data is kept no
+    longer than trials and an investigation need it). Returns the as-of dates removed."""
     folder = Path(root) / source
     nights = sorted(
         (p for p in folder.iterdir() if not p.name.startswith(".") and p.is_symlink()),
@@ -147,4 +158,9 @@ def prune(root: str | Path, source: str, keep: int = DEFAULT_KEEP) -> list[str]:
             shutil.rmtree(version, ignore_errors=True)
             recover(night)
         removed.append(night.name)
+    kept = nights[max(len(nights) - keep, 0) :]
+    if kept:
+        for build in folder.glob(f".*{BUILD_SUFFIX}"):
+            if build.name[1 : -len(BUILD_SUFFIX)] < kept[0].name:
+                shutil.rmtree(build, ignore_errors=True)
     return removed

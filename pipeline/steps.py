@@ -93,10 +93,11 @@ def check_source(*, source_path: str) -> dict[str, Any]:
 
 
 def check_config(*, trial_path: str, snapshot: str) -> dict[str, Any]:
-    """Load the trial and the pseudonym key, and find the night's snapshot, before any data
-    is read: a wrong trial file, key or a night not validated yet stops the trial's run here,
-    with its one-line error (the trial is otherwise first read by `screen_shard`). Returns
-    only what identifies the trial and the snapshot."""
+    """Load the trial and the pseudonym key, and read the night's snapshot's metadata, before
+    any data is read: a wrong trial file, key or a night not validated yet stops the trial's
+    run here, with its one-line error (the trial is otherwise first read by `screen_shard`).
+    Returns only what identifies the trial and the snapshot (whose version folder the run's
+    other tasks then read)."""
     trial = load_trial(trial_path)
     load_key()
     meta = snapshot_meta(Path(snapshot))
@@ -106,6 +107,7 @@ def check_config(*, trial_path: str, snapshot: str) -> dict[str, Any]:
         "sha256": trial.sha256,
         "source": meta["source"],
         "as_of": meta["as_of"],
+        "snapshot": snapshot,
     }
 
 

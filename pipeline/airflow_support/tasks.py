@@ -51,7 +51,9 @@ def _build_folder(context: Mapping[str, Any]) -> str:
 
 
 def _snapshot(context: Mapping[str, Any]) -> str:
-    """The published snapshot a trial's run screens, or the one-line error saying it is not."""
+    """The version folder of the published snapshot a trial's run screens, or the one-line
+    error saying there is none. Found once, by `check_config`: the other tasks take it from
+    there, so they all read the same version."""
     from pipeline.snapshot import published_snapshot
 
     root = settings_for(context).snapshots_root
@@ -188,20 +190,24 @@ def shard_plan() -> list[dict[str, int]]:
     return [{"shard": shard, "n_shards": n_shards} for shard in range(n_shards)]
 
 
-def screen_shard(shard: int, n_shards: int, trial_path: str, context: Mapping[str, Any]) -> dict:
-    """Screen one shard of the patients and write its partial report tables."""
+def screen_shard(
+    shard: int, n_shards: int, snapshot: str, trial_path: str, context: Mapping[str, Any]
+) -> dict:
+    """Screen one shard of the snapshot's patients and write its partial report tables."""
     from pipeline import steps
 
     return steps.screen_shard(
         shard,
         n_shards,
         trial_path=trial_path,
-        snapshot=_snapshot(context),
+        snapshot=snapshot,
         work_root=settings_for(context).work_root,
     )
 
 
-def report(shards: Sequence[dict], trial_path: str, context: Mapping[str, Any]) -> dict:
+def report(
+    shards: Sequence[dict], snapshot: str, trial_path: str, context: Mapping[str, Any]
+) -> dict:
     """Merge the shards and build the complete report in a staging folder."""
     from pipeline import steps
 
@@ -211,7 +217,7 @@ def report(shards: Sequence[dict], trial_path: str, context: Mapping[str, Any]) 
         # past the end and logs a "XCom not found" error for it.
         [shards[i] for i in range(len(shards))],
         trial_path=trial_path,
-        snapshot=_snapshot(context),
+        snapshot=snapshot,
         work_root=s.work_root,
         reports_root=s.reports_root,
     )

@@ -122,8 +122,8 @@ def test_order_patients_validated_before_the_others(bag, hospital):
     dag = bag.dags[DAG_ID]
     assert dag.get_task("check_config").upstream_task_ids == set()
     assert dag.get_task("shard_plan").upstream_task_ids == {"check_config"}
-    assert dag.get_task("screen_shard").upstream_task_ids == {"shard_plan"}
-    assert dag.get_task("report").upstream_task_ids == {"screen_shard"}
+    assert dag.get_task("screen_shard").upstream_task_ids == {"shard_plan", "check_config"}
+    assert dag.get_task("report").upstream_task_ids == {"screen_shard", "check_config"}
     assert dag.get_task("publish").upstream_task_ids == {"report"}
     assert dag.get_task("clean_work").upstream_task_ids == {"publish"}
 
@@ -141,8 +141,9 @@ def test_screening_is_mapped_over_the_shards_of_the_plan(bag):
         assert expand.value.operator.task_id == "shard_plan"
         assert not dag.get_task("shard_plan").is_mapped
         assert not dag.get_task("report").is_mapped
-        (shards,) = dag.get_task("report").op_args
+        shards, checked = dag.get_task("report").op_args
         assert shards.operator is screen_shard
+        assert checked.operator is dag.get_task("check_config"), "the snapshot it found"
 
 
 def test_publish_emits_the_report_asset(bag):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pipeline import steps
 from pipeline.contract import EXTRACTS
-from pipeline.snapshot import build_dir, source_name
+from pipeline.snapshot import build_dir, published_snapshot, source_name
 
 
 def validate_night(
@@ -34,14 +34,15 @@ def validate_night(
         )
         for name in EXTRACTS  # patients first: the contract lists them first
     ]
-    return steps.publish_snapshot(
+    steps.publish_snapshot(
         validated,
         source_path=source_path,
         as_of=as_of,
         folder=folder,
         snapshots_root=str(snapshots_root),
         keep=3,
-    )["snapshot"]
+    )
+    return str(published_snapshot(snapshots_root, source_name(source_path), as_of))
 
 
 def screen_night(

@@ -35,7 +35,8 @@ def publish(root, as_of: str, rows: int, source: str = "chu"):
 
 def test_a_published_snapshot_is_found_with_its_meta_and_without_raw_text(tmp_path):
     target = publish(tmp_path, "2026-11-24", 10)
-    assert target.is_symlink() and target == snap.published_snapshot(tmp_path, "chu", "2026-11-24")
+    found = snap.published_snapshot(tmp_path, "chu", "2026-11-24")
+    assert target.is_symlink() and found == target.resolve() and not found.is_symlink()
     assert snap.snapshot_meta(target)["rows_read"] == {"patients": 10}
     assert (target / "validated" / "patients.parquet").read_text() == "night 2026-11-24"
     assert not (target / "raw" / "patients.parquet").exists(), "raw text dropped"
@@ -49,6 +50,18 @@ def test_republishing_a_night_replaces_it_and_leaves_one_version(tmp_path):
     assert snap.snapshot_meta(target)["rows_read"] == {"patients": 12}
     versions = [p.name for p in (tmp_path / "chu").iterdir() if ".v-" in p.name]
     assert versions == [os.readlink(target)]
+
+
+def test_a_trial_never_reads_half_of_two_versions_of_a_night(tmp_path):
+    """A trial's tasks read the version check_config found; if the night is validated again
+    meanwhile, they fail saying so rather than read the new version for the other shards."""
+    publish(tmp_path, "2026-11-24", 10)
+    found = snap.published_snapshot(tmp_path, "chu", "2026-11-24")
+    publish(tmp_path, "2026-11-24", 12)
+    with pytest.raises(ScreeningError, match=r"replaced or removed meanwhile.*run the trial again"):
+        snap.snapshot_meta(found)
+    again = snap.published_snapshot(tmp_path, "chu", "2026-11-24")
+    assert snap.snapshot_meta(again)["rows_read"] == {"patients": 12}
 
 
 def test_a_hospital_run_that_stops_before_publishing_leaves_the_night_as_it_was(tmp_path):
@@ -106,7 +119,9 @@ def test_without_a_snapshot_the_previous_counts_come_from_the_trials_reports(tmp
 def test_pruning_keeps_the_newest_nights_only(tmp_path):
     for day in range(20, 25):
         publish(tmp_path, f"2026-11-{day}", day)
+    built(tmp_path, "2026-11-19", 1)  # a failed night's build, older than every kept night
+    built(tmp_path, "2026-11-25", 1)  # tonight's, in progress
     assert snap.prune(tmp_path, "chu", keep=2) == ["2026-11-20", "2026-11-21", "2026-11-22"]
     left = sorted(p.name for p in (tmp_path / "chu").iterdir() if not p.name.endswith(".lock"))
     versions = sorted(os.readlink(tmp_path / "chu" / d) for d in ("2026-11-23", "2026-11-24"))
-    assert left == sorted(["2026-11-23", "2026-11-24", *versions])
+    assert left == sorted(["2026-11-23", "2026-11-24", *versions, ".2026-11-25.build"])

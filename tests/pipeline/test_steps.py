@@ -161,6 +161,7 @@ def test_check_config_loads_trial_and_key_and_finds_the_snapshot(validated):
         "sha256": trial.sha256,
         "source": "synthetic-chu",
         "as_of": AS_OF,
+        "snapshot": validated["snapshot"],
     }
 
 
