@@ -362,6 +362,24 @@ _ANALYTES_FR = {
     "fsh": "FSH",
     "oestradiol": "œstradiol",
     "nt_probnp": "NT-proBNP",
+    "body_weight": "poids",
+    "body_height": "taille",
+    "bmi": "IMC",
+    "systolic_bp": "pression artérielle systolique",
+    "diastolic_bp": "pression artérielle diastolique",
+    "heart_rate": "fréquence cardiaque",
+    "qt_interval": "intervalle QT",
+    "qtc_interval": "QT corrigé (formule de l'appareil)",
+    "lvef": "FEVG",
+}
+
+_ANALYTES_EN = {
+    "bmi": "BMI",
+    "systolic_bp": "systolic blood pressure",
+    "diastolic_bp": "diastolic blood pressure",
+    "qt_interval": "QT interval",
+    "qtc_interval": "QTc (the device's formula)",
+    "lvef": "LVEF",
 }
 
 
@@ -463,7 +481,9 @@ class _Words:
         return _RECORDS[self.lang].get(extract, extract)
 
     def analyte(self, name: str) -> str:
-        return _ANALYTES_FR.get(name, name) if self.lang == "fr" else name.replace("_", " ")
+        if self.lang == "fr":
+            return _ANALYTES_FR.get(name, name)
+        return _ANALYTES_EN.get(name, name.replace("_", " "))
 
     def bounds(self, at_least: int | None, at_most: int | None) -> str:
         if at_least is not None and at_most is not None:
