@@ -209,9 +209,11 @@ class DerivedMeasureRule:
             if self.measure.paired and analyte in others:
                 anchor = latest[first]["collected_at"]
                 at = positions(anchor.index, records["patient_id"])
-                same = (at >= 0) & (
-                    records["collected_at"].to_numpy() == anchor.to_numpy()[np.maximum(at, 0)]
-                )
+                same = np.zeros(len(records), dtype=bool)
+                if len(anchor):
+                    same = (at >= 0) & (
+                        records["collected_at"].to_numpy() == anchor.to_numpy()[np.maximum(at, 0)]
+                    )
                 records = records[same]
             latest[analyte] = latest_per_patient(records, "collected_at", "record_id")
         return latest
@@ -220,12 +222,14 @@ class DerivedMeasureRule:
         """Per patient, the inputs missing, each named ("no body weight result ..."); empty
         for a patient with every input (then judged)."""
         reason = pd.Series("", index=index, dtype="str")
+        first = self.measure.inputs[0]
         for analyte in self.measure.inputs:
             have = positions(latest[analyte].index, index) >= 0
             said = analyte.replace("_", " ")
-            if self.measure.paired and analyte != self.measure.inputs[0]:
-                text = f"no {said} recorded with the latest {self.measure.inputs[0]}"
-                text = text.replace("_", " ")
+            if self.measure.paired and analyte != first:
+                # said only beside a result it should have come with
+                have |= positions(latest[first].index, index) < 0
+                text = f"no {said} recorded with the latest {first.replace('_', ' ')}"
             else:
                 text = f"no {said} result {self.window_of(analyte).describe()}"
             piece = np.where(have, "", text)

@@ -329,6 +329,17 @@ def test_qtcf_evidence_says_the_rate_must_come_with_the_qt(ecgs):
     )
 
 
+def test_heart_rates_without_any_qt_leave_the_qtcf_unknown(make_data, status, ago):
+    """A pulse is no ECG: with no QT at all, every patient is unknown, naming the QT."""
+    data = make_data(
+        [{"patient_id": "p"}],
+        labs=[result("p", "heart_rate", "60", "/min", f"{ago(5)} 09:30")],
+    )
+    evidence = rule("qtcf", "<", 470).evaluate(data)
+    assert status(evidence, "p") == "unknown"
+    assert evidence.loc["p", "reason"] == "no qt interval result 28 days before the as-of date"
+
+
 def test_a_paired_input_has_no_window_of_its_own():
     with pytest.raises(ConfigError, match="heart_rate is taken with the qt_interval"):
         rule("qtcf", "<", 470, input_windows={"heart_rate": {"days": 1}})
