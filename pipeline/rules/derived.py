@@ -14,7 +14,8 @@ Measures (`measure:`):
 - `bmi` (kg/m2): latest body weight and body height.
 - `qtcf` (ms): latest QT interval and the heart rate recorded with it (same date and time:
   the RR interval of that ECG, RR = 60 / rate). A heart rate from another time is no RR of
-  this ECG: without one the measure is unknown.
+  this ECG: without one the measure is unknown. A heart rate set aside by data quality after
+  the QT makes it unknown too, even at another time (it is not told apart: cautious).
 - `corrected_calcium` (mmol/L, Payne): latest calcium and albumin.
 
 Each input is the latest result of its analyte in the rule's `window`, or in its own window
