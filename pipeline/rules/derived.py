@@ -14,8 +14,9 @@ Measures (`measure:`):
 - `bmi` (kg/m2): latest body weight and body height.
 - `qtcf` (ms): latest QT interval and the heart rate recorded with it (same date and time:
   the RR interval of that ECG, RR = 60 / rate). A heart rate from another time is no RR of
-  this ECG: without one the measure is unknown. A heart rate set aside by data quality after
-  the QT makes it unknown too, even at another time (it is not told apart: cautious).
+  this ECG: without one the measure is unknown. A heart rate set aside by data quality at
+  the QT's time (or with an unreadable date) makes it unknown too; one of another time, which
+  could not have been used, does not.
 - `corrected_calcium` (mmol/L, Payne): latest calcium and albumin.
 
 Each input is the latest result of its analyte in the rule's `window`, or in its own window
@@ -34,7 +35,7 @@ off it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -191,8 +192,11 @@ class DerivedMeasureRule:
             self._judge(evidence, [latest[a].loc[complete] for a in measure.inputs], data)
         for analyte in measure.inputs:
             where = (Condition("analyte", "eq", analyte),)
+            seen = data
+            if measure.paired and analyte != measure.inputs[0]:
+                seen = _set_aside_at(data, latest[measure.inputs[0]]["collected_at"])
             reasons = set_aside_reasons(
-                data, "labs", where, self.window_of(analyte), "collected_at", certain=True
+                seen, "labs", where, self.window_of(analyte), "collected_at", certain=True
             )
             mark_set_aside(evidence, reasons, latest[analyte]["collected_at"])
         if measure.patient_columns:
@@ -345,6 +349,25 @@ class DerivedMeasureRule:
         for part in parts[1:]:
             text = text + "; " + part
         return text.astype("str")
+
+
+def _set_aside_at(data: ScreeningData, anchor: pd.Series) -> ScreeningData:
+    """The screening data with only the set-aside lab rows that could be a paired input:
+    those at their patient's anchor time (the QT's), or with an unreadable date."""
+    frame = data.quarantined.get("labs")
+    if frame is None or frame.empty or "collected_at" not in frame.columns:
+        return data
+    dates = frame["collected_at"]
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        return data  # dates not typed: every row may be the one, as before
+    at = positions(anchor.index, frame["patient_id"])
+    same = np.zeros(len(frame), dtype=bool)
+    if len(anchor):
+        same = (at >= 0) & (
+            dates.to_numpy() == anchor.to_numpy().astype(dates.dtype)[np.maximum(at, 0)]
+        )
+    keep = same | dates.isna().to_numpy()
+    return replace(data, quarantined={**data.quarantined, "labs": frame[keep]})
 
 
 def _bound_operators(low_incl: np.ndarray, high_incl: np.ndarray) -> np.ndarray:

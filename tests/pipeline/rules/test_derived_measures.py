@@ -340,6 +340,27 @@ def test_heart_rates_without_any_qt_leave_the_qtcf_unknown(make_data, status, ag
     assert evidence.loc["p", "reason"] == "no qt interval result 28 days before the as-of date"
 
 
+def test_only_a_heart_rate_set_aside_at_the_qt_time_casts_doubt(make_data, status, ago):
+    at, later = f"{ago(5)} 09:30", f"{ago(5)} 11:00"
+    qt = result("p", "qt_interval", "400", "ms", at)
+    rate = result("p", "heart_rate", "60", "/min", at)
+    pulse_later = result("p", "heart_rate", "90", "/min", later, n=1)
+    same_time = result("p", "heart_rate", "90", "/min", at, n=2)
+    no_date = {**result("p", "heart_rate", "90", "/min", at, n=3), "collected_at": None}
+    for labs, quarantined, expected, said in (
+        # a pulse of another time is no RR of this ECG: neither evidence nor doubt
+        ([qt, rate], [pulse_later], "met", "QTcF"),
+        ([qt], [pulse_later], "unknown", "no heart rate recorded with the latest qt interval"),
+        # the ECG's own rate, set aside: the QTcF cannot be told
+        ([qt], [same_time], "unknown", "heart_rate result of"),
+        ([qt], [no_date], "unknown", "heart_rate result with an unreadable date"),
+    ):
+        data = make_data([{"patient_id": "p"}], labs=labs, quarantined={"labs": quarantined})
+        evidence = rule("qtcf", "<=", 400).evaluate(data)
+        assert status(evidence, "p") == expected, (labs, quarantined)
+        assert said in evidence.loc["p", "reason"], evidence.loc["p", "reason"]
+
+
 def test_a_paired_input_has_no_window_of_its_own():
     with pytest.raises(ConfigError, match="heart_rate is taken with the qt_interval"):
         rule("qtcf", "<", 470, input_windows={"heart_rate": {"days": 1}})
