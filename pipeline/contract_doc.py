@@ -88,13 +88,15 @@ def render() -> str:
         "threshold is met only when every value of the interval meets it. Units are converted "
         "to one canonical unit per test; a unit not listed here for its test is never guessed: "
         "the row is quarantined (`conformance.labs.unit.known`) and cannot satisfy a criterion."
-        "\n\n| analyte | LOINC codes | canonical unit | accepted units (factor to canonical) "
-        "| plausible range |\n|---|---|---|---|---|\n"
+        " Vital signs, ECG intervals and cardiac function are measurements like lab tests "
+        "(OMOP measurement, FHIR Observation): they come in `labs` too, told apart by category."
+        "\n\n| analyte | category | LOINC codes | canonical unit "
+        "| accepted units (factor to canonical) | plausible range |\n|---|---|---|---|---|---|\n"
     )
     for analyte in load_catalogue().values():
         factors = ", ".join(f"{unit} (×{factor:g})" for unit, factor in analyte.factors.items())
         parts.append(
-            f"| {analyte.name} | {', '.join(analyte.loinc)} | {analyte.unit} | {factors} | "
-            f"{analyte.plausible[0]:g} to {analyte.plausible[1]:g} |\n"
+            f"| {analyte.name} | {analyte.category} | {', '.join(analyte.loinc)} | "
+            f"{analyte.unit} | {factors} | {analyte.plausible[0]:g} to {analyte.plausible[1]:g} |\n"
         )
     return "".join(parts)

@@ -103,6 +103,12 @@ _PARAMETERS: dict[str, dict[str, Any]] = {
     "at_least": _integer(0, MAX_COUNT, "fewest matching records met"),
     "at_most": _integer(0, MAX_COUNT, "most matching records met (0: none)"),
     "measure": {"enum": sorted(MEASURES), "description": "a derived measure of the catalogue"},
+    "input_windows": {
+        "type": "object",
+        "description": "an input's own window, instead of `window` (a height years ago)",
+        "propertyNames": {"enum": sorted({a for m in MEASURES.values() for a in m.inputs})},
+        "additionalProperties": {"$ref": "#/$defs/window"},
+    },
     "rules": {
         "type": "array",
         "minItems": 1,

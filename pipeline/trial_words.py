@@ -143,6 +143,22 @@ PHRASES: dict[str, dict[str, str]] = {
             "The eGFR by the CKD-EPI 2021 equation, from the latest creatinine {window}, the age "
             "at that sample and the sex, must be {op} {threshold} mL/min/1.73 m²."
         ),
+        "derived_input": "the latest {analyte} {window}",
+        "derived_creatinine_clearance_cockcroft_gault": (
+            "The creatinine clearance by the Cockcroft-Gault formula ((140 − age) × weight / "
+            "(72 × creatinine mg/dL), × 0.85 for a woman), from {inputs}, the age on the as-of "
+            "date and the sex, must be {op} {threshold} mL/min."
+        ),
+        "derived_bmi": "The body mass index, from {inputs}, must be {op} {threshold} kg/m².",
+        "derived_qtcf": (
+            "The QTc by Fridericia's formula (QT / RR^1/3, RR = 60 / heart rate), from {inputs} "
+            "and the heart rate recorded with it, must be {op} {threshold} ms; without a heart "
+            "rate of the same ECG it is unknown."
+        ),
+        "derived_corrected_calcium": (
+            "The albumin-corrected calcium (Payne: calcium + 0.02 × (40 − albumin g/L)), from "
+            "{inputs}, must be {op} {threshold} mmol/L."
+        ),
         "group_all_of": "All of the following, each three-valued (one not met: not met; "
         "otherwise one unknown: unknown):",
         "group_any_of": "At least one of the following (one met: met; otherwise one unknown: "
@@ -265,6 +281,24 @@ PHRASES: dict[str, dict[str, str]] = {
             "{window}, de l'âge à ce prélèvement et du sexe, doit être {op} {threshold} "
             "mL/min/1,73 m²."
         ),
+        "derived_input": "du dernier résultat « {analyte} » {window}",
+        "derived_creatinine_clearance_cockcroft_gault": (
+            "La clairance de la créatinine par la formule de Cockcroft-Gault ((140 − âge) × "
+            "poids / (72 × créatinine mg/dL), × 0,85 pour une femme), à partir {inputs}, de "
+            "l'âge à la date de référence et du sexe, doit être {op} {threshold} mL/min."
+        ),
+        "derived_bmi": (
+            "L'indice de masse corporelle, à partir {inputs}, doit être {op} {threshold} kg/m²."
+        ),
+        "derived_qtcf": (
+            "Le QTc par la formule de Fridericia (QT / RR^1/3, RR = 60 / fréquence cardiaque), "
+            "à partir {inputs} et de la fréquence cardiaque enregistrée avec lui, doit être "
+            "{op} {threshold} ms ; sans fréquence cardiaque du même ECG, il est inconnu."
+        ),
+        "derived_corrected_calcium": (
+            "La calcémie corrigée par l'albumine (Payne : calcium + 0,02 × (40 − albumine "
+            "g/L)), à partir {inputs}, doit être {op} {threshold} mmol/L."
+        ),
         "group_all_of": "Toutes les conditions suivantes, chacune à trois valeurs (une non "
         "remplie : non rempli ; sinon une inconnue : inconnu) :",
         "group_any_of": "Au moins une des conditions suivantes (une remplie : rempli ; sinon une "
@@ -362,6 +396,24 @@ _ANALYTES_FR = {
     "fsh": "FSH",
     "oestradiol": "œstradiol",
     "nt_probnp": "NT-proBNP",
+    "body_weight": "poids",
+    "body_height": "taille",
+    "bmi": "IMC",
+    "systolic_bp": "pression artérielle systolique",
+    "diastolic_bp": "pression artérielle diastolique",
+    "heart_rate": "fréquence cardiaque",
+    "qt_interval": "intervalle QT",
+    "qtc_interval": "QT corrigé (formule de l'appareil)",
+    "lvef": "FEVG",
+}
+
+_ANALYTES_EN = {
+    "bmi": "BMI",
+    "systolic_bp": "systolic blood pressure",
+    "diastolic_bp": "diastolic blood pressure",
+    "qt_interval": "QT interval",
+    "qtc_interval": "QTc (the device's formula)",
+    "lvef": "LVEF",
 }
 
 
@@ -463,7 +515,9 @@ class _Words:
         return _RECORDS[self.lang].get(extract, extract)
 
     def analyte(self, name: str) -> str:
-        return _ANALYTES_FR.get(name, name) if self.lang == "fr" else name.replace("_", " ")
+        if self.lang == "fr":
+            return _ANALYTES_FR.get(name, name)
+        return _ANALYTES_EN.get(name, name.replace("_", " "))
 
     def bounds(self, at_least: int | None, at_most: int | None) -> str:
         if at_least is not None and at_most is not None:
@@ -563,9 +617,20 @@ class _Words:
                 bounds=self.bounds(rule.at_least, rule.at_most),
             )
         if isinstance(rule, DerivedMeasureRule):
+            measure = rule.measure
+            own = measure.inputs[:1] if measure.paired else measure.inputs
+            inputs = f" {self('and')} ".join(
+                self(
+                    "derived_input",
+                    analyte=self.analyte(analyte),
+                    window=self.window(rule.window_of(analyte)),
+                )
+                for analyte in own
+            )
             return self(
-                f"derived_{rule.measure.name}",
+                f"derived_{measure.name}",
                 window=self.window(rule.window),
+                inputs=inputs,
                 op=_OPERATORS[self.lang][_COMPARATORS[rule.comparator]],
                 threshold=_number(rule.threshold),
             )

@@ -57,7 +57,7 @@ PARAMETERS: dict[str, frozenset[str]] = {
     "confirm_at_visit": frozenset({"note"}),
     "record_count": frozenset({"extract", "where", "window", "at_least", "at_most"}),
     "derived_measure": frozenset(
-        {"measure", "operator", "threshold", "unit", "window", "when_absent"}
+        {"measure", "operator", "threshold", "unit", "window", "input_windows", "when_absent"}
     ),
     **{kind: frozenset({"rules"}) for kind in GROUP_KINDS},
 }

@@ -93,10 +93,9 @@ def rule_reads(rule: object) -> Reads:
     if isinstance(rule, ConfirmAtVisitRule):
         return {}
     if isinstance(rule, DerivedMeasureRule):
-        return {
-            "labs": frozenset({"loinc_code", "value_raw", "unit", "collected_at"}),
-            "patients": frozenset({"birth_date", "sex"}),
-        }
+        labs = {"labs": frozenset({"loinc_code", "value_raw", "unit", "collected_at"})}
+        patients = rule.measure.patient_columns
+        return {**labs, "patients": patients} if patients else labs
     if isinstance(rule, RecordCountRule):
         return {rule.extract: _dated(rule.extract, rule.where)}
     if isinstance(rule, GroupRule):

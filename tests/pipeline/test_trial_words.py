@@ -195,3 +195,94 @@ def test_the_new_vocabulary_validates_against_the_schema():
     broken = {**NEW_VOCABULARY, "criteria": [{"id": "c", "rule": {"primitive": "any_of"}}]}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(trial_schema()).validate(broken)
+
+
+def _derived(measure: str, op: str, threshold: float, **extra) -> dict:
+    return {
+        "id": measure,
+        "rule": {
+            "primitive": "derived_measure",
+            "measure": measure,
+            "operator": op,
+            "threshold": threshold,
+            "window": {"days": 28},
+            **extra,
+        },
+    }
+
+
+DERIVED = {
+    "id": "derived",
+    "title": "Derived measures",
+    "criteria": [
+        _derived("creatinine_clearance_cockcroft_gault", ">=", 50),
+        _derived("bmi", "<", 40, input_windows={"body_height": {"years": 5}}),
+        _derived("qtcf", "<=", 470),
+        _derived("corrected_calcium", "<", 3.0),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            {
+                "creatinine_clearance_cockcroft_gault": [
+                    "Cockcroft-Gault",
+                    "the latest creatinine in the 28 days up to the as-of date and the latest "
+                    "body weight in the 28 days",
+                    "age on the as-of date",
+                    "≥ 50 mL/min.",
+                ],
+                "bmi": [
+                    "latest body weight in the 28 days",
+                    "latest body height in the 5 years up to the as-of date",
+                    "< 40 kg/m²",
+                ],
+                "qtcf": ["Fridericia", "the latest QT interval", "same ECG", "≤ 470 ms"],
+                "corrected_calcium": ["Payne", "latest calcium", "latest albumin", "< 3 mmol/L"],
+            },
+        ),
+        (
+            "fr",
+            {
+                "creatinine_clearance_cockcroft_gault": [
+                    "clairance de la créatinine",
+                    "à partir du dernier résultat « créatinine »",
+                    "« poids »",
+                    "≥ 50 mL/min.",
+                ],
+                "bmi": [
+                    "indice de masse corporelle",
+                    "et du dernier résultat « taille » dans les 5 ans",
+                ],
+                "qtcf": ["Fridericia", "« intervalle QT »", "même ECG", "≤ 470 ms"],
+                "corrected_calcium": ["calcémie corrigée", "« albumine »", "< 3 mmol/L"],
+            },
+        ),
+    ],
+)
+def test_derived_measures_are_said_with_their_inputs_and_windows(lang, expected):
+    trial = parse_trial(DERIVED, "derived.yaml", "0")
+    words = by_id(trial, lang)
+    for criterion, fragments in expected.items():
+        for fragment in fragments:
+            assert fragment in words[criterion].rule, (criterion, fragment, words[criterion].rule)
+    assert "`patients`" not in " ".join(words["bmi"].data)  # BMI reads no patient column
+    assert "`patients`: `birth_date`, `sex`" in " ".join(
+        words["creatinine_clearance_cockcroft_gault"].data
+    )
+
+
+def test_derived_measures_validate_against_the_schema():
+    import jsonschema
+
+    from pipeline.trial_schema import trial_schema
+
+    validator = jsonschema.Draft202012Validator(trial_schema())
+    validator.validate(DERIVED)
+    wrong = _derived("bmi", "<", 40, input_windows={"weight": {"years": 5}})
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate({**DERIVED, "criteria": [wrong]})

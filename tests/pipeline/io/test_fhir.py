@@ -293,10 +293,29 @@ def test_components_in_the_catalogue_are_lab_rows_of_their_own(tmp_path):
         effectiveDateTime="2024-07-02T10:30:00+02:00",
     )
     plain = observation("o1", valueQuantity=quantity(9.1, "g/dL"))
-    write(tmp_path, "Observation.000.ndjson", [blood_pressure, panel, plain])
+    other = observation(
+        "pain",
+        code={"coding": [{"system": "http://loinc.org", "code": "72514-3"}]},
+        component=[component("38208-5", 3, "{score}")],  # not a catalogue code
+    )
+    write(tmp_path, "Observation.000.ndjson", [blood_pressure, panel, plain, other])
     raw = fhir.read_extract_fhir(tmp_path, "labs")
     frame = raw.frame.set_index("record_id")
-    assert sorted(frame.index) == ["cbc/component/0", "cbc/component/2", "o1"]
+    assert sorted(frame.index) == [
+        "bp/component/0",
+        "bp/component/1",
+        "cbc/component/0",
+        "cbc/component/2",
+        "o1",
+    ]
+    # the blood-pressure panel's systolic and diastolic components (vital signs, catalogue
+    # measurements) are rows of their own
+    assert frame.loc["bp/component/0", ["loinc_code", "value_raw", "unit"]].tolist() == [
+        "8480-6",
+        "120",
+        "mm[Hg]",
+    ]
+    assert frame.loc["bp/component/1", "loinc_code"] == "8462-4"
     assert frame.loc["cbc/component/0", ["loinc_code", "value_raw", "unit"]].tolist() == [
         "718-7",
         "12.5",
@@ -305,8 +324,8 @@ def test_components_in_the_catalogue_are_lab_rows_of_their_own(tmp_path):
     assert frame.loc["cbc/component/2", "loinc_code"] == "777-3"
     assert frame.loc["cbc/component/2", "collected_at"] == "2024-07-02 10:30"
     assert (frame["patient_id"] == "p1").all()
-    assert raw.rows_read == 3
-    # the blood-pressure panel has no quantity and no component the catalogue knows
+    assert raw.rows_read == 5  # the rows the extract holds
+    # the pain panel has no quantity and no component the catalogue knows
     assert raw.not_used == {"Observation": 1}
 
 
