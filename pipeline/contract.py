@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-CONTRACT_VERSION = "1.3.0"
+CONTRACT_VERSION = "1.4.0"
 
 ColumnType = Literal["id", "str", "code", "date", "datetime", "float", "int", "bool"]
 TEXT_TYPES = ("id", "str", "code")
@@ -90,7 +90,14 @@ SSTR_TRACERS = (
 UPTAKE_VS_LIVER = ("BELOW", "EQUAL", "ABOVE")
 RECIST_RESPONSES = ("CR", "PR", "SD", "PD", "NE")
 GRADES = ("G1", "G2", "G3")
-ASSESSMENT_TYPES = ("ECOG", "LIFE_EXPECTANCY", "MENOPAUSAL_STATUS", "CONTRACEPTION")
+ASSESSMENT_TYPES = (
+    "ECOG",
+    "KARNOFSKY",
+    "NYHA",
+    "LIFE_EXPECTANCY",
+    "MENOPAUSAL_STATUS",
+    "CONTRACEPTION",
+)
 BOARDS = ("RENATEN", "RCP")
 DECISIONS = (
     "PRRT_FIRST",
@@ -288,8 +295,9 @@ EXTRACTS: dict[str, Extract] = {
                     "value",
                     "str",
                     max_length=FREE_TEXT,
-                    description="ECOG 0-5; life expectancy in months; menopausal status "
-                    "PRE/POST; contraception EFFECTIVE/NONE.",
+                    description="ECOG 0-5; Karnofsky 0-100 (%); NYHA class 1-4 (I-IV); life "
+                    "expectancy in months; menopausal status PRE/POST; contraception "
+                    "EFFECTIVE/NONE.",
                 ),
             ),
         ),

@@ -26,6 +26,13 @@ CONFORMS = "__conforms"  # suffix of the derived flag: the raw text parsed as de
 TYPED = ("date", "datetime", "float", "int", "bool")
 SAFE_TEXT = "__safe_text"  # suffix of the derived flag: no control character, not too long
 DERIVED_FLAGS = (CONFORMS, SAFE_TEXT)
+# The numeric assessments' scales: a value outside is set aside, never screened.
+ASSESSMENT_RANGES = {
+    "ECOG": (0, 5),
+    "KARNOFSKY": (0, 100),
+    "NYHA": (1, 4),
+    "LIFE_EXPECTANCY": (0, 600),
+}
 
 
 def flagged_column(name: str) -> str:
@@ -334,7 +341,7 @@ def _plausibility(extract: Extract) -> list[dict[str, Any]]:
                 )
             )
     if name == "assessments":
-        for kind, (low, high) in {"ECOG": (0, 5), "LIFE_EXPECTANCY": (0, 600)}.items():
+        for kind, (low, high) in ASSESSMENT_RANGES.items():
             out.append(
                 _expectation(
                     "expect_column_values_to_be_between",

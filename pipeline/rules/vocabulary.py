@@ -1,7 +1,7 @@
 """What a trial file may compare, checked when the trial is loaded, before any data is read.
 
 A condition on a column the extract does not have, or comparing a code column with a value
-outside that column's vocabulary (`assessment_type eq KARNOFSKY`, `recist_response eq pd`),
+outside that column's vocabulary (`assessment_type eq KPS`, `recist_response eq pd`),
 would leave every patient unknown or silently not met. Such a trial is refused with the
 criterion named. Values are compared in their normalised spelling (`conform.code_key`), which
 is how codes arrive after typing.

@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.contract import EXTRACTS
 from pipeline.errors import BatchValidationError, ScreeningError
+from pipeline.labs.catalogue import load_catalogue
 from pipeline.prepare import (
     ExtractAccount,
     ScreenedRows,
@@ -189,6 +190,24 @@ def test_lab_plausibility_is_per_analyte_in_canonical_units(context, suites):
     }
 
 
+def test_assessment_scores_outside_their_scale_are_set_aside(context, suites):
+    patients = patients_reference(validate("patients", [PATIENT], context, suites).accepted)
+    base = {"patient_id": "P1", "assessed_on": "2026-11-20"}
+    rows = [
+        {**base, "record_id": "A1", "assessment_type": "KARNOFSKY", "value": "100"},
+        {**base, "record_id": "A2", "assessment_type": "KARNOFSKY", "value": "110"},
+        {**base, "record_id": "A3", "assessment_type": "NYHA", "value": "4"},
+        {**base, "record_id": "A4", "assessment_type": "NYHA", "value": "0"},
+        {**base, "record_id": "A5", "assessment_type": "ECOG", "value": "5"},
+    ]
+    result = validate("assessments", rows, context, suites, patients=patients)
+    assert result.quarantine.set_index("row_number")["rule_id"].to_dict() == {
+        2: "plausibility.assessments.value.karnofsky",
+        4: "plausibility.assessments.value.nyha",
+    }
+    assert sorted(result.accepted["record_id"]) == ["A1", "A3", "A5"]
+
+
 def test_future_date_beyond_tolerance_is_quarantined_but_near_future_is_kept(context, suites):
     patients = patients_reference(validate("patients", [PATIENT], context, suites).accepted)
     base = {"patient_id": "P1", "loinc_code": "718-7", "value_raw": "12", "unit": "g/dL"}
@@ -288,7 +307,8 @@ def test_the_suite_is_split_into_plain_one_part_per_equality_then_other_conditio
         "haemoglobin", "neutrophils", "platelets", "beta_hcg", "creatinine",
         "alt", "ast", "bilirubin", "albumin", "chromogranin_a", "white_cells", "potassium",
         "sodium", "calcium", "magnesium", "phosphate", "glucose", "hba1c", "fsh", "oestradiol",
-        "nt_probnp",
+        "nt_probnp", "body_weight", "body_height", "bmi", "systolic_bp", "diastolic_bp",
+        "heart_rate", "qt_interval", "qtc_interval", "lvef",
     ]  # fmt: skip
     albumin = parts[analytes.index(("analyte", "albumin")) + 1]["expectations"]
     assert [e["meta"]["rule_id"] for e in albumin] == [
@@ -341,7 +361,7 @@ def test_lab_ranges_validated_per_analyte_equal_the_whole_batch_validated_at_onc
         index=pd.Index([3, 5, 8, 13, 21, 34, 55], name="row_number"),
     )
     parts = split_by_condition(conditional)
-    assert len(parts) == 21  # one per analyte of the catalogue
+    assert len(parts) == len(load_catalogue())  # one per analyte of the catalogue
     assert len(gx_frame(frame, parts[0])) == 2  # haemoglobin's rows only
     by_parts = merge_outcomes(
         conditional, [validate_frame(context, gx_frame(frame, p), p) for p in parts]

@@ -209,7 +209,7 @@ criteria:
 @pytest.mark.parametrize(
     ("column", "op", "value", "extract", "fragment"),
     [
-        ("assessment_type", "eq", "KARNOFSKY", "assessments", "'KARNOFSKY' is not a code"),
+        ("assessment_type", "eq", "KPS", "assessments", "'KPS' is not a code"),
         ("recist_response", "in", "[PD, PROGRESSION]", "imaging_studies", "'PROGRESSION'"),
         ("decision", "eq", "RETREATMENT", "tumour_board", "is not a code of tumour_board"),
         ("morphology_code", "eq", "8240", "pathology", "ICD-O-3 morphology"),

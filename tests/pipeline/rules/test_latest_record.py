@@ -118,6 +118,40 @@ def test_ecog_numeric_condition(check, ago, ecog, expected):
     assert check("ecog_0_2", assessments=rows) == expected
 
 
+KARNOFSKY_60 = {
+    "primitive": "latest_record",
+    "extract": "assessments",
+    "where": [{"column": "assessment_type", "op": "eq", "value": "KARNOFSKY"}],
+    "window": {"days": 28},
+    "conditions": [{"column": "value", "op": "ge", "value": 60, "numeric": True}],
+}
+NYHA_AT_MOST_2 = {
+    **KARNOFSKY_60,
+    "where": [{"column": "assessment_type", "op": "eq", "value": "NYHA"}],
+    "conditions": [{"column": "value", "op": "le", "value": 2, "numeric": True}],
+}
+
+
+@pytest.mark.parametrize(
+    ("spec", "kind", "value", "expected"),
+    [
+        # "Karnofsky performance score >= 60" (NETTER-2): the boundary is met
+        (KARNOFSKY_60, "KARNOFSKY", "60", "met"),
+        (KARNOFSKY_60, "KARNOFSKY", "50", "not_met"),
+        (KARNOFSKY_60, "ECOG", "1", "unknown"),  # an ECOG is not a Karnofsky score
+        # "NYHA class III or IV" excludes: class II is within, III is not
+        (NYHA_AT_MOST_2, "NYHA", "2", "met"),
+        (NYHA_AT_MOST_2, "NYHA", "3", "not_met"),
+    ],
+)
+def test_karnofsky_and_nyha_are_assessments_like_ecog(
+    make_data, status, ago, spec, kind, value, expected
+):
+    data = make_data([PATIENT], assessments=[assessment("A1", ago(28), kind, value)])
+    rule = parse_rule(spec, "test criterion")
+    assert status(rule.evaluate(data), "P1") == expected
+
+
 def test_when_absent_to_confirm_is_honoured(check, ago):
     rows = [assessment("A1", ago(20), "ECOG", "1")]
     assert check("life_expectancy_6_months", assessments=rows) == "to_confirm"
