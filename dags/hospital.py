@@ -46,13 +46,6 @@ EXTRACT_NAMES = list(EXTRACTS)
 OTHER_EXTRACTS = [name for name in EXTRACT_NAMES if name != "patients"]
 
 
-def named(**names: str) -> dict:
-    """The task's context, with the names its `map_index_template` shows in the UI."""
-    context = get_current_context()
-    context.update(names)
-    return context
-
-
 @dag(
     dag_id=HOSPITAL_DAG_ID,
     description="Nightly landing and validation of the hospital's export, for every trial",
@@ -93,7 +86,7 @@ def hospital_snapshot() -> None:
         multiple_outputs=False,
     )
     def extract(extract_name: str):
-        return tasks.extract(extract_name, named(extract_name=extract_name))
+        return tasks.extract(extract_name, tasks.named(extract_name=extract_name))
 
     @task(retries=0, multiple_outputs=False)
     def validate_patients():
@@ -101,7 +94,7 @@ def hospital_snapshot() -> None:
 
     @task(retries=0, multiple_outputs=False, map_index_template="{{ extract_name }}")
     def validate(extract_name: str):
-        return tasks.validate(extract_name, named(extract_name=extract_name))
+        return tasks.validate(extract_name, tasks.named(extract_name=extract_name))
 
     @task(
         retries=0,

@@ -36,13 +36,6 @@ from pipeline.airflow_support.config import (
 from pipeline.airflow_support.guide import OPERATORS_GUIDE
 
 
-def named(**names: str) -> dict:
-    """The task's context, with the names its `map_index_template` shows in the UI."""
-    context = get_current_context()
-    context.update(names)
-    return context
-
-
 def build_screening_dag(trial_id: str, trial_path: str) -> object:
     """The DAG of one trial."""
 
@@ -73,7 +66,7 @@ def build_screening_dag(trial_id: str, trial_path: str) -> object:
         # Every task after check_config reads the snapshot version it found, from its XCom.
         @task(retries=0, multiple_outputs=False, map_index_template="{{ shard_name }}")
         def screen_shard(shard: int, n_shards: int, checked: dict):
-            context = named(shard_name=f"shard {shard + 1} of {n_shards}")
+            context = tasks.named(shard_name=f"shard {shard + 1} of {n_shards}")
             return tasks.screen_shard(shard, n_shards, checked["snapshot"], trial_path, context)
 
         @task(retries=0, multiple_outputs=False)

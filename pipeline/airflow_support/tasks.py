@@ -25,6 +25,16 @@ from pipeline.airflow_support.config import (
 DATABASE_KINDS = ("sql", "omop")
 
 
+def named(**names: str) -> dict:
+    """The running task's context, with the names its `map_index_template` shows in the UI
+    (`extract [labs]`, `screen_shard [shard 2 of 3]`)."""
+    from airflow.sdk import get_current_context
+
+    context = get_current_context()
+    context.update(names)
+    return context
+
+
 def warehouse_uri(conn_id: str) -> str:
     """The warehouse URI of an Airflow connection (e.g. from AIRFLOW_CONN_HOSPITAL_WAREHOUSE).
 
