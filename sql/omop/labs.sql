@@ -3,7 +3,10 @@
 -- concept is not LOINC gets no code and is set aside, counted, never silently dropped); the
 -- unit is the UCUM concept_code of unit_concept_id, else the unit as recorded; the value is
 -- value_as_number with the operator concept's qualifier (< <= > >=), else value_source_value.
--- measurement_concept_id is returned to count the concepts with no LOINC code, then dropped.
+-- The laboratory's reference range is range_low / range_high, which the CDM records in the
+-- measurement's own unit (unit_concept_id): delivered as is, staging converts it with the
+-- value's factor. measurement_concept_id is returned to count the concepts with no LOINC
+-- code, then dropped.
 -- {cdm} is the CDM schema, {vocab} the vocabulary schema.
 SELECT
     m.measurement_id::text AS record_id,
@@ -25,7 +28,9 @@ SELECT
     to_char(
         COALESCE(m.measurement_datetime, m.measurement_date::timestamp),
         'YYYY-MM-DD HH24:MI:SS'
-    ) AS collected_at
+    ) AS collected_at,
+    m.range_low::text AS reference_low,
+    m.range_high::text AS reference_high
 FROM {cdm}.measurement AS m
 LEFT JOIN {vocab}.concept AS loinc
     ON loinc.concept_id = m.measurement_concept_id AND loinc.vocabulary_id = 'LOINC'
