@@ -197,11 +197,21 @@ def _measurement(labs: pd.DataFrame, person_ids: pd.Series, vocab: _Vocabulary) 
             "operator_concept_id": parts["op"].map(OPERATORS).astype("Int64").array,
             "value_as_number": number.to_numpy(),
             "unit_concept_id": ucum.reindex(ucum_code).fillna(0).astype("int64").to_numpy(),
+            "range_low": _decimal(labs, "BORNE_INF"),
+            "range_high": _decimal(labs, "BORNE_SUP"),
             "measurement_source_value": labs["CODE_LOINC"].to_numpy(),
             "unit_source_value": labs["UNITE"].to_numpy(),
             "value_source_value": labs["RESULTAT"].to_numpy(),
         }
     )
+
+
+def _decimal(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A decimal-comma column as numbers (empty, or absent from the export: NULL). The
+    reference range stays in the result's unit, as the CDM records range_low / range_high."""
+    if column not in frame:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[column].str.replace(",", ".", regex=False)).to_numpy()
 
 
 def _conditions(pathology: pd.DataFrame, person_ids: pd.Series, vocab: _Vocabulary) -> pd.DataFrame:

@@ -19,6 +19,9 @@ Nothing else is excluded: every patient is compared, including those whose patie
 files path sets aside for a sex outside the contract ("I"). The CDM holds that row as gender
 concept 0 with its source value, the OMOP source reads no sex from it, and a patients row
 without a sex is set aside just the same, so the truth holds for them too.
+
+Each lab result carries the reference range its laboratory printed in the files (BORNE_INF /
+BORNE_SUP) as range_low / range_high, pulled back as the same limits in the same unit.
 """
 
 from __future__ import annotations
@@ -31,12 +34,14 @@ import pytest
 from pipeline.generator.compare import mismatches
 from pipeline.generator.hospital import generate_hospital
 from pipeline.generator.omop_tables import write_omop_csv
+from pipeline.io.omop import read_extracts_omop
 from pipeline.omop_load import load_omop_folder
 from pipeline.rules.reads import unavailable_reads
 from pipeline.run import run_screening
 from pipeline.sources import parse_source_config
 from pipeline.trial import find_trial, load_trial
 from tests.conftest import AS_OF
+from tests.e2e.printed_ranges import printed_ranges
 from tests.pg_service import scratch_database
 
 PATIENTS = 2500
@@ -52,9 +57,10 @@ def omop_run(tmp_path_factory):
     with scratch_database() as url:
         loaded = load_omop_folder(folder / "omop", url, "cdm", create=False)
         result = run_screening(trial, None, source, pd.Timestamp(AS_OF), folder / "r", url=url)
+        labs = read_extracts_omop(url, source, AS_OF, ["labs"])["labs"].whole()
     person = pd.read_csv(folder / "omop" / "person.csv", dtype=str)
     ipp = dict(zip(person["person_id"], person["person_source_value"], strict=True))
-    return hospital, source, trial, result.report_dir, written, loaded, ipp
+    return hospital, source, trial, result.report_dir, written, loaded, ipp, labs
 
 
 def _unavailable(source) -> dict[str, frozenset[str] | None]:
@@ -62,7 +68,7 @@ def _unavailable(source) -> dict[str, frozenset[str] | None]:
 
 
 def test_every_patient_is_loaded_and_reported(omop_run):
-    _, _, _, report, written, loaded, ipp = omop_run
+    _, _, _, report, written, loaded, ipp, _ = omop_run
     assert written["person"] == loaded.rows["person"] == PATIENTS
     assert loaded.rows == written
     candidates = pd.read_parquet(report / "candidates.parquet")
@@ -72,7 +78,7 @@ def test_every_patient_is_loaded_and_reported(omop_run):
 
 
 def test_agrees_with_truth_where_omop_carries_the_data(omop_run, tmp_path):
-    hospital, source, trial, report, _, _, ipp = omop_run
+    hospital, source, trial, report, _, _, ipp, _ = omop_run
     missing = _unavailable(source)
     unreadable = {c.id for c in trial.criteria if unavailable_reads(c.rule, missing)}
     gated = {
@@ -100,7 +106,7 @@ def test_every_row_is_read_and_only_the_designed_ones_set_aside(omop_run):
     generator meant to be: labs in `g%` (no UCUM concept: the unit as recorded is unknown)
     and persons without a sex. A unit or code the mapping loses would show up here even
     where no compared criterion reads it (hCG, ALT, AST)."""
-    hospital, _, _, report, _, _, _ = omop_run
+    hospital, _, _, report, _, _, _, _ = omop_run
     folder = hospital.exports.parent.parent.parent / "omop"
     extracts = json.loads((report / "manifest.json").read_text(encoding="utf-8"))["extracts"]
 
@@ -127,3 +133,15 @@ def test_every_row_is_read_and_only_the_designed_ones_set_aside(omop_run):
         got = extracts[name]
         assert (got["rows_read"], got["quarantine_rules"]) == (rows, set_aside), name
         assert got["rows_accepted"] + got["rows_quarantined"] == rows, name
+
+
+def test_each_result_carries_the_range_its_laboratory_printed(omop_run):
+    hospital, *_, labs = omop_run
+    printed = pd.read_csv(hospital.exports / "biologie.csv", sep=";", dtype=str)
+    ids = printed["ID_RESULTAT"].to_numpy()  # measurement_id n is the file's row n
+    labs = labs.set_index(pd.Index(ids[labs["record_id"].astype(int) - 1]))
+    expected = printed_ranges(hospital.exports, labs.index)
+    got = labs[["reference_low", "reference_high"]].replace("", None).apply(pd.to_numeric)
+    got = got.astype("float64")
+    assert expected.notna().any().all() and expected.isna().any().all()  # with and without
+    pd.testing.assert_frame_equal(got, expected, check_names=False, check_dtype=False)
