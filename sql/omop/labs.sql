@@ -7,6 +7,8 @@
 -- measurement's own unit (unit_concept_id): delivered as is, staging converts it with the
 -- value's factor. measurement_concept_id is returned to count the concepts with no LOINC
 -- code, then dropped.
+-- A measurement of one of the site's concept sets (ECOG, grade, Ki-67...) is read there, not
+-- here: the placeholder in WHERE excludes those concepts (pipeline/io/omop_concepts.py).
 -- {cdm} is the CDM schema, {vocab} the vocabulary schema.
 SELECT
     m.measurement_id::text AS record_id,
@@ -36,5 +38,6 @@ LEFT JOIN {vocab}.concept AS loinc
     ON loinc.concept_id = m.measurement_concept_id AND loinc.vocabulary_id = 'LOINC'
 LEFT JOIN {vocab}.concept AS ucum
     ON ucum.concept_id = m.unit_concept_id AND ucum.vocabulary_id = 'UCUM'
-WHERE m.measurement_date IS NULL OR m.measurement_date <= CAST(:as_of AS date)
+WHERE (m.measurement_date IS NULL OR m.measurement_date <= CAST(:as_of AS date))
+    {not_in_concept_sets}
 ORDER BY m.measurement_id

@@ -42,6 +42,8 @@ MEASUREMENT_COLUMNS = [
     "measurement_source_value",
     "unit_source_value",
     "value_source_value",
+    "measurement_event_id",
+    "meas_event_field_concept_id",
 ]
 OBSERVATION_COLUMNS = [
     "observation_id",
@@ -55,6 +57,17 @@ OBSERVATION_COLUMNS = [
     "value_as_concept_id",
     "unit_concept_id",
     "observation_source_value",
+    "observation_event_id",
+    "obs_event_field_concept_id",
+]
+CONDITION_COLUMNS = [
+    "condition_occurrence_id",
+    "person_id",
+    "condition_concept_id",
+    "condition_start_date",
+    "condition_type_concept_id",
+    "condition_source_value",
+    "condition_source_concept_id",
 ]
 
 
@@ -77,7 +90,7 @@ def persons(count: int, born: str = "1960-05-01") -> pd.DataFrame:
 
 def table(columns: list[str], rows: list[dict[str, object]]) -> pd.DataFrame:
     """Rows with every column of the table (missing cells empty: NULL once loaded)."""
-    return pd.DataFrame(rows, columns=columns).fillna("")
+    return pd.DataFrame(rows, columns=columns, dtype=object).fillna("")  # 1 stays 1, not 1.0
 
 
 @contextmanager

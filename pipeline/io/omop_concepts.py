@@ -1,0 +1,341 @@
+"""`omop: concept_sets:`: the site's concepts for what the CDM has no standard home for.
+
+ECOG, life expectancy, menopausal status and contraception (the assessments extract), and the
+tumour's grade and Ki-67 index (pathology columns) are recorded in `observation` or
+`measurement` rows whose concepts differ from one warehouse to the next (LOINC 89247-1 with
+LOINC answers for ECOG, a local concept for the prognosis...). A site lists them; what it does
+not list stays unavailable (criteria reading it are `unknown`, "not available from this
+source"), never read as "no record":
+
+```yaml
+omop:
+  concept_sets:
+    ECOG:                              # an assessment type of the contract
+      concepts: [36305327]             # observation / measurement concept ids
+      values: {45878353: "0", 45877805: "1"}   # value_as_concept_id -> the contract's value
+    LIFE_EXPECTANCY: {concepts: [2000000101]}  # no values: value_as_number (months)
+    grade: {concepts: [3035548], values: {2000000201: G1}}   # pathology.grade
+    ki67_percent: {concepts: [3045412]}        # pathology.ki67_percent, value_as_number
+```
+
+How each is read:
+- an assessment is one row per observation or measurement row of one of the type's concepts,
+  dated on or before the as-of day (record ids `observation-<id>`, `measurement-<id>`); its
+  value is the `values` entry of its value_as_concept_id, else (ECOG and life expectancy only,
+  which are numbers) its value_as_number. A row with neither is delivered without a value:
+  set aside by data quality, and its answer concept counted per code.
+- grade and Ki-67 are values of a diagnosis (a pathology row, an ICD-O-3 condition): the row
+  of the set linked to the condition occurrence the OMOP 5.4 way (measurement_event_id /
+  observation_event_id with the field concept 1147127, condition_occurrence_id), else one
+  recorded for the same person on the diagnosis day; the linked one first, then the latest
+  recorded. Grade reads value_as_concept_id through `values` (G1, G2, G3); Ki-67 reads
+  value_as_number.
+- a measurement of a concept set is read there, not as a lab result (it would otherwise be
+  counted as a test the lab catalogue does not know).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.contract import ASSESSMENT_TYPES, GRADES
+from pipeline.errors import ConfigError
+from pipeline.io.code_issues import count_codes
+from pipeline.io.sql import Pull
+
+PATHOLOGY_FIELDS = ("grade", "ki67_percent")
+TARGETS = (*ASSESSMENT_TYPES, *PATHOLOGY_FIELDS)
+# The field concept of `condition_occurrence.condition_occurrence_id` (OMOP 5.4 event links).
+CONDITION_OCCURRENCE_ID_FIELD = 1147127
+_NUMBER = r"\d+(\.\d+)?"
+# Per target: the values a `values` entry may give (a pattern), whether value_as_number is
+# read when no answer concept maps, and whether `values` may be given at all.
+_VALUES: dict[str, tuple[str | None, bool]] = {
+    "ECOG": ("[0-5]", True),
+    "LIFE_EXPECTANCY": (_NUMBER, True),
+    "MENOPAUSAL_STATUS": ("PRE|POST", False),
+    "CONTRACEPTION": ("EFFECTIVE|NONE", False),
+    "grade": ("|".join(GRADES), False),
+    "ki67_percent": (None, True),
+}
+NO_VALUE = "answer concept not in omop: concept_sets: values, and no number: row set aside"
+NO_GRADE = "grade answer concept not in omop: concept_sets: grade: values: grade left empty"
+
+
+@dataclass(frozen=True)
+class ConceptSet:
+    """One target's concepts and, for answers given as concepts, their contract values."""
+
+    target: str
+    concepts: tuple[int, ...]
+    values: dict[str, str]
+
+    @property
+    def reads_numbers(self) -> bool:
+        return _VALUES[self.target][1]
+
+
+def _concept_id(value: Any, where: str) -> int:
+    text = str(value)
+    if isinstance(value, bool) or not text.isdigit() or int(text) == 0:
+        raise ConfigError(f"{where}: '{text}' is not a concept id (digits, not 0)")
+    return int(text)
+
+
+def parse_concept_sets(spec: Any, where: str) -> dict[str, ConceptSet]:
+    """Validate `concept_sets:` (every error one line naming the config file and the key)."""
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where} must map a target ({', '.join(TARGETS)}) to its concepts")
+    sets: dict[str, ConceptSet] = {}
+    owner: dict[int, str] = {}
+    for target, body in spec.items():
+        here = f"{where}: '{target}'"
+        if target not in TARGETS:
+            raise ConfigError(f"{here}: unknown target (known: {', '.join(TARGETS)})")
+        if not isinstance(body, dict):
+            raise ConfigError(f"{here} must be a mapping with 'concepts' (and 'values')")
+        unknown = sorted(str(k) for k in set(body) - {"concepts", "values"})
+        if unknown:
+            raise ConfigError(f"{here}: unknown keys {unknown} (known: ['concepts', 'values'])")
+        concepts = body.get("concepts")
+        if not isinstance(concepts, list) or not concepts:
+            raise ConfigError(f"{here}: 'concepts' must be a non-empty list of concept ids")
+        ids = tuple(dict.fromkeys(_concept_id(c, f"{here}: 'concepts'") for c in concepts))
+        for concept in ids:
+            if concept in owner:
+                raise ConfigError(f"{here}: 'concepts': {concept} is already in '{owner[concept]}'")
+            owner[concept] = target
+        sets[target] = ConceptSet(target, ids, _values(target, body.get("values"), here))
+    return sets
+
+
+def _values(target: str, spec: Any, here: str) -> dict[str, str]:
+    pattern, numbers = _VALUES[target]
+    if spec is None:
+        if not numbers:
+            raise ConfigError(f"{here}: 'values' is required (answer concept -> {pattern})")
+        return {}
+    if pattern is None:
+        raise ConfigError(f"{here}: 'values' not accepted: {target} is read from value_as_number")
+    if not isinstance(spec, dict) or not spec:
+        raise ConfigError(f"{here}: 'values' must map answer concept ids to values")
+    table = {}
+    for answer, value in spec.items():
+        concept = _concept_id(answer, f"{here}: 'values'")
+        text = str(value).strip().upper() if not isinstance(value, bool) else ""
+        if not re.fullmatch(pattern, text):
+            raise ConfigError(
+                f"{here}: 'values': the value of {concept} must be one of {pattern} (quote numbers)"
+                if isinstance(value, bool)
+                else f"{here}: 'values': the value of {concept} must match {pattern}"
+            )
+        table[str(concept)] = text
+    return table
+
+
+def assessment_sets(sets: dict[str, ConceptSet]) -> dict[str, ConceptSet]:
+    return {t: s for t, s in sets.items() if t in ASSESSMENT_TYPES}
+
+
+def all_concepts(sets: dict[str, ConceptSet]) -> list[int]:
+    return sorted(c for s in sets.values() for c in s.concepts)
+
+
+def _in_list(concepts: list[int] | tuple[int, ...]) -> str:
+    """Validated integers only (`parse_concept_sets`): safe to write into the query text."""
+    return ", ".join(str(int(c)) for c in concepts)
+
+
+def labs_filter(sets: dict[str, ConceptSet]) -> str:
+    """The labs query's extra condition: measurements of a concept set are not lab results."""
+    concepts = all_concepts(sets)
+    return f"AND m.measurement_concept_id NOT IN ({_in_list(concepts)})" if concepts else ""
+
+
+def assessments_query(text: str, sets: dict[str, ConceptSet]) -> str:
+    """The assessments query with the concepts of every assessment type written in."""
+    return text.replace("{concepts}", _in_list(all_concepts(assessment_sets(sets))))
+
+
+def _modifier(column: str, concepts: tuple[int, ...]) -> str:
+    """SQL: the value (`column`) of the row of `concepts` that belongs to diagnosis `c`."""
+    ids = _in_list(concepts)
+    linked = (
+        f"(x.event_id = c.condition_occurrence_id AND x.field = {CONDITION_OCCURRENCE_ID_FIELD})"
+    )
+    return f"""(
+        SELECT x.value FROM (
+            SELECT m.person_id, m.measurement_event_id AS event_id,
+                m.meas_event_field_concept_id AS field, m.measurement_date AS day,
+                m.{column}::text AS value, 1 AS source, m.measurement_id AS id
+            FROM {{cdm}}.measurement AS m WHERE m.measurement_concept_id IN ({ids})
+            UNION ALL
+            SELECT o.person_id, o.observation_event_id, o.obs_event_field_concept_id,
+                o.observation_date, o.{column}::text, 2, o.observation_id
+            FROM {{cdm}}.observation AS o WHERE o.observation_concept_id IN ({ids})
+        ) AS x
+        WHERE x.person_id = c.person_id AND x.value IS NOT NULL
+            AND (COALESCE({linked}, false) OR x.day = c.condition_start_date)
+        ORDER BY COALESCE({linked}, false) DESC, x.day DESC, x.source, x.id DESC
+        LIMIT 1
+    )"""
+
+
+def pathology_query(text: str, sets: dict[str, ConceptSet]) -> str:
+    """The pathology query with grade and Ki-67 read from their concept sets, if any."""
+    grade = sets.get("grade")
+    ki67 = sets.get("ki67_percent")
+    text = text.replace(
+        "{grade}", _modifier("value_as_concept_id", grade.concepts) if grade else "NULL::text"
+    )
+    return text.replace(
+        "{ki67_percent}", _modifier("value_as_number", ki67.concepts) if ki67 else "NULL::text"
+    )
+
+
+def _number_text(values: pa.Array) -> pa.Array:
+    """`2.0` -> `2`, `12.50` -> `12.5` (the numeric's text as PostgreSQL writes it)."""
+    text = pc.replace_substring_regex(values, r"(\.\d*?)0+$", r"\1")
+    return pc.replace_substring_regex(text, r"\.$", "")
+
+
+def _lookup(keys: pa.Array, table: dict[str, str]) -> pa.Array:
+    known = pa.array(list(table), pa.string())
+    values = pa.array(list(table.values()), pa.string())
+    return pc.take(values, pc.index_in(keys, value_set=known))
+
+
+def _null_if_empty(values: pa.ChunkedArray) -> pa.Array:
+    array = values.combine_chunks()
+    return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+
+
+def assessments_transform(sets: dict[str, ConceptSet]) -> Any:
+    """The vectorised step after the assessments pull: the type of each row's concept, and
+    its value (answer concept through `values`, else the number where the type is one)."""
+    types = {str(c): s.target for s in assessment_sets(sets).values() for c in s.concepts}
+    answers = {
+        f"{s.target}|{answer}": value
+        for s in assessment_sets(sets).values()
+        for answer, value in s.values.items()
+    }
+    numeric = pa.array(
+        [t for t, s in assessment_sets(sets).items() if s.reads_numbers], pa.string()
+    )
+
+    def apply(table: pa.Table) -> pa.Table:
+        kind = _lookup(_null_if_empty(table["concept_id"]), types)
+        answer = pc.binary_join_element_wise(kind, _null_if_empty(table["value_concept_id"]), "|")
+        number = _number_text(_null_if_empty(table["value_number"]))
+        reads_number = pc.fill_null(pc.is_in(kind, value_set=numeric), False)
+        value = pc.coalesce(
+            _lookup(answer, answers),
+            pc.if_else(reads_number, number, pa.scalar(None, pa.string())),
+        )
+        # missing as the pull writes it, an empty text
+        kind, value = pc.fill_null(kind, ""), pc.fill_null(value, "")
+        return table.append_column("assessment_type", kind).append_column("value", value)
+
+    return apply
+
+
+def assessments_issues(table: pa.Table) -> list[dict[str, Any]]:
+    """Per answer concept, the assessment rows left without a value."""
+    missing = table.filter(pc.equal(table["value"], ""))
+    codes = missing["value_concept_id"].to_pandas()
+    return count_codes(
+        codes.where(codes != "", None),
+        column="value",
+        reason=NO_VALUE,
+        system="OMOP value_as_concept_id",
+    )
+
+
+ASSESSMENT_HELPERS = ("concept_id", "value_concept_id", "value_number")
+
+
+def pathology_transform(sets: dict[str, ConceptSet]) -> Any:
+    """The vectorised step after the pathology pull: the grade's answer concept through the
+    site's `values` (G1, G2, G3), the Ki-67 number as text without trailing zeros. The
+    answer concept stays in `grade_concept_id` for the count of unmapped ones."""
+    grade = sets.get("grade")
+
+    def apply(table: pa.Table) -> pa.Table:
+        position = table.schema.get_field_index("grade")
+        concept = table["grade"].combine_chunks()
+        table = table.append_column("grade_concept_id", concept)
+        if grade is not None:
+            mapped = pc.fill_null(_lookup(concept, grade.values), "")
+            table = table.set_column(position, "grade", mapped)
+        where = table.schema.get_field_index("ki67_percent")
+        ki67 = _number_text(table["ki67_percent"].combine_chunks())
+        return table.set_column(where, "ki67_percent", ki67)
+
+    return apply
+
+
+def pathology_issues(table: pa.Table) -> list[dict[str, Any]]:
+    """Per answer concept, the diagnoses whose grade row gave a concept with no value."""
+    lost = pc.and_(pc.not_equal(table["grade_concept_id"], ""), pc.equal(table["grade"], ""))
+    codes = table.filter(lost)["grade_concept_id"].to_pandas()
+    return count_codes(codes, column="grade", reason=NO_GRADE, system="OMOP value_as_concept_id")
+
+
+def without_configured(
+    defaults: dict[str, tuple[str, ...] | None], sets: dict[str, ConceptSet]
+) -> dict[str, tuple[str, ...] | None]:
+    """The kind's gaps less what the concept sets fill: grade and Ki-67 once theirs has one;
+    the assessments extract once any assessment type has a set, each type without one still
+    unavailable (`assessment_type=LIFE_EXPECTANCY`, see `pipeline.rules.reads.BY_VALUE`), so
+    a criterion on it is unknown, "not available from this source", not "no record"."""
+    gaps = dict(defaults)
+    if assessment_sets(sets):
+        lacking = tuple(f"assessment_type={t}" for t in ASSESSMENT_TYPES if t not in sets)
+        if lacking:
+            gaps["assessments"] = lacking
+        else:
+            gaps.pop("assessments", None)
+    pathology = gaps.get("pathology")
+    if pathology is not None:
+        gaps["pathology"] = tuple(c for c in pathology if c not in sets)
+        if not gaps["pathology"]:
+            gaps.pop("pathology")
+    return gaps
+
+
+def fill_concept_sets(name: str, text: str, sets: dict[str, ConceptSet]) -> str:
+    """A shipped query's concept-set placeholders written in (before the schemas are)."""
+    if name == "labs":
+        return text.replace("{not_in_concept_sets}", labs_filter(sets))
+    if name == "assessments":
+        return assessments_query(text, sets)
+    if name == "pathology":
+        return pathology_query(text, sets)
+    return text
+
+
+def concept_set_pull(name: str, query: str, sets: dict[str, ConceptSet]) -> Pull:
+    """The pull of an extract read through concept sets: its query, the vectorised mapping
+    of concepts and answers, the count of answers left unmapped, the helper columns."""
+    if name == "assessments":
+        return Pull(
+            "omop:assessments.sql",
+            query,
+            assessments_transform(sets),
+            assessments_issues,
+            ASSESSMENT_HELPERS,
+        )
+    return Pull(
+        "omop:pathology.sql",
+        query,
+        pathology_transform(sets),
+        pathology_issues,
+        ("grade_concept_id",),
+    )
