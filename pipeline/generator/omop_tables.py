@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from pipeline.generator.hospital import LAYOUT
 
@@ -412,12 +413,25 @@ def site_concept_sets(concepts: pd.DataFrame) -> dict[str, dict[str, object]]:
     }
 
 
+SOURCE_FILE = "source.yaml"
+
+
 def write_omop_csv(exports: Path, out: Path) -> dict[str, int]:
-    """One CSV per CDM table in `out` (`person.csv`...), as `screening load-omop` loads them;
-    rows written per table."""
+    """One CSV per CDM table in `out` (`person.csv`...), as `screening load-omop` loads them,
+    and the site's source config beside them (`source.yaml`: kind omop with the concept sets
+    of `site_concept_sets`; the loader reads only the CSV files); rows written per table."""
     out.mkdir(parents=True, exist_ok=True)
     written = {}
-    for name, frame in omop_tables(exports).items():
+    tables = omop_tables(exports)
+    for name, frame in tables.items():
         frame.to_csv(out / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
         written[name] = len(frame)
+    config = {
+        "hospital": "CHU Synthétique (OMOP CDM 5.4, generated)",
+        "kind": "omop",
+        "omop": {"concept_sets": site_concept_sets(tables["concept"])},
+    }
+    text = "# Written by pipeline/generator/omop_tables.py with the tables beside it.\n"
+    text += yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+    (out / SOURCE_FILE).write_text(text, encoding="utf-8")
     return written

@@ -36,12 +36,12 @@ import pytest
 
 from pipeline.generator.compare import mismatches
 from pipeline.generator.hospital import generate_hospital
-from pipeline.generator.omop_tables import site_concept_sets, write_omop_csv
+from pipeline.generator.omop_tables import SOURCE_FILE, write_omop_csv
 from pipeline.io.omop import read_extracts_omop
 from pipeline.omop_load import load_omop_folder
 from pipeline.rules.reads import unavailable_reads
 from pipeline.run import run_screening
-from pipeline.sources import parse_source_config
+from pipeline.sources import load_source_config
 from pipeline.trial import find_trial, load_trial
 from tests.conftest import AS_OF
 from tests.e2e.printed_ranges import printed_ranges
@@ -55,10 +55,7 @@ def omop_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("omop-truth")
     hospital = generate_hospital(folder / "hospital", PATIENTS, 11, AS_OF, background_labs=6)
     written = write_omop_csv(hospital.exports, folder / "omop")
-    sets = site_concept_sets(pd.read_csv(folder / "omop" / "concept.csv", dtype=str))
-    source = parse_source_config(
-        {"kind": "omop", "omop": {"concept_sets": sets}}, "generated-omop.yaml"
-    )
+    source = load_source_config(folder / "omop" / SOURCE_FILE)  # with the site's concept sets
     trial = load_trial(find_trial("lutathera-retreatment"))
     with scratch_database() as url:
         loaded = load_omop_folder(folder / "omop", url, "cdm", create=False)
