@@ -13,7 +13,7 @@ omop:
   vocabulary_schema: vocab   # default: the CDM schema
   drug_atc: {19073183: J01CA04}   # drug_concept_id -> ATC, over the vocabulary's answer
   concept_sets:                   # ECOG and the like, grade, Ki-67 (pipeline.io.omop_concepts)
-    ECOG: {concepts: [36303744], values: {45877985: "0"}}
+    ECOG: {concepts: [2000000400], values: {2000000410: "0"}}   # your concept ids
 unavailable: [pathology]     # on top of what OMOP itself cannot give (below)
 ```
 

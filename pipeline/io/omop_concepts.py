@@ -11,11 +11,11 @@ source"), never read as "no record":
 omop:
   concept_sets:
     ECOG:                              # an assessment type of the contract
-      concepts: [36305327]             # observation / measurement concept ids
-      values: {45878353: "0", 45877805: "1"}   # value_as_concept_id -> the contract's value
-    LIFE_EXPECTANCY: {concepts: [2000000101]}  # no values: value_as_number (months)
-    grade: {concepts: [3035548], values: {2000000201: G1}}   # pathology.grade
-    ki67_percent: {concepts: [3045412]}        # pathology.ki67_percent, value_as_number
+      concepts: [2000000400]           # observation / measurement concept ids (the site's)
+      values: {2000000410: "0", 2000000411: "1"}   # value_as_concept_id -> the contract's value
+    LIFE_EXPECTANCY: {concepts: [2000000500]}  # no values: value_as_number (months)
+    grade: {concepts: [2000000200], values: {2000000201: G1}}   # pathology.grade
+    ki67_percent: {concepts: [2000000300]}     # pathology.ki67_percent, value_as_number
 ```
 
 How each is read:
