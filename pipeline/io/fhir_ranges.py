@@ -69,17 +69,31 @@ def _factors() -> pd.Series:
 def in_result_unit(
     limit: pa.Array, limit_unit: pa.Array, loinc: pa.Array, result_unit: pa.Array
 ) -> pa.Array:
-    """Each limit expressed in its result's unit (null where that cannot be done safely)."""
-    value = pd.Series(limit.to_pandas(), dtype="float64")
-    theirs = normalise_unit_text(pd.Series(limit_unit.to_pandas(), dtype="string").fillna(""))
-    ours = normalise_unit_text(pd.Series(result_unit.to_pandas(), dtype="string").fillna(""))
-    analyte = pd.Series(loinc.to_pandas(), dtype="string").str.strip().map(analyte_by_loinc())
+    """Each limit expressed in its result's unit (null where that cannot be done safely).
+    The factor is worked out once per distinct (code, limit unit, result unit), as the lab
+    staging does: a Bulk export repeats a few of them over millions of results."""
+    value = pc.cast(limit, pa.float64()).to_numpy(zero_copy_only=False)
+    if len(value) == 0 or np.isnan(value).all():
+        return pa.array(value, pa.float64(), from_pandas=True)
+    keys = pd.DataFrame(
+        {
+            "loinc": pd.Series(loinc.to_pandas(), dtype="string").fillna(""),
+            "theirs": pd.Series(limit_unit.to_pandas(), dtype="string").fillna(""),
+            "ours": pd.Series(result_unit.to_pandas(), dtype="string").fillna(""),
+        }
+    )
+    # group numbers in order of first appearance, as drop_duplicates keeps them
+    codes = keys.groupby(["loinc", "theirs", "ours"], sort=False).ngroup().to_numpy()
+    distinct = keys.drop_duplicates().reset_index(drop=True)
+    theirs = normalise_unit_text(distinct["theirs"])
+    ours = normalise_unit_text(distinct["ours"])
+    analyte = distinct["loinc"].str.strip().map(analyte_by_loinc())
     factors = _factors()
     factor_of = factors.reindex(pd.MultiIndex.from_arrays([analyte, theirs])).to_numpy()
     factor_to = factors.reindex(pd.MultiIndex.from_arrays([analyte, ours])).to_numpy()
     same = (theirs == ours).to_numpy() & (theirs != "").to_numpy()
-    converted = np.where(same, value.to_numpy(), value.to_numpy() * factor_of / factor_to)
-    return pa.array(np.round(converted, 9), pa.float64(), from_pandas=True)
+    ratio = np.where(same, 1.0, factor_of / factor_to)  # NaN: no safe conversion
+    return pa.array(np.round(value * ratio[codes], 9), pa.float64(), from_pandas=True)
 
 
 def reference_limits(
