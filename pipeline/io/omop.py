@@ -42,12 +42,8 @@ from pipeline.contract import ATC, EXTRACTS
 from pipeline.errors import ConfigError
 from pipeline.io.code_issues import atc_table, count_codes
 from pipeline.io.files import RawExtract
-from pipeline.io.omop_concepts import (
-    concept_set_pull,
-    fill_concept_sets,
-    parse_concept_sets,
-    without_configured,
-)
+from pipeline.io.omop_concept_sets import parse_concept_sets, without_configured
+from pipeline.io.omop_concepts import concept_set_pull, fill_concept_sets
 from pipeline.io.sql import CHUNK_ROWS, DEFAULT_SQL_DIR, Pull, load_query, pull_extracts
 from pipeline.sources import SourceConfig
 from pipeline.sources_unavailable import merge_unavailable
