@@ -109,7 +109,8 @@ demo-omop: install
 	@echo "reports: $(CURDIR)/$(OMOP_DEMO_DIR)/reports/$(DEMO_TRIAL)/2022-07-01/"
 
 # The synthetic hospital (with its truth.parquet) as OMOP CDM 5.4 tables in a database of its
-# own, schema cdm; screen it with a source `{kind: omop}` and `--url $(SYNTH_OMOP_URL)`.
+# own, schema cdm; screen it with the source config written beside the tables
+# ($(SYNTH_OMOP_DIR)/omop/source.yaml: kind omop and its concept sets) and `--url $(SYNTH_OMOP_URL)`.
 SYNTH_OMOP_DIR ?= var/synthetic-omop
 SYNTH_OMOP_PATIENTS ?= 2500
 SYNTH_OMOP_AS_OF ?= 2026-11-24

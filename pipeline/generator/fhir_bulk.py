@@ -125,6 +125,7 @@ def _labs(table: pa.Table) -> pa.Array:
         "}",
     )
     value = pc.if_else(numeric, quantity, _join(',"valueString":"', raw, '"'))
+    value = _join(value, _reference_range(table))
     return _join(
         '{"resourceType":"Observation","id":"',
         _text(table["ID_RESULTAT"]),
@@ -135,6 +136,22 @@ def _labs(table: pa.Table) -> pa.Array:
         _optional("effectiveDateTime", _iso_datetime(table["DATE_PRELEVEMENT"])),
         "}",
     )
+
+
+def _reference_range(table: pa.Table) -> pa.Array:
+    """`,"referenceRange":[{"low":...,"high":...}]` in the result's unit, from the range the
+    laboratory printed (BORNE_INF / BORNE_SUP), or nothing where it printed none."""
+    if "BORNE_INF" not in table.column_names:
+        return pa.array([""] * table.num_rows, pa.string())
+    unit = _text(table["UNITE"])
+    parts = []
+    for key, column in (("low", "BORNE_INF"), ("high", "BORNE_SUP")):
+        number = pc.replace_substring(_text(table[column]), ",", ".")
+        limit = _join(f'"{key}":{{"value":', number, ',"unit":"', unit, '"}')
+        parts.append(pc.if_else(pc.equal(number, ""), "", limit))
+    both = pc.and_(pc.not_equal(parts[0], ""), pc.not_equal(parts[1], ""))
+    inner = _join(parts[0], pc.if_else(both, ",", ""), parts[1])
+    return pc.if_else(pc.equal(inner, ""), "", _join(',"referenceRange":[{', inner, "}]"))
 
 
 def _treatments(table: pa.Table) -> pa.Array:

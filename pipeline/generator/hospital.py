@@ -13,6 +13,7 @@ from pipeline.generator.assign import assign_variants
 from pipeline.generator.build import Synth
 from pipeline.generator.canary import plant_canaries
 from pipeline.generator.defects import PlantedDefects, apply_to_truth, plant_defects
+from pipeline.generator.lab_ranges import with_reference_ranges
 from pipeline.generator.spelling import vary_code_spelling, with_sex_outside_the_contract
 from pipeline.generator.truth import expected_statuses
 from pipeline.generator.write import shuffled_with_ids, to_text_table, write_csv
@@ -122,6 +123,7 @@ def generate_hospital(
             renamed = plant_canaries(editable, adult, rng)
             truth["patient_id"] = truth["patient_id"].replace(renamed)
         texts = {n: pa.Table.from_pandas(f, preserve_index=False) for n, f in editable.items()}
+    texts["labs"] = with_reference_ranges(texts["labs"])  # no random draw: nothing else moves
     _plant_variant_rows(texts["labs"], planted)
     _plant_set_aside_patient_rows(texts["patients"], set_aside, planted)
 

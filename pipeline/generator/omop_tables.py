@@ -7,6 +7,14 @@ cannot map keeps concept 0 and its source value. So the truth holds on the OMOP 
 criterion whose data the CDM carries (patients, labs, treatments, pathology); the others are
 unavailable from an OMOP source (`pipeline.io.omop.DEFAULT_UNAVAILABLE`).
 
+What the CDM has no standard home for is written as a site's ETL writes it, with the concept
+sets a site declares for it (`site_concept_sets`, the source config's `omop: concept_sets:`):
+ECOG as observations of LOINC 89247-1 with the LOINC answers LA9622-7 (0) to LA9627-6 (5), life
+expectancy as a local observation concept with its months in value_as_number, menopausal
+status as a local concept with local answers PRE / POST; grade as a measurement of a local
+concept linked to its diagnosis (measurement_event_id, field concept 1147127) with local
+answers G1 to G3, and Ki-67 as a local measurement with its percentage in value_as_number.
+
 The vocabulary is the minimal one the OMOP source's queries need: LOINC, UCUM, ATC 5th level,
 one RxNorm-like drug per ATC code (one reached through concept_ancestor, the others through an
 'RxNorm - ATC' relationship, so both routes are exercised) and ICD-O-3 histology-topography
@@ -25,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from pipeline.generator.hospital import LAYOUT
 
@@ -158,12 +167,15 @@ def omop_tables(exports: Path) -> dict[str, pd.DataFrame]:
             "death_type_concept_id": EHR,
         }
     )
+    pathology = _read(exports, "pathology")
+    labs = _measurement(_read(exports, "labs"), person_ids, vocabulary)
+    tumour = _tumour_measurements(pathology, person_ids, vocabulary, first_id=len(labs) + 1)
     tables = {
         "person": person,
         "death": death,
-        "measurement": _measurement(_read(exports, "labs"), person_ids, vocabulary),
-        "condition_occurrence": _conditions(_read(exports, "pathology"), person_ids, vocabulary),
-        "observation": _observation(_read(exports, "assessments"), person_ids),
+        "measurement": pd.concat([labs, tumour], ignore_index=True),
+        "condition_occurrence": _conditions(pathology, person_ids, vocabulary),
+        "observation": _observation(_read(exports, "assessments"), person_ids, vocabulary),
     }
     drugs, ancestors, relationships = _drugs(_read(exports, "treatments"), person_ids, vocabulary)
     tables["drug_exposure"] = drugs
@@ -197,11 +209,23 @@ def _measurement(labs: pd.DataFrame, person_ids: pd.Series, vocab: _Vocabulary) 
             "operator_concept_id": parts["op"].map(OPERATORS).astype("Int64").array,
             "value_as_number": number.to_numpy(),
             "unit_concept_id": ucum.reindex(ucum_code).fillna(0).astype("int64").to_numpy(),
+            "range_low": _decimal(labs, "BORNE_INF"),
+            "range_high": _decimal(labs, "BORNE_SUP"),
             "measurement_source_value": labs["CODE_LOINC"].to_numpy(),
             "unit_source_value": labs["UNITE"].to_numpy(),
             "value_source_value": labs["RESULTAT"].to_numpy(),
+            "measurement_event_id": None,
+            "meas_event_field_concept_id": None,
         }
     )
+
+
+def _decimal(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A decimal-comma column as numbers (empty, or absent from the export: NULL). The
+    reference range stays in the result's unit, as the CDM records range_low / range_high."""
+    if column not in frame:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[column].str.replace(",", ".", regex=False)).to_numpy()
 
 
 def _conditions(pathology: pd.DataFrame, person_ids: pd.Series, vocab: _Vocabulary) -> pd.DataFrame:
@@ -268,29 +292,146 @@ def _drugs(
     return exposure, ancestors, relationships
 
 
-def _observation(assessments: pd.DataFrame, person_ids: pd.Series) -> pd.DataFrame:
-    """Assessments as observations with their source values only: ECOG, menopausal status and
-    the like need site concept sets the OMOP source does not have (assessments are unavailable
-    from it), so an ETL without them leaves concept 0."""
+# The site's concepts for what the CDM has no standard home for: (vocabulary, class, code).
+ECOG_LOINC = "89247-1"
+ECOG_ANSWERS = {
+    "0": "LA9622-7",
+    "1": "LA9623-5",
+    "2": "LA9624-3",
+    "3": "LA9625-0",
+    "4": "LA9626-8",
+    "5": "LA9627-6",
+}
+LOCAL = "Local"  # a site's own vocabulary, concept ids above LOCAL_CONCEPTS
+CONDITION_EVENT_FIELD = 1147127  # condition_occurrence.condition_occurrence_id
+
+
+def _observation(
+    assessments: pd.DataFrame, person_ids: pd.Series, vocab: _Vocabulary
+) -> pd.DataFrame:
+    """Assessments as a site's ETL writes them (module docstring): ECOG with LOINC answer
+    concepts, life expectancy as a number, menopausal status with local answers. A type or
+    an answer the ETL does not know keeps concept 0 and its source value."""
+    kind = _code(assessments["TYPE_EVAL"])
+    value = assessments["VALEUR"].str.strip()
+    ecog = vocab.add("LOINC", "Clinical Observation", pd.Series([ECOG_LOINC]))
+    local = vocab.add(LOCAL, "Observation", pd.Series(["ESPERANCE_VIE", "STATUT_MENOPAUSIQUE"]))
+    answers = vocab.add("LOINC", "Answer", pd.Series(list(ECOG_ANSWERS.values())))
+    status = vocab.add(LOCAL, "Answer", pd.Series(["MENOPAUSE_PRE", "MENOPAUSE_POST"]))
+    is_ecog, is_life = (kind == "OMS").to_numpy(), (kind == "ESPERANCE_VIE").to_numpy()
+    is_status = (kind == "STATUT_MENOPAUSIQUE").to_numpy()
+    concept = np.select(
+        [is_ecog, is_life, is_status],
+        [ecog[ECOG_LOINC], local["ESPERANCE_VIE"], local["STATUT_MENOPAUSIQUE"]],
+        0,
+    )
+    ecog_answer = answers.reindex(value.map(ECOG_ANSWERS)).to_numpy()
+    status_answer = status.reindex("MENOPAUSE_" + value).to_numpy()
+    answer = np.where(is_ecog, ecog_answer, np.where(is_status, status_answer, np.nan))
+    number = pd.to_numeric(value.where(is_life), errors="coerce")
     return pd.DataFrame(
         {
             "observation_id": _ids(len(assessments)),
             "person_id": _person(assessments["IPP"], person_ids),
-            "observation_concept_id": 0,
+            "observation_concept_id": concept,
             "observation_date": _day(assessments["DATE_EVAL"]).to_numpy(),
             "observation_type_concept_id": EHR,
+            "value_as_number": number.to_numpy(),
             "value_as_string": assessments["VALEUR"].to_numpy(),
+            "value_as_concept_id": pd.array(answer, dtype="Int64"),
             "observation_source_value": assessments["TYPE_EVAL"].to_numpy(),
+            "observation_event_id": None,
+            "obs_event_field_concept_id": None,
         }
     )
 
 
+def _tumour_measurements(
+    pathology: pd.DataFrame, person_ids: pd.Series, vocab: _Vocabulary, first_id: int
+) -> pd.DataFrame:
+    """Grade (local answers G1-G3) and Ki-67 (a number) of each diagnosis as measurements
+    linked to its condition occurrence (same ids as `_conditions`), where the report has one."""
+    grade_code, ki67_text = _code(pathology["GRADE"]), pathology["KI67"].str.strip()
+    concepts = vocab.add(LOCAL, "Measurement", pd.Series(["GRADE_OMS", "KI67"]))
+    answers = vocab.add(LOCAL, "Answer", pd.Series(["GRADE_G1", "GRADE_G2", "GRADE_G3"]))
+    condition = pd.Series(_ids(len(pathology)))
+    day = _day(pathology["DATE_CR"])
+    person = pd.Series(_person(pathology["IPP"], person_ids))
+    graded, measured = (grade_code != "").to_numpy(), (ki67_text != "").to_numpy()
+    number = pd.to_numeric(ki67_text.str.replace(",", ".", regex=False).where(measured))
+    rows = pd.DataFrame(
+        {
+            "person_id": pd.concat([person[graded], person[measured]], ignore_index=True),
+            "measurement_concept_id": [concepts["GRADE_OMS"]] * int(graded.sum())
+            + [concepts["KI67"]] * int(measured.sum()),
+            "measurement_date": pd.concat([day[graded], day[measured]], ignore_index=True),
+            "value_as_number": np.concatenate([np.full(graded.sum(), np.nan), number[measured]]),
+            "value_as_concept_id": pd.array(
+                np.concatenate(
+                    [
+                        answers.reindex("GRADE_" + grade_code[graded]).to_numpy(),
+                        np.full(measured.sum(), np.nan),
+                    ]
+                ),
+                dtype="Int64",
+            ),
+            "measurement_event_id": pd.concat(
+                [condition[graded], condition[measured]], ignore_index=True
+            ),
+        }
+    )
+    rows.insert(0, "measurement_id", np.arange(first_id, first_id + len(rows), dtype="int64"))
+    rows["measurement_type_concept_id"] = EHR
+    rows["unit_concept_id"] = 0
+    rows["meas_event_field_concept_id"] = CONDITION_EVENT_FIELD
+    return rows
+
+
+def site_concept_sets(concepts: pd.DataFrame) -> dict[str, dict[str, object]]:
+    """The `omop: concept_sets:` a site declares for what its ETL wrote (`_observation`,
+    `_tumour_measurements`), from the vocabulary written (`omop_tables()["concept"]`)."""
+    ids = concepts.set_index(["vocabulary_id", "concept_code"])["concept_id"].astype(int)
+
+    def answers(pairs: dict[str, str], vocabulary: str) -> dict[int, str]:
+        return {int(ids[(vocabulary, code)]): value for value, code in pairs.items()}
+
+    return {
+        "ECOG": {
+            "concepts": [int(ids[("LOINC", ECOG_LOINC)])],
+            "values": answers(ECOG_ANSWERS, "LOINC"),
+        },
+        "LIFE_EXPECTANCY": {"concepts": [int(ids[(LOCAL, "ESPERANCE_VIE")])]},
+        "MENOPAUSAL_STATUS": {
+            "concepts": [int(ids[(LOCAL, "STATUT_MENOPAUSIQUE")])],
+            "values": answers({"PRE": "MENOPAUSE_PRE", "POST": "MENOPAUSE_POST"}, LOCAL),
+        },
+        "grade": {
+            "concepts": [int(ids[(LOCAL, "GRADE_OMS")])],
+            "values": answers({g: f"GRADE_{g}" for g in ("G1", "G2", "G3")}, LOCAL),
+        },
+        "ki67_percent": {"concepts": [int(ids[(LOCAL, "KI67")])]},
+    }
+
+
+SOURCE_FILE = "source.yaml"
+
+
 def write_omop_csv(exports: Path, out: Path) -> dict[str, int]:
-    """One CSV per CDM table in `out` (`person.csv`...), as `screening load-omop` loads them;
-    rows written per table."""
+    """One CSV per CDM table in `out` (`person.csv`...), as `screening load-omop` loads them,
+    and the site's source config beside them (`source.yaml`: kind omop with the concept sets
+    of `site_concept_sets`; the loader reads only the CSV files); rows written per table."""
     out.mkdir(parents=True, exist_ok=True)
     written = {}
-    for name, frame in omop_tables(exports).items():
+    tables = omop_tables(exports)
+    for name, frame in tables.items():
         frame.to_csv(out / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
         written[name] = len(frame)
+    config = {
+        "hospital": "CHU Synthétique (OMOP CDM 5.4, generated)",
+        "kind": "omop",
+        "omop": {"concept_sets": site_concept_sets(tables["concept"])},
+    }
+    text = "# Written by pipeline/generator/omop_tables.py with the tables beside it.\n"
+    text += yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+    (out / SOURCE_FILE).write_text(text, encoding="utf-8")
     return written

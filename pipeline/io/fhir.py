@@ -13,7 +13,9 @@ What maps where (FHIR R4):
   which is not a date: the row is set aside and the patient reviewed, never listed as alive.
 - Observation -> labs: the first LOINC coding of `code`; `valueQuantity` value with its
   comparator (`<`, `<=`, `>=`, `>`) as the raw value, and its UCUM code (else its unit);
-  effectiveDateTime, else effectiveInstant, else effectivePeriod.start.
+  effectiveDateTime, else effectiveInstant, else effectivePeriod.start; the first
+  `referenceRange` low / high, in the value's unit, as reference_low / reference_high
+  (`pipeline.io.fhir_ranges`; a component's own range for a component).
 - Condition -> pathology: an ICD-O-3 morphology coding (`M/B` shape such as 8240/3) and an
   ICD-O-3 or ICD-10 topography coding (C17.1); recordedDate, else onsetDateTime.
 - MedicationAdministration / MedicationRequest / MedicationStatement -> treatments: the ATC
@@ -43,6 +45,7 @@ from pipeline.contract import ATC as ATC_SHAPE
 from pipeline.contract import EXTRACTS
 from pipeline.errors import ConfigError, InputFileError
 from pipeline.io.code_issues import atc_table, count_codes, merge_issues
+from pipeline.io.fhir_ranges import REFERENCE_RANGES, reference_limits
 from pipeline.io.files import RawExtract, unavailable_extract
 from pipeline.labs.catalogue import analyte_by_loinc
 from pipeline.sources_unavailable import merge_unavailable
@@ -93,7 +96,19 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("effectiveDateTime", pa.string()),
             ("effectiveInstant", pa.string()),
             ("effectivePeriod", _PERIOD),
-            ("component", pa.list_(pa.struct([("code", _CONCEPT), ("valueQuantity", _QUANTITY)]))),
+            ("referenceRange", REFERENCE_RANGES),
+            (
+                "component",
+                pa.list_(
+                    pa.struct(
+                        [
+                            ("code", _CONCEPT),
+                            ("valueQuantity", _QUANTITY),
+                            ("referenceRange", REFERENCE_RANGES),
+                        ]
+                    )
+                ),
+            ),
         ]
     ),
     "Condition": pa.schema(
@@ -308,7 +323,9 @@ def component_rows(table: pa.Table) -> pa.Table:
         rows.schema.get_field_index("code"), "code", pc.struct_field(flat, "code")
     )
     quantity = pc.struct_field(flat, "valueQuantity")
-    return rows.set_column(rows.schema.get_field_index("valueQuantity"), "valueQuantity", quantity)
+    rows = rows.set_column(rows.schema.get_field_index("valueQuantity"), "valueQuantity", quantity)
+    ranges = pc.struct_field(flat, "referenceRange")  # a component's own range, not its parent's
+    return rows.set_column(rows.schema.get_field_index("referenceRange"), "referenceRange", ranges)
 
 
 def observations_not_used(table: pa.Table) -> int:
@@ -348,18 +365,26 @@ def labs_frame(table: pa.Table) -> pd.DataFrame:
         table["effectiveInstant"].combine_chunks(),
         pc.struct_field(period, "start"),
     )
+    loinc = first_code(concepts, LOINC)
+    unit = pc.coalesce(ucum, pc.struct_field(quantity, "unit"))
+    low, high = reference_limits(table["referenceRange"].combine_chunks(), loinc, unit)
     return _frame(
         record_id=table["id"],
         patient_id=_subjects(table),
-        loinc_code=first_code(concepts, LOINC),
+        loinc_code=loinc,
         value_raw=pc.binary_join_element_wise(comparator, value, ""),
-        unit=pc.coalesce(ucum, pc.struct_field(quantity, "unit")),
+        unit=unit,
         collected_at=wall_clock(moment),
+        reference_low=_number_text(low),
+        reference_high=_number_text(high),
         rows=table.num_rows,
-        code_issues=unmapped_codes(
-            concepts, first_code(concepts, LOINC), column="loinc_code", reason=NO_LOINC
-        ),
+        code_issues=unmapped_codes(concepts, loinc, column="loinc_code", reason=NO_LOINC),
     )
+
+
+def _number_text(values: pa.Array) -> pa.Array:
+    """A number as the reader's dialect writes it (`12`, not `12.0`)."""
+    return pc.replace_substring_regex(pc.cast(values, pa.string()), r"\.0$", "")
 
 
 def pathology_frame(table: pa.Table) -> pd.DataFrame:

@@ -12,14 +12,18 @@ omop:
   cdm_schema: cdm            # default cdm
   vocabulary_schema: vocab   # default: the CDM schema
   drug_atc: {19073183: J01CA04}   # drug_concept_id -> ATC, over the vocabulary's answer
+  concept_sets:                   # ECOG and the like, grade, Ki-67 (pipeline.io.omop_concepts)
+    ECOG: {concepts: [2000000400], values: {2000000410: "0"}}   # your concept ids
 unavailable: [pathology]     # on top of what OMOP itself cannot give (below)
 ```
 
 What the CDM has no standard home for is declared unavailable by default
 (`DEFAULT_UNAVAILABLE`): imaging studies and lesions (SSTR tracer and uptake, Krenning,
-RECIST, diameters), tumour-board decisions, the clinical assessments (ECOG and the like need
-site concept sets), social security affiliation, childbearing potential, grade, Ki-67 and
-administered activity. Criteria reading them are `unknown`, "not available from this source".
+RECIST, diameters), tumour-board decisions, the clinical assessments, social security
+affiliation, childbearing potential, grade, Ki-67 and administered activity. The assessments,
+grade and Ki-67 become available through the site's concept sets, each assessment type
+without one staying unavailable (`pipeline.io.omop_concepts`). Criteria reading what is
+unavailable are `unknown`, "not available from this source".
 The rows are pulled as `kind: sql` pulls them (`pipeline.io.sql.pull_extracts`): one
 snapshot, independent counts, a digest of the rows as pulled, and the same staging after.
 """
@@ -38,6 +42,8 @@ from pipeline.contract import ATC, EXTRACTS
 from pipeline.errors import ConfigError
 from pipeline.io.code_issues import atc_table, count_codes
 from pipeline.io.files import RawExtract
+from pipeline.io.omop_concept_sets import parse_concept_sets, without_configured
+from pipeline.io.omop_concepts import concept_set_pull, fill_concept_sets
 from pipeline.io.sql import CHUNK_ROWS, DEFAULT_SQL_DIR, Pull, load_query, pull_extracts
 from pipeline.sources import SourceConfig
 from pipeline.sources_unavailable import merge_unavailable
@@ -49,6 +55,7 @@ QUERIES = {
     "pathology": "pathology.sql",
     "labs": "labs.sql",
     "treatments": "treatments.sql",
+    "assessments": "assessments.sql",  # only through the site's concept sets
 }
 DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
     "imaging_studies": None,
@@ -59,7 +66,7 @@ DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
     "pathology": ("grade", "ki67_percent"),
     "treatments": ("activity_mbq",),
 }
-_OPTION_KEYS = {"cdm_schema", "vocabulary_schema", "drug_atc"}
+_OPTION_KEYS = {"cdm_schema", "vocabulary_schema", "drug_atc", "concept_sets"}
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # The dialect of the shipped queries (as the warehouse source config declares it for kind sql).
 _DIALECT = {
@@ -103,8 +110,13 @@ def omop_defaults(
             ("a concept id", "concept"),
             ATC,
         ),
+        "concept_sets": parse_concept_sets(
+            settings.get("concept_sets"), f"{path}: 'omop': 'concept_sets'"
+        ),
     }
-    merged = merge_unavailable(DEFAULT_UNAVAILABLE, unavailable)
+    # what the site's concept sets give is no longer a gap of the kind
+    defaults = without_configured(DEFAULT_UNAVAILABLE, parsed["concept_sets"])
+    merged = merge_unavailable(defaults, unavailable)
     extract_specs = {
         name: {**_DIALECT, "query": f"omop/{QUERIES[name]}"}
         for name in EXTRACTS
@@ -123,6 +135,7 @@ def _schema(value: Any, where: str) -> str:
 def omop_query(name: str, source: SourceConfig, folder: Path | None = None) -> str:
     """The shipped query of an extract with the source's schemas written in."""
     text = load_query((folder or OMOP_SQL_DIR) / QUERIES[name])
+    text = fill_concept_sets(name, text, source.options.get("concept_sets", {}))
     cdm = source.options["cdm_schema"]
     vocabulary = source.options["vocabulary_schema"]
     return text.replace("{cdm}", f'"{cdm}"').replace("{vocab}", f'"{vocabulary}"')
@@ -183,6 +196,10 @@ def read_extracts_omop(
     queries = {}
     for name in requested:
         if source.extract_unavailable(name):
+            continue
+        sets = source.options.get("concept_sets", {})
+        if name in ("assessments", "pathology") and sets:
+            queries[name] = concept_set_pull(name, omop_query(name, source), sets)
             continue
         transform = drug_overrides(source.options["drug_atc"]) if name == "treatments" else None
         mapped = name in _CONCEPT_COLUMNS

@@ -44,6 +44,11 @@ _DERIVED = {
 }
 
 Reads = dict[str, frozenset[str]]
+# Code columns some of whose values a source may lack while it has the column: an OMOP source
+# reads each assessment type through a concept set of the site's, so it can give ECOG and not
+# menopausal status. A rule selecting rows by such a value (`eq` / `in`) also reads
+# `column=VALUE`, which a source declares unavailable the same way as a column.
+BY_VALUE = {"assessments": "assessment_type"}
 
 
 def _columns(extract: str, conditions: Iterable[Condition], *extra: str) -> frozenset[str]:
@@ -51,6 +56,11 @@ def _columns(extract: str, conditions: Iterable[Condition], *extra: str) -> froz
     names: set[str] = set(extra)
     for condition in conditions:
         names.update(derived.get(condition.column, (condition.column,)))
+        if BY_VALUE.get(extract) == condition.column and condition.op in ("eq", "in"):
+            values = (
+                condition.value if isinstance(condition.value, list | tuple) else [condition.value]
+            )
+            names.update(f"{condition.column}={str(v).strip().upper()}" for v in values)
     return frozenset(names)
 
 

@@ -3,7 +3,12 @@
 -- concept is not LOINC gets no code and is set aside, counted, never silently dropped); the
 -- unit is the UCUM concept_code of unit_concept_id, else the unit as recorded; the value is
 -- value_as_number with the operator concept's qualifier (< <= > >=), else value_source_value.
--- measurement_concept_id is returned to count the concepts with no LOINC code, then dropped.
+-- The laboratory's reference range is range_low / range_high, which the CDM records in the
+-- measurement's own unit (unit_concept_id): delivered as is, staging converts it with the
+-- value's factor. measurement_concept_id is returned to count the concepts with no LOINC
+-- code, then dropped.
+-- A measurement of one of the site's concept sets (ECOG, grade, Ki-67...) is read there, not
+-- here: the placeholder in WHERE excludes those concepts (pipeline/io/omop_concepts.py).
 -- {cdm} is the CDM schema, {vocab} the vocabulary schema.
 SELECT
     m.measurement_id::text AS record_id,
@@ -25,11 +30,14 @@ SELECT
     to_char(
         COALESCE(m.measurement_datetime, m.measurement_date::timestamp),
         'YYYY-MM-DD HH24:MI:SS'
-    ) AS collected_at
+    ) AS collected_at,
+    m.range_low::text AS reference_low,
+    m.range_high::text AS reference_high
 FROM {cdm}.measurement AS m
 LEFT JOIN {vocab}.concept AS loinc
     ON loinc.concept_id = m.measurement_concept_id AND loinc.vocabulary_id = 'LOINC'
 LEFT JOIN {vocab}.concept AS ucum
     ON ucum.concept_id = m.unit_concept_id AND ucum.vocabulary_id = 'UCUM'
-WHERE m.measurement_date IS NULL OR m.measurement_date <= CAST(:as_of AS date)
+WHERE (m.measurement_date IS NULL OR m.measurement_date <= CAST(:as_of AS date))
+    {not_in_concept_sets}
 ORDER BY m.measurement_id

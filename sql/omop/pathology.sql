@@ -2,7 +2,8 @@
 -- diagnosis is an ICD-O-3 condition concept (vocabulary ICDO3) coded histology-topography,
 -- `8240/3-C17.1`, as the condition concept or the source concept. Other conditions are not
 -- pathology reports and are not pulled (a condition coded both ways gives its condition
--- concept's code). Grade and Ki-67 have no home here (declared
+-- concept's code). Grade and Ki-67 have no standard home: the two placeholders below become
+-- subqueries over the site's concept sets (pipeline/io/omop_concepts.py), else NULL (declared
 -- unavailable). Diagnosed on or before the as-of day (bound :as_of).
 -- {cdm} is the CDM schema, {vocab} the vocabulary schema.
 SELECT DISTINCT ON (c.condition_occurrence_id)
@@ -11,8 +12,8 @@ SELECT DISTINCT ON (c.condition_occurrence_id)
     to_char(c.condition_start_date, 'YYYY-MM-DD') AS report_date,
     split_part(icdo.concept_code, '-', 2) AS topography_code,
     split_part(icdo.concept_code, '-', 1) AS morphology_code,
-    NULL::text AS grade,
-    NULL::text AS ki67_percent
+    {grade} AS grade,
+    {ki67_percent} AS ki67_percent
 FROM {cdm}.condition_occurrence AS c
 JOIN {vocab}.concept AS icdo
     ON icdo.concept_id IN (c.condition_concept_id, c.condition_source_concept_id)

@@ -1,7 +1,9 @@
 """The oracle on the FHIR path: the synthetic hospital's night as a Bulk export, screened
 through `kind: fhir`, agrees with the generator's truth on every criterion whose data FHIR
 carries here; the others are unknown "not available from this source", or (when only their
-gate reads unavailable data) asked of everyone."""
+gate reads unavailable data) asked of everyone. Each lab result carries the reference range
+its laboratory printed in the files (BORNE_INF / BORNE_SUP) as its referenceRange, read back
+as the same limits in the same unit."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ import pytest
 from pipeline.generator.compare import mismatches
 from pipeline.generator.fhir_bulk import write_fhir_bulk
 from pipeline.generator.hospital import generate_hospital
+from pipeline.io.fhir import read_extract_fhir
 from pipeline.rules.reads import unavailable_reads
 from pipeline.run import run_screening
 from pipeline.sources import parse_source_config
 from pipeline.trial import find_trial, load_trial
 from tests.conftest import AS_OF
+from tests.e2e.printed_ranges import printed_ranges
 
 PATIENTS = 3000
 
@@ -59,3 +63,13 @@ def test_agrees_with_truth_where_fhir_carries_the_data(fhir_run):
     told = criteria[criteria["criterion_id"].isin(unreadable)]
     assert (told["status"] == "unknown").all()
     assert told["reason"].str.startswith("not available from this source").all()
+
+
+def test_each_result_carries_the_range_its_laboratory_printed(fhir_run):
+    hospital, *_ = fhir_run
+    export = hospital.exports.parent.parent.parent / "fhir" / AS_OF
+    labs = read_extract_fhir(export, "labs").frame.set_index("record_id")
+    expected = printed_ranges(hospital.exports, labs.index)
+    got = labs[["reference_low", "reference_high"]].apply(pd.to_numeric).astype("float64")
+    assert expected.notna().any().all() and expected.isna().any().all()  # with and without
+    pd.testing.assert_frame_equal(got, expected, check_names=False, check_dtype=False)

@@ -240,3 +240,16 @@ def test_the_manifest_counts_rows_with_unusable_codes(report):
     assert labs["rows_with_unusable_codes"] >= 876 + unknown
     treatments = manifest["extracts"]["treatments"]
     assert treatments["rows_with_unusable_codes"] == treatments["rows_read"]
+
+
+def test_reference_ranges_are_pulled_as_the_sample_has_them(cdm):
+    """range_low / range_high become reference_low / reference_high; this sample fills
+    neither (checked in MEASUREMENT.csv), so every pulled row has no range, and a criterion
+    relative to the ULN is unknown here, never compared with a fixed number."""
+    source = load_source_config(SOURCE)
+    frame = read_extracts_omop(cdm, source, AS_OF, ["labs"])["labs"].whole()
+    measurements = _csv("MEASUREMENT")
+    pulled = measurements[pd.to_datetime(measurements["measurement_date"]) <= pd.Timestamp(AS_OF)]
+    for ours, theirs in (("reference_low", "range_low"), ("reference_high", "range_high")):
+        assert (frame[ours].fillna("") != "").sum() == (pulled[theirs] != "").sum() == 0
+    assert len(frame) == len(pulled)
