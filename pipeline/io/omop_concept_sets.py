@@ -18,6 +18,8 @@ _NUMBER = r"\d+(\.\d+)?"
 # read when no answer concept maps, and whether `values` may be given at all.
 _VALUES: dict[str, tuple[str | None, bool]] = {
     "ECOG": ("[0-5]", True),
+    "KARNOFSKY": (r"\d{1,3}", True),
+    "NYHA": ("[1-4]", True),
     "LIFE_EXPECTANCY": (_NUMBER, True),
     "MENOPAUSAL_STATUS": ("PRE|POST", False),
     "CONTRACEPTION": ("EFFECTIVE|NONE", False),

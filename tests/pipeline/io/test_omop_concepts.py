@@ -268,6 +268,8 @@ def test_only_what_is_configured_becomes_available():
     assert _source({}).unavailable == {**DEFAULT_UNAVAILABLE, "treatments": None}
     some = _source({"ECOG": {"concepts": [1]}, "grade": {"concepts": [2], "values": {3: "G1"}}})
     assert some.unavailable["assessments"] == (
+        "assessment_type=KARNOFSKY",
+        "assessment_type=NYHA",
         "assessment_type=LIFE_EXPECTANCY",
         "assessment_type=MENOPAUSAL_STATUS",
         "assessment_type=CONTRACEPTION",
@@ -275,6 +277,8 @@ def test_only_what_is_configured_becomes_available():
     assert some.unavailable["pathology"] == ("ki67_percent",)
     every = {
         "ECOG": {"concepts": [1]},
+        "KARNOFSKY": {"concepts": [7]},
+        "NYHA": {"concepts": [8], "values": {14: "3"}},
         "LIFE_EXPECTANCY": {"concepts": [2]},
         "MENOPAUSAL_STATUS": {"concepts": [3], "values": {10: "post"}},
         "CONTRACEPTION": {"concepts": [4], "values": {11: "EFFECTIVE", 12: "NONE"}},
@@ -292,7 +296,7 @@ def test_only_what_is_configured_becomes_available():
     ("sets", "message"),
     [
         ([1], "'concept_sets' must map a target"),
-        ({"KARNOFSKY": {"concepts": [1]}}, "'KARNOFSKY': unknown target"),
+        ({"KPS": {"concepts": [1]}}, "'KPS': unknown target"),
         ({"ECOG": [1]}, "'ECOG' must be a mapping"),
         ({"ECOG": {"concepts": []}}, "'ECOG': 'concepts' must be a non-empty list"),
         ({"ECOG": {"concepts": ["x1"]}}, "'ECOG': 'concepts': 'x1' is not a concept id"),
@@ -300,6 +304,8 @@ def test_only_what_is_configured_becomes_available():
         ({"ECOG": {"concepts": [1], "answers": {}}}, "'ECOG': unknown keys \\['answers'\\]"),
         ({"ECOG": {"concepts": [1], "values": {2: "7"}}}, "the value of 2 must match"),
         ({"ECOG": {"concepts": [1], "values": {2: True}}}, "quote numbers"),
+        ({"NYHA": {"concepts": [1], "values": {2: "5"}}}, "the value of 2 must match"),
+        ({"KARNOFSKY": {"concepts": [1], "values": {2: "high"}}}, "the value of 2 must match"),
         ({"grade": {"concepts": [1]}}, "'grade': 'values' is required"),
         ({"grade": {"concepts": [1], "values": {2: "G4"}}}, "the value of 2 must match"),
         ({"ki67_percent": {"concepts": [1], "values": {2: "5"}}}, "read from value_as_number"),
