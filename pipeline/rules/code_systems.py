@@ -82,6 +82,9 @@ SYSTEMS: dict[str, CodeSystem] = {
             ICDO3_TOPOGRAPHY,
             "C17.1",
             ("C", _DIGIT, _DIGIT, r"\.", _DIGIT),
+            # Every ICD-O-3 site has its subsite digit (the rectum is C20.9, the thyroid
+            # C73.9): `C25` is the pancreas category, which no record's site carries.
+            leaf_length=5,
         ),
         CodeSystem(
             "icdo3_morphology",
