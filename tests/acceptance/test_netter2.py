@@ -7,13 +7,14 @@ or a man (`M`), with ONE change, the verdicts that change (every other criterion
 baseline's), the overall status and a one-line clinical rationale.
 
 As-of date 2026-11-24 (the randomisation date). Windows, both ends included:
-  labs, weight, ECG, ECOG, CT/MRI 28 days: 2026-10-27 .. 2026-11-24; beta-hCG 14 days: 2026-11-10 ..
+  labs, weight, ECG, Karnofsky/ECOG, CT/MRI 28 days: 2026-10-27 .. 2026-11-24; beta-hCG 14 days:
+  2026-11-10 .. ; NYHA class 6 calendar months: 2026-05-24 ..
   SSTR imaging 3 calendar months: 2026-08-24 .. ; diagnosis 6 calendar months: 2026-05-24 ..
   systemic therapy 12 weeks: 2026-09-01 .. 2026-11-24
 
 Baseline F: 52 years, pancreatic NET G2 (C25.4, 8249/3), Ki-67 15 %, diagnosed 2026-09-10
 with liver metastases, 68Ga-DOTATATE PET 2026-10-01 (100 % positive, uptake above liver), CT
-2026-11-03 (32 and 18 mm liver lesions), ECOG 1, 65 kg, creatinine 70 µmol/L (Cockcroft-
+2026-11-03 (32 and 18 mm liver lesions), Karnofsky 80, 65 kg, creatinine 70 µmol/L (Cockcroft-
 Gault 85 mL/min), QT 400 ms at 70/min (QTcF 421 ms), no prior treatment. Baseline M: the same
 disease in a 68-year-old man.
 """
@@ -118,6 +119,10 @@ def _net_diagnosis(onset: str | None = "2026-09-10", recorded: str = "2026-09-12
     )
 
 
+def _assessment(kind: str, value: str, on: str = "2026-11-10") -> dict:
+    return {"_key": kind, "assessed_on": as_date(on), "assessment_type": kind, "value": value}
+
+
 def _lesion(longest: float, short: float | None = None, node: bool = False) -> dict:
     return {"is_lymph_node": node, "longest_diameter_mm": longest, "short_axis_mm": short}
 
@@ -178,18 +183,8 @@ def baseline_f() -> Records:
             }
         ],
         "assessments": [
-            {
-                "_key": "ECOG",
-                "assessed_on": as_date("2026-11-10"),
-                "assessment_type": "ECOG",
-                "value": "1",
-            },
-            {
-                "_key": "MENOPAUSAL_STATUS",
-                "assessed_on": as_date("2026-11-10"),
-                "assessment_type": "MENOPAUSAL_STATUS",
-                "value": "PRE",
-            },
+            _assessment("KARNOFSKY", "80"),
+            _assessment("MENOPAUSAL_STATUS", "PRE"),
         ],
         "labs": [
             _lab("haemoglobin", 12.1, "g/dL"),
@@ -389,10 +384,15 @@ CASES: list[Case] = [
     Case("sstr_exactly_3_months", "SSTR PET exactly 3 calendar months before (2026-08-24)", edit("imaging_studies", "sstr", study_date=as_date("2026-08-24")), {}, C),
     Case("sstr_3_months_and_a_day", "SSTR PET 3 months and a day old: none recent", edit("imaging_studies", "sstr", study_date=as_date("2026-08-23")), {SSTR: U_}, NR),
     Case("sstr_octreoscan", "111In-pentetreotide scintigraphy is an accepted SSTR imaging", edit("imaging_studies", "sstr", modality="SCINTIGRAPHY", sstr_tracer="111IN-PENTETREOTIDE"), {}, C),
-    # --- I5 Karnofsky through ECOG ----------------------------------------------------------------
-    Case("ecog_2", "ECOG 2 is Karnofsky 50 or 60: the visit confirms KPS ≥ 60", edit("assessments", "ECOG", value="2"), {KPS: TC}, C),
-    Case("ecog_3", "ECOG 3 is Karnofsky 30-40: below 60", edit("assessments", "ECOG", value="3"), {KPS: N_}, NE),
-    Case("ecog_missing", "No performance status at screening", drop("assessments", "ECOG"), {KPS: U_}, NR),
+    # --- I5 Karnofsky, or ECOG where the site records only ECOG --------------------------------
+    Case("kps_exactly_60", "Karnofsky exactly 60 meets ≥ 60", edit("assessments", "KARNOFSKY", value="60"), {}, C),
+    Case("kps_50", "Karnofsky 50 is below 60", edit("assessments", "KARNOFSKY", value="50"), {KPS: N_}, NE),
+    Case("kps_80_and_ecog_3", "Karnofsky 80 recorded: an ECOG 3 of the same day is not read (the protocol's own score is recorded)", add("assessments", _assessment("ECOG", "3")), {}, C),
+    Case("ecog_1_instead", "The site records ECOG 1 instead of a Karnofsky score: ECOG 1 is KPS 70-80", edit("assessments", "KARNOFSKY", assessment_type="ECOG", value="1"), {}, C),
+    Case("ecog_2_instead", "ECOG 2 instead of a Karnofsky score: KPS 50 or 60, the visit confirms", edit("assessments", "KARNOFSKY", assessment_type="ECOG", value="2"), {KPS: TC}, C),
+    Case("ecog_3_instead", "ECOG 3 instead of a Karnofsky score: KPS 30-40, below 60", edit("assessments", "KARNOFSKY", assessment_type="ECOG", value="3"), {KPS: N_}, NE),
+    Case("no_performance_status", "No performance status at screening", drop("assessments", "KARNOFSKY"), {KPS: U_}, NR),
+    Case("kps_29_days_old", "The only Karnofsky score is 29 days old: none at screening", edit("assessments", "KARNOFSKY", assessed_on=as_date("2026-10-26")), {KPS: U_}, NR),
     # --- I6 measurable disease -------------------------------------------------------------------
     Case("one_lesion_10_mm", "A single 10 mm liver lesion is measurable", edit("imaging_studies", "ct", _lesions=[_lesion(10.0)]), {}, C),
     Case("one_lesion_9_9_mm", "A single 9.9 mm lesion is not measurable", edit("imaging_studies", "ct", _lesions=[_lesion(9.9)]), {RECIST: N_}, NE),
@@ -428,6 +428,9 @@ CASES: list[Case] = [
     # --- E8-E10 ----------------------------------------------------------------------------------
     Case("brain_metastases", "Brain metastases on record (C79.3): excluded unless treated and stable 24 weeks, the visit confirms", add("conditions", {**_diagnosis("C79.3", "2026-09-20", "2026-09-22"), "_key": "brain"}), {BRAIN: TC}, C),
     Case("heart_failure", "Heart failure on record (I50.9): its NYHA class is confirmed at the visit", add("conditions", {**_diagnosis("I50.9", "2021-01-10", "2021-01-12"), "_key": "hf"}), {HF: TC}, C),
+    Case("nyha_1", "NYHA class I recorded: not NYHA II-IV", add("assessments", _assessment("NYHA", "1")), {}, C),
+    Case("nyha_2", "NYHA class II recorded in the last 6 months: excluded", add("assessments", _assessment("NYHA", "2")), {HF: N_}, NE),
+    Case("nyha_2_seven_months_ago", "NYHA II recorded 7 months ago, none since, no heart failure on record: not excluded", add("assessments", _assessment("NYHA", "2", "2026-04-20")), {}, C),
     Case("qtcf_woman_exactly_470", "Woman, QT 470 ms at 60/min: QTcF 470 ms, not > 470", ecg(470.0, 60.0), {}, C),
     Case("qtcf_woman_471", "Woman, QT 471 ms at 60/min: QTcF 471 ms > 470", ecg(471.0, 60.0), {QTC: N_}, NE),
     Case("qtcf_man_exactly_450", "Man, QT 450 ms at 60/min: QTcF 450 ms, not > 450", ecg(450.0, 60.0), {}, C, base="M"),
