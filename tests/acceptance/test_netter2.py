@@ -375,6 +375,7 @@ CASES: list[Case] = [
     Case("age_15_day_after", "15th birthday the day after randomisation: still 14", patient(birth_date=as_date("2011-11-25")), {"age_15": N_}, NE),
     Case("weight_exactly_40", "Weight exactly 40 kg is not > 40 kg", lab("body_weight", 40.0), {WEIGHT: N_}, NE),
     Case("weight_40_1", "Weight 40.1 kg is > 40 kg", lab("body_weight", 40.1), {}, C),
+    Case("weight_88_2_lb", "88.2 lb is 40.007 kg: > 40 kg once converted", lab("body_weight", 88.2, "lb"), {}, C),
     Case("weight_missing", "No weight at screening: neither the weight nor the Cockcroft-Gault clearance can be told", drop("labs", "body_weight"), {WEIGHT: U_, CRCL: U_}, NR),
     Case("weight_29_days_old", "The only weight is 29 days old: none at screening", lab("body_weight", 65.0, collected_at=as_datetime("2026-10-26T08:00")), {WEIGHT: U_, CRCL: U_}, NR),
     # --- I4 SSTR imaging ----------------------------------------------------------------------
@@ -403,6 +404,7 @@ CASES: list[Case] = [
     Case("creatinine_missing", "No creatinine at screening: clearance unknown", drop("labs", "creatinine"), {CRCL: U_}, NR),
     # --- E2 blood counts -----------------------------------------------------------------------
     Case("hb_exactly_8", "Hb exactly 8.0 g/dL is not < 8.0", lab("haemoglobin", 8.0), {}, C),
+    Case("hb_after_as_of_ignored", "An Hb of 6.0 taken the day after randomisation is not read", add("labs", {**_lab("haemoglobin", 6.0, "g/dL", "2026-11-25T08:00"), "_key": "late_hb"}), {}, C),
     Case("hb_7_9", "Hb 7.9 g/dL is < 8.0", lab("haemoglobin", 7.9), {HB: N_}, NE),
     Case("wbc_exactly_2_g_per_l", "White cells 2.0 G/L = 2000/mm³, not < 2 × 10⁹/L", lab("white_cells", 2.0, "G/L"), {}, C),
     Case("wbc_1_99_g_per_l", "White cells 1.99 G/L", lab("white_cells", 1.99, "G/L"), {WBC: N_}, NE),
@@ -435,6 +437,7 @@ CASES: list[Case] = [
     Case("qtcf_woman_471", "Woman, QT 471 ms at 60/min: QTcF 471 ms > 470", ecg(471.0, 60.0), {QTC: N_}, NE),
     Case("qtcf_man_exactly_450", "Man, QT 450 ms at 60/min: QTcF 450 ms, not > 450", ecg(450.0, 60.0), {}, C, base="M"),
     Case("qtcf_man_451", "Man, QT 451 ms at 60/min: QTcF 451 ms > 450", ecg(451.0, 60.0), {QTC: N_}, NE, base="M"),
+    Case("qtcf_heart_rate_another_time", "A heart rate taken an hour after the ECG is not the ECG's: QTcF unknown", edit("labs", "heart_rate", collected_at=as_datetime("2026-11-17T10:00")), {QTC: U_}, NR),
     Case("qtcf_without_heart_rate", "QT without the heart rate of the same ECG: QTcF unknown", drop("labs", "heart_rate"), {QTC: U_}, NR),
 ]
 # fmt: on
