@@ -71,10 +71,10 @@ SYSTEMS: dict[str, CodeSystem] = {
         ),
         CodeSystem(
             "icd10",
-            "ICD-10 code (letter, 2 digits, optional dot and up to 4 characters)",
+            "ICD-10 code (letter, digit, digit or A/B, optional dot and up to 4 characters)",
             ICD10,
             "C18.2",
-            (_LETTER, _DIGIT, _DIGIT, r"\.", *[r"[0-9A-Z]"] * 4),
+            (_LETTER, _DIGIT, r"[0-9AB]", r"\.", *[r"[0-9A-Z]"] * 4),
         ),
         CodeSystem(
             "icdo3_topography",
