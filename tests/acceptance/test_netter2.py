@@ -85,6 +85,7 @@ LOINC = {
     "body_weight": "29463-7",
     "qt_interval": "8634-8",
     "heart_rate": "8867-4",
+    "prothrombin_time": "5902-2",
 }
 
 Records = dict[str, list[dict[str, Any]]]
@@ -265,6 +266,18 @@ def drop(extract: str, key: str) -> Callable[[Records], None]:
     return change
 
 
+def both(
+    first: Callable[[Records], None], second: Callable[[Records], None]
+) -> Callable[[Records], None]:
+    """Two edits that make one clinical change (an albumin and the time that qualifies it)."""
+
+    def change(r: Records) -> None:
+        first(r)
+        second(r)
+
+    return change
+
+
 def lab(
     analyte: str, value: Any, unit: str | None = None, **more: Any
 ) -> Callable[[Records], None]:
@@ -415,7 +428,12 @@ CASES: list[Case] = [
     Case("bilirubin_above_3_uln", "Bilirubin 63.1 µmol/L with ULN 21: above 3 × ULN", lab("bilirubin", 63.1), {BILI: N_}, NE),
     Case("bilirubin_without_uln", "A bilirubin without the laboratory's ULN cannot be compared with 3 × ULN", lab("bilirubin", 9.0, reference_high=None), {BILI: U_}, NR),
     Case("albumin_exactly_3_g_dl", "Albumin 30 g/L = 3.0 g/dL, not < 3.0", lab("albumin", 30.0), {}, C),
-    Case("albumin_2_9_g_dl", "Albumin 2.9 g/dL: excluded unless the prothrombin time is normal, which the visit confirms", lab("albumin", 2.9, "g/dL"), {ALB: TC}, C),
+    Case("albumin_2_9_g_dl", "Albumin 2.9 g/dL and no prothrombin time: the visit confirms it is normal", lab("albumin", 2.9, "g/dL"), {ALB: TC}, C),
+    Case("albumin_2_9_pt_normal", "Albumin 2.9 g/dL, prothrombin time 12.0 s inside its range 10.0-13.5 s: the 'unless' holds", both(lab("albumin", 2.9, "g/dL"), add("labs", _lab("prothrombin_time", 12.0, "s", reference_low=10.0, reference_high=13.5))), {}, C),
+    Case("albumin_2_9_pt_at_uln", "Albumin 2.9 g/dL, prothrombin time exactly 13.5 s, its range's upper limit: still normal", both(lab("albumin", 2.9, "g/dL"), add("labs", _lab("prothrombin_time", 13.5, "sec", reference_low=10.0, reference_high=13.5))), {}, C),
+    Case("albumin_2_9_pt_long", "Albumin 2.9 g/dL, prothrombin time 15.2 s above its range 10.0-13.5 s: excluded", both(lab("albumin", 2.9, "g/dL"), add("labs", _lab("prothrombin_time", 15.2, "s", reference_low=10.0, reference_high=13.5))), {ALB: N_}, NE),
+    Case("albumin_2_9_pt_no_range", "Albumin 2.9 g/dL, a prothrombin time without the laboratory's range cannot be judged", both(lab("albumin", 2.9, "g/dL"), add("labs", _lab("prothrombin_time", 12.0, "s"))), {ALB: U_}, NR),
+    Case("albumin_3_pt_long", "Albumin 3.0 g/dL: a long prothrombin time alone does not exclude", add("labs", _lab("prothrombin_time", 15.2, "s", reference_low=10.0, reference_high=13.5)), {}, C),
     # --- E5 pregnancy, breastfeeding, E6 contraception ------------------------------------------
     Case("bhcg_exactly_5", "β-hCG 5 IU/L is positive (≥ 5): pregnant", lab("beta_hcg", 5.0), {PREG: N_}, NE),
     Case("bhcg_none", "No pregnancy test yet: the visit confirms", drop("labs", "beta_hcg"), {PREG: TC}, C),
