@@ -219,7 +219,6 @@ def baseline_m() -> Records:
 
 BASELINES: dict[str, Callable[[], Records]] = {"F": baseline_f, "M": baseline_m}
 _VISIT = (
-    "advanced_inoperable",
     "informed_consent",
     "lactation",
     "contraception",
@@ -358,6 +357,7 @@ HB, WBC, PLT, BILI, ALB = (
 PREG, LACT, CONTRA = "pregnancy", "lactation", "contraception"
 PROG, PRRT, SYST = "progression_on_previous_treatment", "prior_prrt", "prior_systemic_therapy"
 BRAIN, HF, QTC = "brain_metastases", "uncontrolled_heart_failure", "qtcf_prolonged"
+ADV = "advanced_inoperable"
 GEP_NET_2024 = {**_net_diagnosis("2024-03-01", "2024-03-05"), "_key": "old_net"}
 
 # fmt: off
@@ -377,6 +377,11 @@ CASES: list[Case] = [
     Case("diagnosed_6_months_and_a_day", "Diagnosis onset 2026-05-23: more than 6 months ago, not newly diagnosed", edit("conditions", "net", onset_date=as_date("2026-05-23"), recorded_date=as_date("2026-05-30")), {DIAG: N_}, NE),
     Case("diagnosed_2024_and_again", "A GEP-NET first diagnosed in 2024, recorded again this autumn: not a new diagnosis", add("conditions", GEP_NET_2024), {DIAG: N_}, NE),
     Case("diagnosis_onset_unknown", "Diagnosis without onset date, recorded 2026-09-12: may date from before the 6 months", edit("conditions", "net", onset_date=None), {DIAG: U_}, NR),
+    # --- I1 metastasised, or locally advanced and inoperable ---------------------------------
+    Case("no_metastasis_on_record", "No distant metastasis recorded: locally advanced and inoperable is the visit's call", drop("conditions", "liver_mets"), {ADV: TC}, C),
+    Case("nodes_only", "Lymph-node secondaries only (C77.2, may be regional): the visit confirms", both(drop("conditions", "liver_mets"), add("conditions", {**_diagnosis("C77.2", "2026-09-05", "2026-09-12"), "_key": "nodes"})), {ADV: TC}, C),
+    Case("bone_metastases", "Bone metastases (C79.5) instead of liver: metastasised", both(drop("conditions", "liver_mets"), add("conditions", {**_diagnosis("C79.51", "2026-09-05", "2026-09-12"), "_key": "bone"})), {}, C),
+    Case("metastasis_recorded_after_as_of", "Liver metastases recorded the day after randomisation are not known yet", edit("conditions", "liver_mets", recorded_date=as_date("2026-11-25")), {ADV: TC}, C),
     # --- I2 Ki-67 -----------------------------------------------------------------------------
     Case("ki67_exactly_10", "Ki-67 exactly 10 % is in 10-55 %", edit("pathology", "path", ki67_percent=10.0), {}, C),
     Case("ki67_9_9", "Ki-67 9.9 % is below 10 %", edit("pathology", "path", ki67_percent=9.9), {KI67: N_}, NE),
