@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.as_of_cut import after_as_of
 from pipeline.conform import conform_extract, number_from_text
 from pipeline.contract import EXTRACTS, Extract
 from pipeline.errors import BatchValidationError, ScreeningError
@@ -440,9 +441,7 @@ class ScreenedRows:
 
     def __call__(self, frame: pd.DataFrame) -> pd.DataFrame:
         keep = np.ones(len(frame), dtype=bool)
-        date = EXTRACTS[self.name].date_column
-        if date is not None:
-            keep &= ~(frame[date] >= self.as_of + pd.Timedelta(days=1)).to_numpy()  # NaT kept
+        keep &= ~after_as_of(EXTRACTS[self.name], frame, self.as_of)  # NaT kept
         if self.name == "labs" and self.analytes is not None:
             keep &= frame["analyte"].isin(sorted(self.analytes)).to_numpy()
             frame = frame[list(LATEST_LAB_COLUMNS)]
@@ -514,10 +513,10 @@ class RowLevelPass:
         # `keep_accepted` has cut them (most lab rows), not copied whole and then cut.
         accepted = frame.drop(columns=[c for c in derived if c != "patient_id"])
         rows_accepted = int(len(bad) - bad.sum())
-        after_as_of = 0
+        rows_after_as_of = 0
         if self.extract.date_column is not None:  # counted here: `keep_accepted` may drop rows
-            later = accepted[self.extract.date_column] >= self.as_of + pd.Timedelta(days=1)
-            after_as_of = int((later.to_numpy() & ~bad).sum())
+            later = after_as_of(self.extract, accepted, self.as_of)
+            rows_after_as_of = int((later & ~bad).sum())
         if self.keep_accepted is not None:
             accepted = self.keep_accepted(accepted)
         if bad.any():
@@ -532,7 +531,7 @@ class RowLevelPass:
             quarantined,
             outcomes,
             rules,
-            after_as_of,
+            rows_after_as_of,
             rows_accepted,
             witnesses,
             self.keys.hashed_key_rows(frame),
@@ -874,13 +873,11 @@ def validate_all(
 
 def assemble(validated: dict[str, ValidatedExtract], as_of: pd.Timestamp) -> PreparedExtracts:
     """Screening data: accepted records on or before the as-of day, patients indexed by id."""
-    cut = as_of + pd.Timedelta(days=1)
     extracts: dict[str, pd.DataFrame] = {}
     for name, item in validated.items():
         accepted = item.accepted
-        date = EXTRACTS[name].date_column
-        if date is not None:
-            later = (accepted[date] >= cut).to_numpy()  # counted in validate_extract
+        if EXTRACTS[name].date_column is not None:
+            later = after_as_of(EXTRACTS[name], accepted, as_of)  # counted in validate_extract
             if later.any():
                 accepted = accepted[~later]
         extracts[name] = accepted.reset_index(drop=True)

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.compute as pc
 
+from pipeline.as_of_cut import cut_columns
 from pipeline.contract import EXTRACTS
 from pipeline.errors import ScreeningError
 from pipeline.io.files import RawExtract, open_extract_file, unavailable_extract
@@ -386,8 +387,8 @@ def _report_inputs(folder: Path, as_of: str) -> PreparedExtracts:
     results) through the same `assemble` as the CLI, from the few columns it reads."""
     loaded = {}
     for name, extract in EXTRACTS.items():
-        date = [extract.date_column] if extract.date_column else []
-        loaded[name] = _validated(folder, name, columns=_ASSEMBLY_IDS.get(name, []) + date)
+        dates = cut_columns(extract)
+        loaded[name] = _validated(folder, name, columns=_ASSEMBLY_IDS.get(name, []) + dates)
     prepared = assemble({name: item for name, (item, _) in loaded.items()}, pd.Timestamp(as_of))
     prepared.previous_rows = loaded["patients"][1]
     return prepared
