@@ -18,6 +18,9 @@ What maps where (FHIR R4):
   (`pipeline.io.fhir_ranges`; a component's own range for a component).
 - Condition -> pathology: an ICD-O-3 morphology coding (`M/B` shape such as 8240/3) and an
   ICD-O-3 or ICD-10 topography coding (C17.1); recordedDate, else onsetDateTime.
+- Condition -> conditions: every diagnosis (not refuted, not entered in error), one row with
+  its ICD-10, SNOMED CT and ICD-O-3 codings, onset and recorded dates, clinical status
+  (pipeline/io/fhir_conditions.py).
 - MedicationAdministration / MedicationRequest / MedicationStatement -> treatments: the ATC
   coding of medicationCodeableConcept, else the site's mapping of its RxNorm code to ATC
   (`rxnorm_to_atc`); effectiveDateTime / effectivePeriod.start / authoredOn.
@@ -119,6 +122,10 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("subject", _REFERENCE),
             ("recordedDate", pa.string()),
             ("onsetDateTime", pa.string()),
+            # read by the conditions extract (pipeline/io/fhir_conditions.py)
+            ("onsetPeriod", _PERIOD),
+            ("clinicalStatus", _CONCEPT),
+            ("verificationStatus", _CONCEPT),
         ]
     ),
     **{
@@ -492,6 +499,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "labs": ("Observation",),
     "pathology": ("Condition",),
     "treatments": MEDICATION_TYPES,
+    "conditions": ("Condition",),
 }
 
 
@@ -535,6 +543,11 @@ def read_extract_fhir(
         not_used = {"Observation": observations_not_used(tables["Observation"])}
     elif name == "pathology":
         frame = pathology_frame(tables["Condition"])
+        not_used = {"Condition": tables["Condition"].num_rows - len(frame)}
+    elif name == "conditions":
+        from pipeline.io.fhir_conditions import conditions_frame
+
+        frame = conditions_frame(tables["Condition"])
         not_used = {"Condition": tables["Condition"].num_rows - len(frame)}
     else:
         frame = treatments_frame(tables, rxnorm_to_atc)
