@@ -24,7 +24,7 @@ from pipeline.conform import conform_extract, number_from_text
 from pipeline.contract import EXTRACTS, Extract
 from pipeline.errors import BatchValidationError, ScreeningError
 from pipeline.io.code_issues import count_codes, merge_issues
-from pipeline.io.files import ROW_NUMBER, RawExtract, ReadThen
+from pipeline.io.files import ROW_NUMBER, RawExtract, ReadThen, is_unavailable
 from pipeline.labs.values import LAB_COLUMNS, normalise_labs
 from pipeline.lookup import is_in, positions
 from pipeline.parallel import Background, map_in_order, worker_count
@@ -627,7 +627,8 @@ def validate_extract(
         raw.rows_read,
         ignored_columns=raw.ignored_columns,
         sha256=raw.sha256,
-        unavailable=source.extract_unavailable(name),
+        # declared so, or (an optional extract) not delivered in the landing folder
+        unavailable=source.extract_unavailable(name) or is_unavailable(raw.path),
         unavailable_columns=list(source.unavailable_columns(name)),
     )
     resolved = resolve(suite, settings.parameters(name))

@@ -49,7 +49,7 @@ from pipeline.contract import EXTRACTS
 from pipeline.errors import ConfigError, InputFileError
 from pipeline.io.code_issues import atc_table, count_codes, merge_issues
 from pipeline.io.fhir_ranges import REFERENCE_RANGES, reference_limits
-from pipeline.io.files import RawExtract, unavailable_extract
+from pipeline.io.files import UNAVAILABLE_PREFIX, RawExtract, unavailable_extract
 from pipeline.labs.catalogue import analyte_by_loinc
 from pipeline.sources_unavailable import merge_unavailable
 
@@ -650,9 +650,15 @@ def read_extracts_fhir(folder: Path, source: SourceConfig) -> dict[str, RawExtra
 
 
 def require_rows(raw: RawExtract, folder: Path, name: str) -> RawExtract:
-    """An extract the source says it provides must have rows: none is a broken export."""
+    """An extract the source says it provides must have rows: none is a broken export. An
+    optional extract (conditions) whose resources are not in the export at all is unavailable
+    for this date, as a files source's missing file is (`open_extract_or_missing`)."""
     if raw.rows_read == 0:
         wanted = " or ".join(f"{t}*.ndjson" for t in RESOURCES[name])
+        if EXTRACTS[name].optional and not any(resource_files(folder, t) for t in RESOURCES[name]):
+            missing = unavailable_extract(EXTRACTS[name])
+            missing.path = f"{UNAVAILABLE_PREFIX}{name} (no {wanted} in the export)"
+            return missing
         raise InputFileError(
             str(folder),
             f"no {name} rows: no {wanted} resource usable for it (declare '{name}' "
