@@ -81,6 +81,9 @@ class Case:
 
 
 NE, NR = "not_eligible", "needs_review"
+# record_id;patient_id;icd10;topography;morphology;snomed;onset;recorded;status
+ORPHAN = "ORPHAN-dia1;NOBODY;C50.9;;;;01/06/2025;10/06/2025;ACTIF\n"
+ORPHAN_RULE = "relational.conditions.patient_id.exists"
 BREAST = "C50.9"
 # fmt: off
 CASES = [
@@ -110,6 +113,8 @@ CASES = [
 def conditions_exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("conditions") / "exports"
     write_exports(folder, [case.records() for case in CASES], FILES)
+    with (folder / "diagnostics.csv").open("a", encoding="utf-8") as handle:
+        handle.write(ORPHAN)  # a diagnosis of a patient the export does not have
     return folder
 
 
@@ -179,10 +184,15 @@ def test_case(request, dialect: str, case: Case):
 def test_every_diagnosis_row_is_accounted_for(screened):
     manifest = pd.read_json(screened.report_dir / "manifest.json", typ="series")
     account = manifest["extracts"]["conditions"]
-    written = sum(len(case.records()["conditions"]) for case in CASES)
+    written = sum(len(case.records()["conditions"]) for case in CASES) + 1  # and the orphan
     assert account["rows_read"] == written
     assert account["rows_accepted"] + account["rows_quarantined"] == written
     assert account["rows_after_as_of"] == 1  # recorded the day after the as-of date
+    assert account["quarantine_rules"] == {
+        ORPHAN_RULE: 1,
+        ONSET_AFTER_RECORDED: 1,
+        BAD_ICD10: 1,
+    }
 
 
 def test_a_source_without_conditions_makes_them_unknown(screened_without_conditions):
