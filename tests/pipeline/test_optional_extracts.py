@@ -1,11 +1,10 @@
-"""An optional extract (`conditions`, contract 1.4.0): a source config written before it
+"""An optional extract (`conditions`, contract 1.5.0): a source config written before it
 existed keeps working, the extract then unavailable; declared, it is read as any other."""
 
 from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -23,7 +22,7 @@ REQUIRED = [name for name, extract in EXTRACTS.items() if not extract.optional]
 
 def test_conditions_is_the_only_optional_extract_so_far():
     assert [n for n, e in EXTRACTS.items() if e.optional] == ["conditions"]
-    assert CONTRACT_VERSION == "1.4.0"
+    assert CONTRACT_VERSION == "1.5.0"
 
 
 def test_a_config_without_the_optional_extract_has_it_unavailable():
@@ -97,15 +96,14 @@ def test_a_required_file_missing_still_stops_the_run(older_folder, tmp_path):
 
 
 def test_the_dag_steps_stage_the_missing_optional_extract_as_unavailable(older_folder, tmp_path):
-    work = str(tmp_path / "work")
-    common = {"source_path": str(CHU), "as_of": AS_OF, "work_root": work, "trial_id": "t"}
+    build = tmp_path / "build"
+    common = {"source_path": str(CHU), "as_of": AS_OF, "folder": str(build)}
     staged = steps.extract("conditions", landing_root=str(older_folder.parent), **common)
     assert staged["rows_read"] == 0 and staged["sha256"] == ""
     assert "not delivered" in staged["input"]
     steps.extract("patients", landing_root=str(older_folder.parent), **common)
-    reports = str(tmp_path / "reports")
-    steps.validate("patients", reports_root=reports, **common)
-    steps.validate("conditions", reports_root=reports, **common)
-    dq = json.loads((Path(work) / "t" / AS_OF / "dq" / "conditions.json").read_text())
+    steps.validate("patients", previous={}, **common)
+    steps.validate("conditions", previous={}, **common)
+    dq = json.loads((build / "dq" / "conditions.json").read_text())
     assert dq["account"]["unavailable"] is True
     assert "not delivered" in dq["account"]["path"]

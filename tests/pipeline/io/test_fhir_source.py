@@ -290,6 +290,6 @@ def test_resources_this_contract_does_not_use_are_counted_in_the_manifest(sample
         for kind in ("AllergyIntolerance", "Encounter", "Procedure")
     }
     assert manifest["extracts"]["patients"]["resources_read_not_used"] == by_hand
-    # the Conditions are diagnoses now (contract 1.4.0): read by the conditions extract
+    # the Conditions are diagnoses now (contract 1.5.0): read by the conditions extract
     conditions = (SAMPLE / "Condition.000.ndjson").read_text().count("\n")
     assert manifest["extracts"]["conditions"]["rows_read"] == conditions == 555
