@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-CONTRACT_VERSION = "1.4.0"
+CONTRACT_VERSION = "1.5.0"
 
 ColumnType = Literal["id", "str", "code", "date", "datetime", "float", "int", "bool"]
 TEXT_TYPES = ("id", "str", "code")
@@ -62,6 +62,13 @@ class Extract:
     record_id: str | None
     date_column: str | None
     columns: tuple[Column, ...] = field(default_factory=tuple)
+    # An optional extract (added in a minor version) is one a source config may leave out:
+    # left out, it is unavailable from that source, as if declared so (`unavailable:`).
+    optional: bool = False
+    # The date a record became known, when it differs from the date it is about (a diagnosis
+    # recorded years after its onset): records known after the as-of date are kept out of that
+    # date's screening too, and a missing `date_column` is at most this date.
+    known_column: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -113,6 +120,12 @@ ICDO3_TOPOGRAPHY = r"C\d{2}(\.\d)?"
 ICDO3_MORPHOLOGY = r"\d{4}/\d"
 LOINC = r"\d{1,6}-\d"
 ATC = r"[A-Z](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?"
+# ICD-10: a letter, two digits, then up to four characters after the dot (WHO and its
+# national extensions, e.g. CIM-10 FR's fifth and sixth characters, ICD-10-CM's seventh).
+ICD10 = r"[A-Z]\d{2}(\.[0-9A-Z]{1,4})?"
+# SNOMED CT concept id: 6 to 18 digits (its check digit and partition are not verified).
+SNOMED = r"\d{6,18}"
+CLINICAL_STATUSES = ("ACTIVE", "RECURRENCE", "RELAPSE", "INACTIVE", "REMISSION", "RESOLVED")
 
 _PATIENT_ID = Column("patient_id", "id", description="Hospital patient identifier (IPP).")
 
@@ -319,6 +332,74 @@ EXTRACTS: dict[str, Extract] = {
                     "its source config (`codes`).",
                 ),
                 Column("reimbursement_scope", "bool", required=False),
+            ),
+        ),
+        Extract(
+            "conditions",
+            "Diagnoses recorded for the patient, one row per diagnosis (optional extract: a "
+            "source config that leaves it out has it unavailable). A row carries the codes "
+            "of the systems the hospital records it in (a row with none is kept: every "
+            "condition on a code is unknown for it).",
+            record_id="record_id",
+            date_column="onset_date",
+            optional=True,
+            known_column="recorded_date",
+            columns=(
+                Column("record_id", "id"),
+                _PATIENT_ID,
+                Column(
+                    "icd10_code",
+                    "code",
+                    required=False,
+                    description="ICD-10 code (WHO or a national extension such as CIM-10), "
+                    "e.g. C17.1.",
+                    pattern=ICD10,
+                    pattern_name="an ICD-10 code (letter, 2 digits, optional dot and up to 4 "
+                    "characters, e.g. C17.1)",
+                ),
+                Column(
+                    "topography_code",
+                    "code",
+                    required=False,
+                    description="ICD-O-3 topography of a tumour, e.g. C17.1.",
+                    pattern=ICDO3_TOPOGRAPHY,
+                    pattern_name="an ICD-O-3 topography code (C00 to C80, e.g. C17.1)",
+                ),
+                Column(
+                    "morphology_code",
+                    "code",
+                    required=False,
+                    description="ICD-O-3 morphology and behaviour of a tumour, e.g. 8240/3.",
+                    pattern=ICDO3_MORPHOLOGY,
+                    pattern_name="an ICD-O-3 morphology code (4 digits / behaviour, e.g. 8240/3)",
+                ),
+                Column(
+                    "snomed_code",
+                    "code",
+                    required=False,
+                    description="SNOMED CT concept id, e.g. 254626006.",
+                    pattern=SNOMED,
+                    pattern_name="a SNOMED CT concept id (6 to 18 digits)",
+                ),
+                Column(
+                    "onset_date",
+                    "date",
+                    required=False,
+                    description="Date of onset or diagnosis; empty when not recorded (the "
+                    "record then dates from at most its recorded date).",
+                ),
+                Column(
+                    "recorded_date",
+                    "date",
+                    description="Date the diagnosis was recorded.",
+                ),
+                Column(
+                    "clinical_status",
+                    "code",
+                    required=False,
+                    allowed=CLINICAL_STATUSES,
+                    description="FHIR clinical status; empty when not recorded.",
+                ),
             ),
         ),
     )

@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.as_of_cut import after_as_of
 from pipeline.conform import conform_extract, number_from_text
 from pipeline.contract import EXTRACTS, Extract
 from pipeline.errors import BatchValidationError, ScreeningError
 from pipeline.io.code_issues import count_codes, merge_issues
-from pipeline.io.files import ROW_NUMBER, RawExtract, ReadThen
+from pipeline.io.files import ROW_NUMBER, RawExtract, ReadThen, is_unavailable
 from pipeline.labs.values import LAB_COLUMNS, normalise_labs
 from pipeline.lookup import is_in, positions
 from pipeline.parallel import Background, map_in_order, worker_count
@@ -440,9 +441,7 @@ class ScreenedRows:
 
     def __call__(self, frame: pd.DataFrame) -> pd.DataFrame:
         keep = np.ones(len(frame), dtype=bool)
-        date = EXTRACTS[self.name].date_column
-        if date is not None:
-            keep &= ~(frame[date] >= self.as_of + pd.Timedelta(days=1)).to_numpy()  # NaT kept
+        keep &= ~after_as_of(EXTRACTS[self.name], frame, self.as_of)  # NaT kept
         if self.name == "labs" and self.analytes is not None:
             keep &= frame["analyte"].isin(sorted(self.analytes)).to_numpy()
             frame = frame[list(LATEST_LAB_COLUMNS)]
@@ -514,10 +513,10 @@ class RowLevelPass:
         # `keep_accepted` has cut them (most lab rows), not copied whole and then cut.
         accepted = frame.drop(columns=[c for c in derived if c != "patient_id"])
         rows_accepted = int(len(bad) - bad.sum())
-        after_as_of = 0
+        rows_after_as_of = 0
         if self.extract.date_column is not None:  # counted here: `keep_accepted` may drop rows
-            later = accepted[self.extract.date_column] >= self.as_of + pd.Timedelta(days=1)
-            after_as_of = int((later.to_numpy() & ~bad).sum())
+            later = after_as_of(self.extract, accepted, self.as_of)
+            rows_after_as_of = int((later & ~bad).sum())
         if self.keep_accepted is not None:
             accepted = self.keep_accepted(accepted)
         if bad.any():
@@ -532,7 +531,7 @@ class RowLevelPass:
             quarantined,
             outcomes,
             rules,
-            after_as_of,
+            rows_after_as_of,
             rows_accepted,
             witnesses,
             self.keys.hashed_key_rows(frame),
@@ -628,7 +627,8 @@ def validate_extract(
         raw.rows_read,
         ignored_columns=raw.ignored_columns,
         sha256=raw.sha256,
-        unavailable=source.extract_unavailable(name),
+        # declared so, or (an optional extract) not delivered in the landing folder
+        unavailable=source.extract_unavailable(name) or is_unavailable(raw.path),
         unavailable_columns=list(source.unavailable_columns(name)),
     )
     resolved = resolve(suite, settings.parameters(name))
@@ -874,13 +874,11 @@ def validate_all(
 
 def assemble(validated: dict[str, ValidatedExtract], as_of: pd.Timestamp) -> PreparedExtracts:
     """Screening data: accepted records on or before the as-of day, patients indexed by id."""
-    cut = as_of + pd.Timedelta(days=1)
     extracts: dict[str, pd.DataFrame] = {}
     for name, item in validated.items():
         accepted = item.accepted
-        date = EXTRACTS[name].date_column
-        if date is not None:
-            later = (accepted[date] >= cut).to_numpy()  # counted in validate_extract
+        if EXTRACTS[name].date_column is not None:
+            later = after_as_of(EXTRACTS[name], accepted, as_of)  # counted in validate_extract
             if later.any():
                 accepted = accepted[~later]
         extracts[name] = accepted.reset_index(drop=True)

@@ -21,7 +21,12 @@ from pipeline.dated_folders import check_export_folder
 from pipeline.engine import screen
 from pipeline.errors import ConfigError
 from pipeline.feedback import FEEDBACK_FILE, latest_decisions, with_decisions
-from pipeline.io.files import RawExtract, open_extract_file, unavailable_extract
+from pipeline.io.files import (
+    RawExtract,
+    is_unavailable,
+    open_extract_or_missing,
+    unavailable_extract,
+)
 from pipeline.manifest import build_manifest, hash_inputs
 from pipeline.memory import release_free_memory, tune_allocator
 from pipeline.parallel import worker_count
@@ -64,7 +69,7 @@ def read_exports(folder: Path, source: SourceConfig) -> dict[str, RawExtract]:
     return {
         name: unavailable_extract(extract)
         if source.extract_unavailable(name)
-        else open_extract_file(folder, source.extracts[name], extract)
+        else open_extract_or_missing(folder, source.extracts[name], extract)
         for name, extract in EXTRACTS.items()
     }
 
@@ -196,7 +201,7 @@ def build_report(
         outputs,
         source.hospital,
         patients,
-        source.unavailable_summary(),
+        unavailable_summary(source, prepared.accounts),
     )
     manifest["feedback"] = {
         "file": FEEDBACK_FILE,
@@ -205,6 +210,15 @@ def build_report(
     }
     write_json(manifest, staging / "manifest.json")
     return status_counts(tables["candidates"])
+
+
+def unavailable_summary(
+    source: SourceConfig, accounts: dict[str, ExtractAccount]
+) -> dict[str, list[str] | str]:
+    """What the manifest lists as unavailable: what the source declares, and the optional
+    extracts its landing folder did not deliver on this date (`open_extract_or_missing`)."""
+    missing = {n: "all" for n, a in accounts.items() if a.unavailable and is_unavailable(a.path)}
+    return dict(sorted({**source.unavailable_summary(), **missing}.items()))
 
 
 def _hash_inputs_beside(accounts: dict[str, ExtractAccount]) -> Future[dict[str, str]]:

@@ -305,6 +305,7 @@ def parse_source_config(data: Any, path: str = "") -> SourceConfig:
         raise ConfigError(f"{path}: 'omop' settings need kind: omop")
     if "fhir" in data and kind != "fhir":
         raise ConfigError(f"{path}: 'fhir' settings need kind: fhir")
+    unavailable = optional_left_out(specs, unavailable)
     missing = sorted(set(EXTRACTS) - set(specs) - {n for n, c in unavailable.items() if c is None})
     if missing:
         raise ConfigError(f"{path}: extracts not declared: {missing}")
@@ -325,6 +326,21 @@ def parse_source_config(data: Any, path: str = "") -> SourceConfig:
         unavailable=unavailable,
         options=options,
     )
+
+
+def optional_left_out(
+    specs: dict[str, Any], unavailable: dict[str, tuple[str, ...] | None]
+) -> dict[str, tuple[str, ...] | None]:
+    """An optional extract (`Extract.optional`, added in a minor contract version) that the
+    config neither declares nor names unavailable is unavailable: a site's config written
+    before the extract existed keeps working, and the criteria reading it are `unknown`, "not
+    available from this source", never `not_met`."""
+    left_out = [
+        name
+        for name, extract in EXTRACTS.items()
+        if extract.optional and name not in specs and unavailable.get(name, ()) is not None
+    ]
+    return {**unavailable, **dict.fromkeys(left_out)}
 
 
 def parse_unavailable(spec: Any, path: str) -> dict[str, tuple[str, ...] | None]:

@@ -23,9 +23,15 @@ from typing import Any
 import pandas as pd
 import pyarrow.compute as pc
 
+from pipeline.as_of_cut import cut_columns
 from pipeline.contract import EXTRACTS
 from pipeline.errors import ScreeningError
-from pipeline.io.files import RawExtract, open_extract_file, unavailable_extract
+from pipeline.io.files import (
+    RawExtract,
+    is_unavailable,
+    open_extract_or_missing,
+    unavailable_extract,
+)
 from pipeline.io.staging import ParquetSink, stage_raw, staged_raw
 from pipeline.prepare import (
     ExtractAccount,
@@ -57,7 +63,7 @@ from pipeline.snapshot import previous_row_counts as snapshot_previous_counts
 from pipeline.snapshot import prune as prune_snapshots
 from pipeline.snapshot import publish_snapshot as publish_snapshot_folder
 from pipeline.snapshot import snapshot_meta, source_name
-from pipeline.sources import load_source_config
+from pipeline.sources import SourceConfig, load_source_config
 from pipeline.trial import load_trial
 from pipeline.versions import new_version, publish_version, recover
 
@@ -161,8 +167,8 @@ def extract(
     else:
         if not landing_root:
             raise ValueError("a files source needs a landing folder")
-        raw = open_extract_file(Path(landing_root) / as_of, spec, EXTRACTS[extract_name])
-        digest = sha256_file(Path(raw.path))
+        raw = open_extract_or_missing(Path(landing_root) / as_of, spec, EXTRACTS[extract_name])
+        digest = "" if is_unavailable(raw.path) else sha256_file(Path(raw.path))
     folder = Path(folder)
     with owner_only():  # streamed block by block: a huge file never sits in memory whole
         stage_raw(raw, folder / "raw" / f"{extract_name}.parquet")
@@ -199,6 +205,19 @@ def _staged_raw(folder: Path, name: str) -> RawExtract:
     )
 
 
+def _raw_to_validate(source: SourceConfig, folder: Path, name: str) -> RawExtract:
+    """The staged extract; one unavailable (declared, or an optional extract not delivered)
+    is staged empty and validated as the CLI does (one empty batch), under its own path."""
+    if source.extract_unavailable(name):
+        return unavailable_extract(EXTRACTS[name])
+    meta = json.loads((folder / "raw" / f"{name}.json").read_text(encoding="utf-8"))
+    if is_unavailable(meta["path"]):
+        raw = unavailable_extract(EXTRACTS[name])
+        raw.path = meta["path"]
+        return raw
+    return _staged_raw(folder, name)
+
+
 def validate(
     extract_name: str,
     *,
@@ -226,10 +245,7 @@ def validate(
         ) as accepted_rows,
     ):
         result = validate_extract(
-            # declared unavailable: staged empty, validated as the CLI does (one empty batch)
-            unavailable_extract(EXTRACTS[extract_name])
-            if source.extract_unavailable(extract_name)
-            else _staged_raw(folder, extract_name),
+            _raw_to_validate(source, folder, extract_name),
             source,
             settings,
             load_suites()[extract_name],
@@ -386,8 +402,8 @@ def _report_inputs(folder: Path, as_of: str) -> PreparedExtracts:
     results) through the same `assemble` as the CLI, from the few columns it reads."""
     loaded = {}
     for name, extract in EXTRACTS.items():
-        date = [extract.date_column] if extract.date_column else []
-        loaded[name] = _validated(folder, name, columns=_ASSEMBLY_IDS.get(name, []) + date)
+        dates = cut_columns(extract)
+        loaded[name] = _validated(folder, name, columns=_ASSEMBLY_IDS.get(name, []) + dates)
     prepared = assemble({name: item for name, (item, _) in loaded.items()}, pd.Timestamp(as_of))
     prepared.previous_rows = loaded["patients"][1]
     return prepared

@@ -362,6 +362,7 @@ _RECORDS = {
         "treatments": "administration",
         "assessments": "clinical assessment",
         "tumour_board": "tumour board decision",
+        "conditions": "diagnosis",
     },
     "fr": {
         "patients": "fiche patient",
@@ -372,6 +373,7 @@ _RECORDS = {
         "treatments": "administration",
         "assessments": "évaluation clinique",
         "tumour_board": "décision de RCP",
+        "conditions": "diagnostic",
     },
 }
 _ANALYTES_FR = {

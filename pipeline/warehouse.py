@@ -24,7 +24,7 @@ import pandas as pd
 
 from pipeline.contract import EXTRACTS, Column
 from pipeline.errors import ConfigError, ScreeningError
-from pipeline.io.files import RawExtract, read_extract_file
+from pipeline.io.files import RawExtract, read_extract_file, unavailable_extract
 from pipeline.sources import ExtractSource, SourceConfig
 
 if TYPE_CHECKING:
@@ -125,6 +125,20 @@ TABLES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
             ("board", "board_code"),
             ("decision", "decision_code"),
             ("reimbursement_scope", "reimbursement_scope"),
+        ),
+    ),
+    "conditions": (
+        "diagnosis",
+        (
+            ("record_id", "diagnosis_id"),
+            ("patient_id", "ipp"),
+            ("icd10_code", "icd10_code"),
+            ("topography_code", "icdo_topography"),
+            ("morphology_code", "icdo_morphology"),
+            ("snomed_code", "snomed_code"),
+            ("onset_date", "onset_date"),
+            ("recorded_date", "recorded_date"),
+            ("clinical_status", "status_code"),
         ),
     ),
 }
@@ -248,8 +262,10 @@ def load_warehouse(
     if source.kind != "files":
         raise ConfigError(f"{source.path}: load-warehouse reads exported files (kind: files)")
     result = LoadResult(schema)
-    raws = {
-        name: read_extract_file(Path(exports), source.extracts[name], extract)
+    raws = {  # an extract the files do not have (optional, left out) loads an empty table
+        name: unavailable_extract(extract)
+        if source.extract_unavailable(name)
+        else read_extract_file(Path(exports), source.extracts[name], extract)
         for name, extract in EXTRACTS.items()
     }
     try:

@@ -12,6 +12,7 @@ import pyarrow as pa
 from pipeline.generator.assign import assign_variants
 from pipeline.generator.build import Synth
 from pipeline.generator.canary import plant_canaries
+from pipeline.generator.conditions import CONDITIONS_STREAM, conditions_frame
 from pipeline.generator.defects import PlantedDefects, apply_to_truth, plant_defects
 from pipeline.generator.lab_ranges import with_reference_ranges
 from pipeline.generator.spelling import vary_code_spelling, with_sex_outside_the_contract
@@ -53,6 +54,13 @@ LAYOUT = {
     ),
     "assessments": ("evaluations.csv", "ID_EVAL", "EV", "cp1252", {"DATE_EVAL": "date"}),
     "tumour_board": ("rcp.csv", "ID_DECISION", "RCP", "utf-8", {"DATE_DECISION": "date"}),
+    "conditions": (
+        "diagnostics.csv",
+        "ID_DIAG",
+        "DG",
+        "utf-8",
+        {"DATE_DEBUT": "date", "DATE_SAISIE": "date"},
+    ),
 }
 
 
@@ -91,6 +99,7 @@ def generate_hospital(
         "treatments": synth.treatments(prrt),
         "assessments": synth.assessments(),
         "tumour_board": synth.tumour_board(),
+        "conditions": conditions_frame(synth.pid, as_of, synth.v["vital"] == "died_on_as_of", seed),
     }
     studies = shuffled_with_ids(studies, "ID_EXAMEN", "EX", rng)
     study_ids = pd.Series(studies["ID_EXAMEN"].to_numpy(), index=studies["_origin"].to_numpy())
@@ -102,7 +111,10 @@ def generate_hospital(
     for name, (_file, id_column, prefix, _encoding, kinds) in LAYOUT.items():
         frame = frames.pop(name)  # free each extract once it is text
         if id_column is not None and id_column not in frame:
-            frame = shuffled_with_ids(frame, id_column, prefix, rng).drop(columns="_origin")
+            # conditions shuffle from their own stream: the other extracts keep their bytes
+            own = np.random.default_rng([seed, CONDITIONS_STREAM, 1])
+            order = own if name == "conditions" else rng
+            frame = shuffled_with_ids(frame, id_column, prefix, order).drop(columns="_origin")
         elif name == "patients":
             frame = frame.iloc[rng.permutation(len(frame))]
         texts[name] = to_text_table(frame, kinds)

@@ -18,6 +18,9 @@ What maps where (FHIR R4):
   (`pipeline.io.fhir_ranges`; a component's own range for a component).
 - Condition -> pathology: an ICD-O-3 morphology coding (`M/B` shape such as 8240/3) and an
   ICD-O-3 or ICD-10 topography coding (C17.1); recordedDate, else onsetDateTime.
+- Condition -> conditions: every diagnosis (not refuted, not entered in error), one row with
+  its ICD-10, SNOMED CT and ICD-O-3 codings, onset and recorded dates, clinical status
+  (pipeline/io/fhir_conditions.py).
 - MedicationAdministration / MedicationRequest / MedicationStatement -> treatments: the ATC
   coding of medicationCodeableConcept, else the site's mapping of its RxNorm code to ATC
   (`rxnorm_to_atc`); effectiveDateTime / effectivePeriod.start / authoredOn.
@@ -46,7 +49,7 @@ from pipeline.contract import EXTRACTS
 from pipeline.errors import ConfigError, InputFileError
 from pipeline.io.code_issues import atc_table, count_codes, merge_issues
 from pipeline.io.fhir_ranges import REFERENCE_RANGES, reference_limits
-from pipeline.io.files import RawExtract, unavailable_extract
+from pipeline.io.files import UNAVAILABLE_PREFIX, RawExtract, unavailable_extract
 from pipeline.labs.catalogue import analyte_by_loinc
 from pipeline.sources_unavailable import merge_unavailable
 
@@ -119,6 +122,10 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("subject", _REFERENCE),
             ("recordedDate", pa.string()),
             ("onsetDateTime", pa.string()),
+            # read by the conditions extract (pipeline/io/fhir_conditions.py)
+            ("onsetPeriod", _PERIOD),
+            ("clinicalStatus", _CONCEPT),
+            ("verificationStatus", _CONCEPT),
         ]
     ),
     **{
@@ -492,6 +499,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "labs": ("Observation",),
     "pathology": ("Condition",),
     "treatments": MEDICATION_TYPES,
+    "conditions": ("Condition",),
 }
 
 
@@ -535,6 +543,11 @@ def read_extract_fhir(
         not_used = {"Observation": observations_not_used(tables["Observation"])}
     elif name == "pathology":
         frame = pathology_frame(tables["Condition"])
+        not_used = {"Condition": tables["Condition"].num_rows - len(frame)}
+    elif name == "conditions":
+        from pipeline.io.fhir_conditions import conditions_frame
+
+        frame = conditions_frame(tables["Condition"])
         not_used = {"Condition": tables["Condition"].num_rows - len(frame)}
     else:
         frame = treatments_frame(tables, rxnorm_to_atc)
@@ -637,9 +650,15 @@ def read_extracts_fhir(folder: Path, source: SourceConfig) -> dict[str, RawExtra
 
 
 def require_rows(raw: RawExtract, folder: Path, name: str) -> RawExtract:
-    """An extract the source says it provides must have rows: none is a broken export."""
+    """An extract the source says it provides must have rows: none is a broken export. An
+    optional extract (conditions) whose resources are not in the export at all is unavailable
+    for this date, as a files source's missing file is (`open_extract_or_missing`)."""
     if raw.rows_read == 0:
         wanted = " or ".join(f"{t}*.ndjson" for t in RESOURCES[name])
+        if EXTRACTS[name].optional and not any(resource_files(folder, t) for t in RESOURCES[name]):
+            missing = unavailable_extract(EXTRACTS[name])
+            missing.path = f"{UNAVAILABLE_PREFIX}{name} (no {wanted} in the export)"
+            return missing
         raise InputFileError(
             str(folder),
             f"no {name} rows: no {wanted} resource usable for it (declare '{name}' "

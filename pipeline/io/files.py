@@ -536,3 +536,21 @@ def unavailable_extract(extract: Extract) -> RawExtract:
         | {name: pd.Series([], dtype="str") for name in wanted}
     )
     return RawExtract(extract.name, frame, UNAVAILABLE_PREFIX + extract.name, 0)
+
+
+def is_unavailable(path: str) -> bool:
+    """Whether a raw extract's path names it as unavailable (declared, or not delivered)."""
+    return path.startswith(UNAVAILABLE_PREFIX)
+
+
+def open_extract_or_missing(folder: Path, source: ExtractSource, extract: Extract) -> RawExtract:
+    """`open_extract_file`, except that an optional extract (`Extract.optional`) whose file is
+    not in the landing folder is unavailable for this date, its path saying so: a folder
+    delivered before the site exported it (a backfill) keeps working, its criteria unknown
+    ("not available from this source"), never not met. A required extract's missing file
+    still stops the run."""
+    if extract.optional and not resolve_in_folder(folder, source.file).is_file():
+        raw = unavailable_extract(extract)
+        raw.path = f"{UNAVAILABLE_PREFIX}{extract.name} ({source.file} not delivered)"
+        return raw
+    return open_extract_file(folder, source, extract)

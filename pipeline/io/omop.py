@@ -2,7 +2,8 @@
 
 An OMOP warehouse has one shape everywhere, so the mapping to the export contract is the
 project's, not each site's: the queries in `sql/omop/` turn concepts into the codes the
-contract speaks (LOINC test codes, UCUM units, ATC drug codes, ICD-O-3 diagnoses, M/F) and
+contract speaks (LOINC test codes, UCUM units, ATC drug codes, ICD-O-3 diagnoses, M/F; the
+diagnoses' ICD-10, SNOMED CT and ICD-O-3 codes, sql/omop/conditions.sql) and
 return the contract's columns, in the dialect of `kind: sql` (ISO dates, `.` decimals). A site
 only says where its schemas are, and may add a drug override table:
 
@@ -56,6 +57,7 @@ QUERIES = {
     "labs": "labs.sql",
     "treatments": "treatments.sql",
     "assessments": "assessments.sql",  # only through the site's concept sets
+    "conditions": "conditions.sql",
 }
 DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
     "imaging_studies": None,
@@ -65,6 +67,7 @@ DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
     "patients": ("social_security_affiliated", "childbearing_potential"),
     "pathology": ("grade", "ki67_percent"),
     "treatments": ("activity_mbq",),
+    "conditions": ("clinical_status",),
 }
 _OPTION_KEYS = {"cdm_schema", "vocabulary_schema", "drug_atc", "concept_sets"}
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

@@ -283,6 +283,20 @@ def _plausibility(extract: Extract) -> list[dict[str, Any]]:
                 ignore_row_if="either_value_is_missing",
             )
         )
+    if extract.known_column and extract.date_column:
+        out.append(
+            _expectation(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                f"plausibility.{name}.{extract.date_column}.not_after_{extract.known_column}",
+                "plausibility",
+                "quarantine",
+                f"{extract.date_column} is after {extract.known_column}",
+                column_A=extract.known_column,
+                column_B=extract.date_column,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            )
+        )
     for column, (low, high) in _RANGES.get(name, {}).items():
         out.append(
             _expectation(

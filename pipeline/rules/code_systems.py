@@ -12,12 +12,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.contract import ATC, EXTRACTS, ICDO3_MORPHOLOGY, ICDO3_TOPOGRAPHY, LOINC
+from pipeline.contract import (
+    ATC,
+    EXTRACTS,
+    ICD10,
+    ICDO3_MORPHOLOGY,
+    ICDO3_TOPOGRAPHY,
+    LOINC,
+    SNOMED,
+)
 
 _DIGIT, _LETTER = r"\d", r"[A-Z]"
-# ICD-10: a letter, two digits, then up to four characters after the dot (WHO and its
-# national extensions, e.g. CIM-10 FR's fifth and sixth characters, ICD-10-CM's seventh).
-ICD10 = r"[A-Z]\d{2}(\.[0-9A-Z]{1,4})?"
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ SYSTEMS: dict[str, CodeSystem] = {
             (_DIGIT, _DIGIT, _DIGIT, _DIGIT, "/", _DIGIT),
         ),
         CodeSystem("loinc", "LOINC code (digits, dash, check digit)", LOINC, "718-7"),
+        CodeSystem("snomed", "SNOMED CT concept id (6 to 18 digits)", SNOMED, "254626006"),
     )
 }
 _BY_SHAPE = {system.shape: system for system in SYSTEMS.values()}

@@ -30,6 +30,7 @@ from pipeline.rules.evidence import empty_evidence
 from pipeline.rules.latest_record import parse_dated_extract
 from pipeline.rules.records import screened, set_aside_reasons
 from pipeline.rules.schema import integer
+from pipeline.rules.undated import window_membership
 from pipeline.rules.windows import Window, parse_window
 from pipeline.status import MET, NOT_MET, UNKNOWN
 
@@ -81,10 +82,9 @@ class RecordCountRule:
         certain_match = np.ones(len(frame), bool) if matched is None else (matched == 0)
         possible_match = np.ones(len(frame), bool) if matched is None else (matched != 1)
         dates = frame[date]
-        in_window = self.window.contains(dates, data.as_of).to_numpy(dtype=bool)
-        undated = dates.isna().to_numpy()
+        in_window, maybe_in_window = window_membership(frame, self.extract, self.window, data.as_of)
         certain = np.asarray(certain_match, dtype=bool) & in_window
-        possible = np.asarray(possible_match, dtype=bool) & (in_window | undated)
+        possible = np.asarray(possible_match, dtype=bool) & maybe_in_window
         patients = frame["patient_id"]
         floor = _per_patient(patients[certain], data.index)
         ceiling = _per_patient(patients[possible], data.index)

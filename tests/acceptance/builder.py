@@ -29,6 +29,7 @@ RECORD_IDS = {
     "treatments": "record_id",
     "assessments": "record_id",
     "tumour_board": "decision_id",
+    "conditions": "record_id",
 }
 
 

@@ -108,6 +108,17 @@ def baseline_f() -> Records:
                 "ki67_percent": 5.0,
             },
         ],
+        "conditions": [
+            {
+                "_key": "net",
+                "icd10_code": "C17.1",
+                "topography_code": "C17.1",
+                "morphology_code": "8240/3",
+                "onset_date": as_date("2019-02-20"),
+                "recorded_date": as_date("2019-03-10"),
+                "clinical_status": "ACTIVE",
+            },
+        ],
         "treatments": [
             {
                 "_key": f"c{n}",

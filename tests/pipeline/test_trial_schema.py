@@ -97,7 +97,7 @@ BROKEN = {
         atc_codes=[]
     ),
     "code set of an unknown system": lambda d: d.update(
-        code_sets={"x": {"system": "snomed", "include": ["1"]}}
+        code_sets={"x": {"system": "read_v2", "include": ["1"]}}
     ),
     "unknown code set key": lambda d: d.update(
         code_sets={"x": {"system": "atc", "include": ["L01*"], "excludes": ["L01A*"]}}

@@ -289,5 +289,7 @@ def test_resources_this_contract_does_not_use_are_counted_in_the_manifest(sample
         kind: (SAMPLE / f"{kind}.000.ndjson").read_text(encoding="utf-8").count("\n")
         for kind in ("AllergyIntolerance", "Encounter", "Procedure")
     }
-    by_hand["Condition"] = (SAMPLE / "Condition.000.ndjson").read_text().count("\n")
     assert manifest["extracts"]["patients"]["resources_read_not_used"] == by_hand
+    # the Conditions are diagnoses now (contract 1.5.0): read by the conditions extract
+    conditions = (SAMPLE / "Condition.000.ndjson").read_text().count("\n")
+    assert manifest["extracts"]["conditions"]["rows_read"] == conditions == 555

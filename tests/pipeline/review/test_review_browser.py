@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipeline.contract import EXTRACTS
 from tests.pipeline.review.crafted import pseudonym, publish_crafted
 
 HOSTILE = '</script><img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
@@ -124,7 +125,7 @@ def test_since_last_run_and_data_quality_sections(open_page, small_reports):
     assert page.locator("tr.change-row").count() == len(changes)
     new = page.locator("tr.change-row[data-change='new_candidate']")
     assert new.count() == (changes["change"] == "new_candidate").sum()
-    assert page.locator("tr.dq-row").count() == 8
+    assert page.locator("tr.dq-row").count() == len(EXTRACTS)  # one row per extract
     assert "rows read" in page.inner_text("#dq-headline")
 
     first = open_page(earlier / "review.html")
