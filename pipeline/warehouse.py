@@ -141,6 +141,19 @@ TABLES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
             ("clinical_status", "status_code"),
         ),
     ),
+    "biomarkers": (
+        "biomarker",
+        (
+            ("record_id", "biomarker_id"),
+            ("patient_id", "ipp"),
+            ("measured_on", "report_date"),
+            ("marker", "marker_code"),
+            ("method", "method_code"),
+            ("result", "result_code"),
+            ("ihc_score", "ihc_score"),
+            ("percent_positive", "percent_positive"),
+        ),
+    ),
 }
 
 _PG_TYPES = {

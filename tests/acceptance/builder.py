@@ -30,6 +30,7 @@ RECORD_IDS = {
     "assessments": "record_id",
     "tumour_board": "decision_id",
     "conditions": "record_id",
+    "biomarkers": "record_id",
 }
 
 

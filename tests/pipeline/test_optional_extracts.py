@@ -1,4 +1,4 @@
-"""An optional extract (`conditions`, contract 1.5.0): a source config written before it
+"""An optional extract (`conditions`, contract 1.5.0; `biomarkers`, 1.6.0): a source config written before it
 existed keeps working, the extract then unavailable; declared, it is read as any other."""
 
 from __future__ import annotations
@@ -20,15 +20,16 @@ from tests.conftest import AS_OF, repo_root
 REQUIRED = [name for name, extract in EXTRACTS.items() if not extract.optional]
 
 
-def test_conditions_is_the_only_optional_extract_so_far():
-    assert [n for n, e in EXTRACTS.items() if e.optional] == ["conditions"]
-    assert CONTRACT_VERSION == "1.5.0"
+def test_conditions_and_biomarkers_are_the_optional_extracts_so_far():
+    assert [n for n, e in EXTRACTS.items() if e.optional] == ["conditions", "biomarkers"]
+    assert CONTRACT_VERSION == "1.6.0"
 
 
 def test_a_config_without_the_optional_extract_has_it_unavailable():
     source = parse_source_config({"extracts": {n: {} for n in REQUIRED}}, "old.yaml")
     assert source.extract_unavailable("conditions")
-    assert source.unavailable_summary() == {"conditions": "all"}
+    assert source.extract_unavailable("biomarkers")
+    assert source.unavailable_summary() == {"biomarkers": "all", "conditions": "all"}
 
 
 def test_a_config_that_declares_it_reads_it():
