@@ -120,9 +120,11 @@ ICDO3_TOPOGRAPHY = r"C\d{2}(\.\d)?"
 ICDO3_MORPHOLOGY = r"\d{4}/\d"
 LOINC = r"\d{1,6}-\d"
 ATC = r"[A-Z](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?"
-# ICD-10: a letter, two digits, then up to four characters after the dot (WHO and its
+# ICD-10: a letter, a digit, a digit or A/B (ICD-10-CM's C7A, C7B, D3A: the neuroendocrine
+# tumours of US data; M1A, Z3A), then up to four characters after the dot (WHO and its
 # national extensions, e.g. CIM-10 FR's fifth and sixth characters, ICD-10-CM's seventh).
-ICD10 = r"[A-Z]\d{2}(\.[0-9A-Z]{1,4})?"
+# Any other letter there is a typo (C5O for C50) and is refused.
+ICD10 = r"[A-Z]\d[0-9AB](\.[0-9A-Z]{1,4})?"
 # SNOMED CT concept id: 6 to 18 digits (its check digit and partition are not verified).
 SNOMED = r"\d{6,18}"
 CLINICAL_STATUSES = ("ACTIVE", "RECURRENCE", "RELAPSE", "INACTIVE", "REMISSION", "RESOLVED")
@@ -358,11 +360,11 @@ EXTRACTS: dict[str, Extract] = {
                     "icd10_code",
                     "code",
                     required=False,
-                    description="ICD-10 code (WHO or a national extension such as CIM-10), "
-                    "e.g. C17.1.",
+                    description="ICD-10 code (WHO or a national extension such as CIM-10 or "
+                    "ICD-10-CM), e.g. C17.1, C7A.010.",
                     pattern=ICD10,
-                    pattern_name="an ICD-10 code (letter, 2 digits, optional dot and up to 4 "
-                    "characters, e.g. C17.1)",
+                    pattern_name="an ICD-10 code (letter, digit, digit or A/B, optional dot "
+                    "and up to 4 characters, e.g. C17.1)",
                 ),
                 Column(
                     "topography_code",

@@ -71,10 +71,10 @@ SYSTEMS: dict[str, CodeSystem] = {
         ),
         CodeSystem(
             "icd10",
-            "ICD-10 code (letter, 2 digits, optional dot and up to 4 characters)",
+            "ICD-10 code (letter, digit, digit or A/B, optional dot and up to 4 characters)",
             ICD10,
             "C18.2",
-            (_LETTER, _DIGIT, _DIGIT, r"\.", *[r"[0-9A-Z]"] * 4),
+            (_LETTER, _DIGIT, r"[0-9AB]", r"\.", *[r"[0-9A-Z]"] * 4),
         ),
         CodeSystem(
             "icdo3_topography",
@@ -82,6 +82,9 @@ SYSTEMS: dict[str, CodeSystem] = {
             ICDO3_TOPOGRAPHY,
             "C17.1",
             ("C", _DIGIT, _DIGIT, r"\.", _DIGIT),
+            # Every ICD-O-3 site has its subsite digit (the rectum is C20.9, the thyroid
+            # C73.9): `C25` is the pancreas category, which no record's site carries.
+            leaf_length=5,
         ),
         CodeSystem(
             "icdo3_morphology",

@@ -14,7 +14,7 @@ As-of date 2026-11-24 (the randomisation date). Windows, both ends included:
 Baseline: a 56-year-old woman recorded postmenopausal, with a breast cancer (C50.4,
 8500/3) metastatic to bone diagnosed 2026-09-01; ER 80 % and PR 40 % positive, HER2 IHC 1+
 (2026-09-10); CT 2026-11-03 (25 and 15 mm lesions); ECOG 1; 65 kg, creatinine 70 µmol/L
-(Cockcroft-Gault 70 mL/min); potassium, magnesium, ALT, AST, bilirubin inside their laboratory
+(Cockcroft-Gault 70 mL/min); INR 1.0; potassium, magnesium, ALT, AST, bilirubin inside their laboratory
 ranges; QT 400 ms at 70/min (QTcF 421 ms); no prior treatment on record.
 """
 
@@ -94,6 +94,7 @@ LOINC = {
     "qt_interval": "8634-8",
     "heart_rate": "8867-4",
     "lvef": "10230-1",
+    "inr": "6301-6",
 }
 
 Records = dict[str, list[dict[str, Any]]]
@@ -210,6 +211,7 @@ def baseline() -> Records:
             _lab("magnesium", 0.85, "mmol/L", reference_low=0.7, reference_high=1.0),
             _lab("calcium", 2.35, "mmol/L"),
             _lab("albumin", 40.0, "g/L"),
+            _lab("inr", 1.0, "{INR}"),
             _lab("creatinine", 70.0, "umol/L"),
             _lab("body_weight", 65.0, "kg"),
             _lab("alt", 20.0, "U/L", reference_high=40.0),
@@ -225,7 +227,6 @@ _VISIT = (
     "informed_consent",
     "advanced_breast_cancer",
     "corrected_calcium_normal",
-    "inr_1_5",
     "able_to_swallow",
     "cardiac_disease",
     "gastrointestinal_impairment",
@@ -395,6 +396,8 @@ CASES: list[Case] = [
     Case("potassium_at_upper_limit", "Potassium 5.0 mmol/L with the range 3.5-5.0: within normal limits", lab("potassium", 5.0), {}, C),
     Case("potassium_above_range", "Potassium 5.1 mmol/L: may be corrected before the first dose, the visit confirms", lab("potassium", 5.1), {K: TC}, C),
     Case("potassium_without_range", "A potassium without the laboratory's range cannot be said normal", lab("potassium", 4.2, reference_low=None, reference_high=None), {K: U_}, NR),
+    Case("inr_exactly_1_5", "INR exactly 1.5 meets ≤ 1.5", lab("inr", 1.5), {}, C),
+    Case("inr_1_6", "INR 1.6 is above 1.5", lab("inr", 1.6), {"inr_1_5": N_}, NE),
     Case("creatinine_exactly_1_5_mg_dl", "Creatinine 1.5 mg/dL is not < 1.5, and its Cockcroft-Gault clearance is 43 mL/min", lab("creatinine", 1.5, "mg/dL"), {RENAL: N_}, NE),
     Case("creatinine_1_49_mg_dl", "Creatinine 1.49 mg/dL is < 1.5", lab("creatinine", 1.49, "mg/dL"), {}, C),
     Case("clearance_exactly_50", "Creatinine 1.785 mg/dL and 90 kg: (140-56)×90/(72×1.785)×0.85 = 50 mL/min, meets ≥ 50", both(lab("creatinine", 1.785, "mg/dL"), lab("body_weight", 90.0)), {}, C),

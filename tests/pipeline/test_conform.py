@@ -191,6 +191,13 @@ def test_value_maps_match_whatever_the_accents():
             [False, False, True, True],
         ),
         ("pathology", "morphology_code", ("8240/3", "8240", "M8240/3"), [False, True, True]),
+        # ICD-10-CM's neuroendocrine C7A is a code; C5O (letter O for zero) a typo
+        (
+            "conditions",
+            "icd10_code",
+            ("C17.1", "C7A.010", "D3A.8", "C5O.9", "C7"),
+            [False, False, False, True, True],
+        ),
         ("labs", "loinc_code", ("718-7", "3000963", "LP1234-5"), [False, True, True]),
         (
             "treatments",

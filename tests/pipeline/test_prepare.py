@@ -307,8 +307,8 @@ def test_the_suite_is_split_into_plain_one_part_per_equality_then_other_conditio
         "haemoglobin", "neutrophils", "platelets", "beta_hcg", "creatinine",
         "alt", "ast", "bilirubin", "albumin", "chromogranin_a", "white_cells", "potassium",
         "sodium", "calcium", "magnesium", "phosphate", "glucose", "hba1c", "fsh", "oestradiol",
-        "nt_probnp", "body_weight", "body_height", "bmi", "systolic_bp", "diastolic_bp",
-        "heart_rate", "qt_interval", "qtc_interval", "lvef",
+        "nt_probnp", "prothrombin_time", "inr", "body_weight", "body_height", "bmi",
+        "systolic_bp", "diastolic_bp", "heart_rate", "qt_interval", "qtc_interval", "lvef",
     ]  # fmt: skip
     albumin = parts[analytes.index(("analyte", "albumin")) + 1]["expectations"]
     assert [e["meta"]["rule_id"] for e in albumin] == [

@@ -44,6 +44,32 @@ def test_a_named_code_set_is_noted_once_under_its_name():
     assert len(notes) == 1 and notes[0].startswith("t.yaml: code set 'cdk': 'L01EF' is a class")
 
 
-def test_prefixes_substances_and_the_shipped_trial_have_no_note():
+def test_an_icdo3_topography_category_is_noted():
+    """`C25` is the pancreas category: a pathology report carries C25.0 to C25.9, never C25."""
+    topography = {"pancreas": {"system": "icdo3_topography", "include": ["C25", "C17.1"]}}
+    spec = {
+        "id": "t",
+        "title": "T",
+        "code_sets": topography,
+        "criteria": [
+            {
+                "id": "site",
+                "rule": {
+                    "primitive": "latest_record",
+                    "extract": "pathology",
+                    "conditions": [{"column": "topography_code", "op": "in", "value": "pancreas"}],
+                },
+            }
+        ],
+    }
+    notes = trial_notes(parse_trial(spec, "t.yaml", "0"))
+    assert notes == [
+        "t.yaml: code set 'pancreas': 'C25' is a class code (icdo3_topography), which matches "
+        "only records carrying that code itself; write 'C25*' for every code of the class"
+    ]
+
+
+def test_prefixes_substances_and_the_shipped_trials_have_no_note():
     assert trial_notes(trial(["L01EF*", "V10XX04"])) == []
-    assert trial_notes(load_trial(find_trial("lutathera-retreatment"))) == []
+    for name in ("lutathera-retreatment", "netter-2"):
+        assert trial_notes(load_trial(find_trial(name))) == [], name

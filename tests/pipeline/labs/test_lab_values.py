@@ -101,6 +101,24 @@ def test_missing_unit_is_an_unknown_unit():
     assert math.isnan(row["value"])
 
 
+@pytest.mark.parametrize("unit", [None, "", "{INR}", "INR", "ratio"])
+def test_an_inr_is_a_ratio_whatever_its_unit_cell_says(unit):
+    """The INR has no unit: an export's empty unit cell is the usual spelling, not a gap."""
+    row = one("6301-6", "1.3", unit)
+    assert not row["unknown_unit"]
+    assert row["value"] == 1.3 and row["canonical_unit"] == "{INR}"
+
+
+@pytest.mark.parametrize(
+    ("unit", "known"), [("s", True), ("sec", True), ("%", False), (None, False)]
+)
+def test_a_prothrombin_time_is_in_seconds_never_a_percentage(unit, known):
+    """The French 'taux de prothrombine' is a percentage: never read as a time."""
+    row = one("5902-2", "12.5", unit)
+    assert bool(row["unknown_unit"]) is not known
+    assert bool(row["value"] == 12.5) is known
+
+
 def test_unit_of_another_analyte_is_unknown_here():
     # g/dL is a haemoglobin unit, not a neutrophil one.
     row = one(NEUT, "1.5", "g/dL")

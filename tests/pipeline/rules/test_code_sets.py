@@ -47,6 +47,15 @@ def test_exclusions_remove_codes_from_what_is_included():
     assert matched(codes, "icd10", ["C15-C26"]) == ["C15.0", "C18.2", "C26.1"]  # C26.1 below C26
 
 
+def test_icd10_cm_neuroendocrine_codes_sort_inside_their_chapter():
+    """ICD-10-CM's C7A (malignant neuroendocrine tumours) sits after C79 and before C80,
+    as in the classification: "C00-C97" holds it, "C7A*" is its own category."""
+    codes = ["C79.9", "C7A.010", "C7A.8", "C80.1", "D3A.010"]
+    assert matched(codes, "icd10", ["C00-C97"]) == ["C79.9", "C7A.010", "C7A.8", "C80.1"]
+    assert matched(codes, "icd10", ["C7A*"]) == ["C7A.010", "C7A.8"]
+    assert matched(codes, "icd10", ["C7A.0-C7A.8", "D3A*"]) == ["C7A.010", "C7A.8", "D3A.010"]
+
+
 def test_exact_codes_prefixes_and_ranges_combine():
     codes = ["V10XX04", "L01EF01", "L02BG03", "L02BG04", "A10BA02"]
     include = ["V10XX04", "L01EF*", "L02BG03-L02BG04"]
@@ -100,7 +109,7 @@ def test_entries_of_each_kind_are_read(system, entry, kind):
         ("atc", "*", "no code starts with ''"),
         ("atc", "L01EX-L01EA", "first comes first"),
         ("atc", "L01-L01EA", "same length"),
-        ("icd10", "C1X-C26", "both ends of a range"),
+        ("icd10", "CX5-C26", "both ends of a range"),
         ("icdo3_topography", "D17*", "(ICD-O-3 topography"),
         ("loinc", "718*", "has no hierarchy"),
         ("loinc", "718", "cannot match any LOINC"),
