@@ -225,7 +225,6 @@ def baseline() -> Records:
 
 _VISIT = (
     "informed_consent",
-    "advanced_breast_cancer",
     "corrected_calcium_normal",
     "able_to_swallow",
     "cardiac_disease",
@@ -359,6 +358,7 @@ CASES: list[Case] = [
     Case("age_18_on_as_of", "18th birthday on the randomisation date, recorded postmenopausal", patient(birth_date=as_date("2008-11-24")), {}, C),
     Case("age_18_day_after", "18th birthday the day after randomisation: still 17", patient(birth_date=as_date("2008-11-25")), {"age_18": N_}, NE),
     Case("breast_cancer_in_pathology_only", "No breast cancer among the diagnoses, but the latest pathology report is of the breast", drop("conditions", "breast"), {}, C),
+    Case("locoregional_recurrence_only", "No distant metastasis on record: a locoregional recurrence's curability is confirmed at the visit", drop("conditions", "bone_mets"), {"advanced_breast_cancer": TC}, C),
     Case("no_breast_cancer_on_record", "No breast diagnosis and the latest pathology report is of a colon primary: no breast cancer on record", both(drop("conditions", "breast"), edit("pathology", "path", topography_code="C18.7")), {"advanced_breast_cancer": N_}, NE),
     # --- I2 postmenopausal -----------------------------------------------------------------------
     Case("premenopausal", "A 56-year-old woman recorded premenopausal", edit("assessments", "MENOPAUSAL_STATUS", value="PRE"), {MENO: N_}, NE),
