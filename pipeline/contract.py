@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-CONTRACT_VERSION = "1.5.0"
+CONTRACT_VERSION = "1.6.0"
 
 ColumnType = Literal["id", "str", "code", "date", "datetime", "float", "int", "bool"]
 TEXT_TYPES = ("id", "str", "code")
@@ -128,6 +128,13 @@ ICD10 = r"[A-Z]\d[0-9AB](\.[0-9A-Z]{1,4})?"
 # SNOMED CT concept id: 6 to 18 digits (its check digit and partition are not verified).
 SNOMED = r"\d{6,18}"
 CLINICAL_STATUSES = ("ACTIVE", "RECURRENCE", "RELAPSE", "INACTIVE", "REMISSION", "RESOLVED")
+# Tumour biomarkers (contract 1.6.0): a closed list of markers, each a test result the
+# laboratory interpreted. ER and PR by immunohistochemistry (share of stained nuclei), HER2 by
+# immunohistochemistry (score 0 to 3+) or in situ hybridisation (FISH, CISH, SISH: ISH).
+BIOMARKERS = ("ER", "PR", "HER2")
+BIOMARKER_METHODS = ("IHC", "ISH")
+BIOMARKER_RESULTS = ("POSITIVE", "NEGATIVE", "EQUIVOCAL")
+IHC_SCORES = ("0", "1+", "2+", "3+")
 
 _PATIENT_ID = Column("patient_id", "id", description="Hospital patient identifier (IPP).")
 
@@ -401,6 +408,58 @@ EXTRACTS: dict[str, Extract] = {
                     required=False,
                     allowed=CLINICAL_STATUSES,
                     description="FHIR clinical status; empty when not recorded.",
+                ),
+            ),
+        ),
+        Extract(
+            "biomarkers",
+            "Tumour biomarker results, one row per marker and test (optional extract: a source "
+            "config that leaves it out has it unavailable). ER and PR by immunohistochemistry; "
+            "HER2 by immunohistochemistry (a score) or in situ hybridisation (a result): a "
+            "HER2 tested both ways is two rows, so a trial reads each test on its own.",
+            record_id="record_id",
+            date_column="measured_on",
+            optional=True,
+            columns=(
+                Column("record_id", "id"),
+                _PATIENT_ID,
+                Column(
+                    "measured_on",
+                    "date",
+                    description="Date of the test's report (of the specimen when the report "
+                    "date is not kept).",
+                ),
+                Column("marker", "code", allowed=BIOMARKERS, description="The marker tested."),
+                Column(
+                    "method",
+                    "code",
+                    required=False,
+                    allowed=BIOMARKER_METHODS,
+                    description="IHC (immunohistochemistry) or ISH (in situ hybridisation: "
+                    "FISH, CISH, SISH).",
+                ),
+                Column(
+                    "result",
+                    "code",
+                    required=False,
+                    allowed=BIOMARKER_RESULTS,
+                    description="The laboratory's interpretation, by the guideline it applies "
+                    "(ASCO/CAP: ER or PR positive from 1 % stained nuclei; HER2 IHC 0 and 1+ "
+                    "negative, 2+ equivocal, 3+ positive).",
+                ),
+                Column(
+                    "ihc_score",
+                    "code",
+                    required=False,
+                    allowed=IHC_SCORES,
+                    description="Immunohistochemistry score (HER2: 0, 1+, 2+, 3+).",
+                ),
+                Column(
+                    "percent_positive",
+                    "float",
+                    required=False,
+                    unit="%",
+                    description="Share of stained tumour nuclei (ER, PR), 0 to 100.",
                 ),
             ),
         ),

@@ -363,6 +363,7 @@ _RECORDS = {
         "assessments": "clinical assessment",
         "tumour_board": "tumour board decision",
         "conditions": "diagnosis",
+        "biomarkers": "biomarker result",
     },
     "fr": {
         "patients": "fiche patient",
@@ -374,6 +375,7 @@ _RECORDS = {
         "assessments": "évaluation clinique",
         "tumour_board": "décision de RCP",
         "conditions": "diagnostic",
+        "biomarkers": "résultat de biomarqueur",
     },
 }
 _ANALYTES_FR = {

@@ -24,7 +24,12 @@ import pandas as pd
 
 from pipeline.contract import EXTRACTS, Column
 from pipeline.errors import ConfigError, ScreeningError
-from pipeline.io.files import RawExtract, read_extract_file, unavailable_extract
+from pipeline.io.files import (
+    RawExtract,
+    read_extract_file,
+    resolve_in_folder,
+    unavailable_extract,
+)
 from pipeline.sources import ExtractSource, SourceConfig
 
 if TYPE_CHECKING:
@@ -139,6 +144,19 @@ TABLES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
             ("onset_date", "onset_date"),
             ("recorded_date", "recorded_date"),
             ("clinical_status", "status_code"),
+        ),
+    ),
+    "biomarkers": (
+        "biomarker",
+        (
+            ("record_id", "biomarker_id"),
+            ("patient_id", "ipp"),
+            ("measured_on", "report_date"),
+            ("marker", "marker_code"),
+            ("method", "method_code"),
+            ("result", "result_code"),
+            ("ihc_score", "ihc_score"),
+            ("percent_positive", "percent_positive"),
         ),
     ),
 }
@@ -262,9 +280,14 @@ def load_warehouse(
     if source.kind != "files":
         raise ConfigError(f"{source.path}: load-warehouse reads exported files (kind: files)")
     result = LoadResult(schema)
-    raws = {  # an extract the files do not have (optional, left out) loads an empty table
+    raws = {  # an extract the files do not have (optional: left out, or its file not
+        # delivered in this folder) loads an empty table
         name: unavailable_extract(extract)
         if source.extract_unavailable(name)
+        or (
+            extract.optional
+            and not resolve_in_folder(Path(exports), source.extracts[name].file).is_file()
+        )
         else read_extract_file(Path(exports), source.extracts[name], extract)
         for name, extract in EXTRACTS.items()
     }

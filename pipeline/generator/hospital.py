@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.generator.assign import assign_variants
+from pipeline.generator.biomarkers import BIOMARKERS_STREAM, biomarkers_frame
 from pipeline.generator.build import Synth
 from pipeline.generator.canary import plant_canaries
 from pipeline.generator.conditions import CONDITIONS_STREAM, conditions_frame
@@ -61,6 +62,13 @@ LAYOUT = {
         "utf-8",
         {"DATE_DEBUT": "date", "DATE_SAISIE": "date"},
     ),
+    "biomarkers": (
+        "biomarqueurs.csv",
+        "ID_BIOMARQUEUR",
+        "BM",
+        "utf-8",
+        {"DATE_COMPTE_RENDU": "date", "POURCENTAGE": "decimal"},
+    ),
 }
 
 
@@ -100,6 +108,7 @@ def generate_hospital(
         "assessments": synth.assessments(),
         "tumour_board": synth.tumour_board(),
         "conditions": conditions_frame(synth.pid, as_of, synth.v["vital"] == "died_on_as_of", seed),
+        "biomarkers": biomarkers_frame(synth.pid, as_of, seed),
     }
     studies = shuffled_with_ids(studies, "ID_EXAMEN", "EX", rng)
     study_ids = pd.Series(studies["ID_EXAMEN"].to_numpy(), index=studies["_origin"].to_numpy())
@@ -112,8 +121,9 @@ def generate_hospital(
         frame = frames.pop(name)  # free each extract once it is text
         if id_column is not None and id_column not in frame:
             # conditions shuffle from their own stream: the other extracts keep their bytes
-            own = np.random.default_rng([seed, CONDITIONS_STREAM, 1])
-            order = own if name == "conditions" else rng
+            streams = {"conditions": CONDITIONS_STREAM, "biomarkers": BIOMARKERS_STREAM}
+            own = np.random.default_rng([seed, streams.get(name, CONDITIONS_STREAM), 1])
+            order = own if name in streams else rng
             frame = shuffled_with_ids(frame, id_column, prefix, order).drop(columns="_origin")
         elif name == "patients":
             frame = frame.iloc[rng.permutation(len(frame))]

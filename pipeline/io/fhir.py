@@ -587,6 +587,7 @@ DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
     "patients": ("social_security_affiliated", "childbearing_potential"),
     "pathology": ("grade", "ki67_percent"),
     "treatments": ("activity_mbq",),
+    "biomarkers": None,  # receptor status: not mapped from this source yet
 }
 _OPTION_KEYS = {"rxnorm_to_atc"}
 # The dialect the reader writes its text in (ISO dates, wall-clock minutes, '.' decimals).

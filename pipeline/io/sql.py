@@ -42,7 +42,7 @@ import pyarrow.csv as pacsv
 
 from pipeline.contract import EXTRACTS, Extract
 from pipeline.errors import ConfigError, InputFileError
-from pipeline.io.files import RawExtract, to_raw_extract, unavailable_extract
+from pipeline.io.files import UNAVAILABLE_PREFIX, RawExtract, to_raw_extract, unavailable_extract
 from pipeline.sources import ExtractSource, SourceConfig
 
 SQL_DIR_VARIABLE = "SCREENING_SQL_DIR"
@@ -234,8 +234,10 @@ def pull_extracts(
     chunk_rows: int = CHUNK_ROWS,
 ) -> dict[str, RawExtract]:
     """Run `queries` in one read-only REPEATABLE READ snapshot; an extract the source declares
-    unavailable is delivered empty (`unavailable_extract`). The digest is of the rows as
-    pulled, before any transform."""
+    unavailable is delivered empty (`unavailable_extract`), and so is an optional extract whose
+    query returns no row (the warehouse has not loaded it for this date, as a landing folder
+    without its file: `open_extract_or_missing`). The digest is of the rows as pulled, before
+    any transform."""
     from sqlalchemy import create_engine
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
     from sqlalchemy.pool import NullPool
@@ -264,6 +266,10 @@ def pull_extracts(
                 table, rows_read = fetch_text_table(
                     connection, pull.query, day, pull.label, chunk_rows
                 )
+                if table.num_rows == 0 and EXTRACTS[name].optional:
+                    raws[name] = unavailable_extract(EXTRACTS[name])
+                    raws[name].path = f"{UNAVAILABLE_PREFIX}{name} (no rows from {pull.label})"
+                    continue
                 digest = text_table_sha256(table)
                 if pull.transform is not None:
                     table = pull.transform(table)

@@ -212,6 +212,7 @@ _RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "imaging_studies": {"sstr_positive_percent": (0, 100), "krenning_score": (0, 4)},
     "imaging_lesions": {"longest_diameter_mm": (1, 400), "short_axis_mm": (0, 400)},
     "treatments": {"activity_mbq": (0, 15000)},
+    "biomarkers": {"percent_positive": (0, 100)},
 }
 
 

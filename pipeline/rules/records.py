@@ -57,11 +57,13 @@ _RECORD_NOUNS = {
     "treatments": "administration",
     "assessments": "assessment",
     "tumour_board": "tumour board decision",
+    "biomarkers": "biomarker result",
 }
 _NAMING_COLUMNS = {
     "labs": ("analyte", " result"),
     "imaging_studies": ("modality", ""),
     "assessments": ("assessment_type", " assessment"),
+    "biomarkers": ("marker", " result"),
 }
 
 

@@ -30,6 +30,7 @@ RECORD_IDS = {
     "assessments": "record_id",
     "tumour_board": "decision_id",
     "conditions": "record_id",
+    "biomarkers": "record_id",
 }
 
 
@@ -92,10 +93,14 @@ def flatten(patients: Iterable[dict[str, list[dict[str, Any]]]]) -> dict[str, li
 def write_exports(
     folder: Path, patients: Iterable[dict[str, list[dict]]], source: SourceConfig
 ) -> dict[str, list[dict]]:
-    """Write every extract of the contract into `folder` in the source's file dialect."""
+    """Write every extract of the contract into `folder` in the source's file dialect; an
+    optional extract no patient has a record of is not delivered (no file), as a site that
+    does not export it yet."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = flatten(patients)
     for name, extract in EXTRACTS.items():
+        if extract.optional and not rows[name]:
+            continue
         spec = source.extracts[name]
         columns = list(extract.columns)
         sep = spec.separator

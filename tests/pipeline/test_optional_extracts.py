@@ -1,5 +1,6 @@
-"""An optional extract (`conditions`, contract 1.5.0): a source config written before it
-existed keeps working, the extract then unavailable; declared, it is read as any other."""
+"""An optional extract (`conditions`, contract 1.5.0; `biomarkers`, 1.6.0): a source config
+written before it existed keeps working, the extract then unavailable; declared, it is read as
+any other."""
 
 from __future__ import annotations
 
@@ -20,15 +21,16 @@ from tests.conftest import AS_OF, repo_root
 REQUIRED = [name for name, extract in EXTRACTS.items() if not extract.optional]
 
 
-def test_conditions_is_the_only_optional_extract_so_far():
-    assert [n for n, e in EXTRACTS.items() if e.optional] == ["conditions"]
-    assert CONTRACT_VERSION == "1.5.0"
+def test_conditions_and_biomarkers_are_the_optional_extracts_so_far():
+    assert [n for n, e in EXTRACTS.items() if e.optional] == ["conditions", "biomarkers"]
+    assert CONTRACT_VERSION == "1.6.0"
 
 
 def test_a_config_without_the_optional_extract_has_it_unavailable():
     source = parse_source_config({"extracts": {n: {} for n in REQUIRED}}, "old.yaml")
     assert source.extract_unavailable("conditions")
-    assert source.unavailable_summary() == {"conditions": "all"}
+    assert source.extract_unavailable("biomarkers")
+    assert source.unavailable_summary() == {"biomarkers": "all", "conditions": "all"}
 
 
 def test_a_config_that_declares_it_reads_it():
@@ -107,3 +109,31 @@ def test_the_dag_steps_stage_the_missing_optional_extract_as_unavailable(older_f
     dq = json.loads((build / "dq" / "conditions.json").read_text())
     assert dq["account"]["unavailable"] is True
     assert "not delivered" in dq["account"]["path"]
+
+
+def test_a_folder_without_biomarkers_leaves_receptor_criteria_unknown(small_hospital, tmp_path):
+    """A landing folder delivered before the site exported biomarkers: MONALEESA-2's receptor
+    criteria are unknown, "not available from this source", never not met."""
+    folder = tmp_path / "older" / AS_OF
+    shutil.copytree(small_hospital.exports, folder)
+    (folder / "biomarqueurs.csv").unlink()
+    result = run.run_screening(
+        load_trial(repo_root() / "trials" / "monaleesa-2.yaml"),
+        folder,
+        load_source_config(CHU),
+        pd.Timestamp(AS_OF),
+        tmp_path / "reports",
+    )
+    manifest = json.loads((result.report_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["unavailable"] == {"biomarkers": "all"}
+    assert "biomarqueurs.csv not delivered" in manifest["extracts"]["biomarkers"]["file"]
+    criteria = pd.read_parquet(result.report_dir / "criteria.parquet")
+    alive = set(
+        criteria.loc[
+            (criteria["criterion_id"] == "alive") & (criteria["status"] == "met"), "pseudonym"
+        ]
+    )
+    for criterion in ("hormone_receptor_positive", "her2_negative"):
+        rows = criteria[(criteria["criterion_id"] == criterion) & criteria["pseudonym"].isin(alive)]
+        assert len(rows) and (rows["status"] == "unknown").all(), criterion
+        assert rows["reason"].str.contains(f"{UNAVAILABLE_REASON}: biomarkers").all()

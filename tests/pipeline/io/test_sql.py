@@ -242,3 +242,16 @@ def test_the_same_rows_are_set_aside(warehouse, small_hospital, tmp_path):
             for d in (a, b)
         )
         pd.testing.assert_frame_equal(left, right, obj=name)
+
+
+def test_an_optional_extract_with_no_rows_is_unavailable_for_that_date(warehouse):
+    """Biomarkers reported only after 2010: pulled as of 2010-01-01 the optional extract has no
+    row, and is unavailable for that date (as a landing folder without its file), while a
+    required extract with no row still stops the pull."""
+    early = dt.date(2010, 1, 1)
+    raw = read_extract_sql(warehouse, WAREHOUSE, "biomarkers", early)
+    assert raw.rows_read == 0 and raw.frame.empty
+    assert raw.path == "unavailable:biomarkers (no rows from sql:biomarkers.sql)"
+    assert read_extract_sql(warehouse, WAREHOUSE, "biomarkers", AS_OF).rows_read > 0
+    with pytest.raises(InputFileError, match="no data rows"):
+        read_extract_sql(warehouse, WAREHOUSE, "labs", dt.date(1900, 1, 1))
