@@ -588,6 +588,7 @@ DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
     "pathology": ("grade", "ki67_percent"),
     "treatments": ("activity_mbq",),
     "biomarkers": None,  # receptor status: not mapped from this source yet
+    "procedures": None,  # procedures: not mapped from this source yet
 }
 _OPTION_KEYS = {"rxnorm_to_atc"}
 # The dialect the reader writes its text in (ISO dates, wall-clock minutes, '.' decimals).
