@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-CONTRACT_VERSION = "1.6.0"
+CONTRACT_VERSION = "1.7.0"
 
 ColumnType = Literal["id", "str", "code", "date", "datetime", "float", "int", "bool"]
 TEXT_TYPES = ("id", "str", "code")
@@ -127,6 +127,15 @@ ATC = r"[A-Z](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?"
 ICD10 = r"[A-Z]\d[0-9AB](\.[0-9A-Z]{1,4})?"
 # SNOMED CT concept id: 6 to 18 digits (its check digit and partition are not verified).
 SNOMED = r"\d{6,18}"
+# CCAM (Classification commune des actes médicaux, the French procedure coding): 4 letters
+# (organ system, organ, action, technique) and 3 digits, e.g. HHFA016. The leading letters are
+# its hierarchy: `HH*` is any procedure on the small intestine, `Z*` imaging-guided acts.
+CCAM = r"[A-Z]{4}\d{3}"
+# ICD-10-PCS (US inpatient procedures): 7 characters, digits and letters other than I and O
+# (never used, to avoid confusion with 1 and 0), e.g. 0DTN0ZZ; the first is the section
+# (0 medical and surgical, D radiation therapy).
+ICD10PCS = r"[0-9A-HJ-NP-Z]{7}"
+PROCEDURE_CATEGORIES = ("SURGERY", "RADIOTHERAPY", "INTERVENTIONAL_RADIOLOGY", "OTHER")
 CLINICAL_STATUSES = ("ACTIVE", "RECURRENCE", "RELAPSE", "INACTIVE", "REMISSION", "RESOLVED")
 # Tumour biomarkers (contract 1.6.0): a closed list of markers, each a test result the
 # laboratory interpreted. ER and PR by immunohistochemistry (share of stained nuclei), HER2 by
@@ -460,6 +469,60 @@ EXTRACTS: dict[str, Extract] = {
                     required=False,
                     unit="%",
                     description="Share of stained tumour nuclei (ER, PR), 0 to 100.",
+                ),
+            ),
+        ),
+        Extract(
+            "procedures",
+            "Procedures performed on the patient (surgery, radiotherapy, interventional "
+            "radiology...), one row per procedure (optional extract: a source config that "
+            "leaves it out has it unavailable). A row carries the codes of the systems the "
+            "hospital records it in and, where known, its category, so a criterion can ask "
+            "for any surgery without a code list (a row with neither is kept: every "
+            "condition on them is unknown for it).",
+            record_id="procedure_id",
+            date_column="performed_on",
+            optional=True,
+            columns=(
+                Column("procedure_id", "id"),
+                _PATIENT_ID,
+                Column(
+                    "performed_on",
+                    "date",
+                    description="Date the procedure was performed (its first day, for a "
+                    "course of radiotherapy or a stay).",
+                ),
+                Column(
+                    "ccam_code",
+                    "code",
+                    required=False,
+                    description="CCAM code (French procedure coding), e.g. HHFA016.",
+                    pattern=CCAM,
+                    pattern_name="a CCAM code (4 letters and 3 digits, e.g. HHFA016)",
+                ),
+                Column(
+                    "snomed_code",
+                    "code",
+                    required=False,
+                    description="SNOMED CT procedure concept id, e.g. 387713003.",
+                    pattern=SNOMED,
+                    pattern_name="a SNOMED CT concept id (6 to 18 digits)",
+                ),
+                Column(
+                    "icd10pcs_code",
+                    "code",
+                    required=False,
+                    description="ICD-10-PCS code, e.g. 0DTN0ZZ.",
+                    pattern=ICD10PCS,
+                    pattern_name="an ICD-10-PCS code (7 digits or letters other than I and O, "
+                    "e.g. 0DTN0ZZ)",
+                ),
+                Column(
+                    "category",
+                    "code",
+                    required=False,
+                    allowed=PROCEDURE_CATEGORIES,
+                    description="Kind of procedure; empty when the source does not say.",
                 ),
             ),
         ),

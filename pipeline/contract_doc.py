@@ -22,10 +22,11 @@ Rules that hold for every extract:
 
 - Every extract must be present, with every *required* column, and at least one data row;
   otherwise the run stops and publishes nothing. An *optional* extract (`conditions`,
-  `biomarkers`) that a source config leaves out is unavailable from that source: the criteria
-  reading it are unknown, "not available from this source". Declared, its file follows the
-  same rules when it is there; a landing folder without it (delivered before the site
-  exported it) has the extract unavailable for that date, as the manifest says.
+  `biomarkers`, `procedures`) that a source config leaves out is unavailable from that
+  source: the criteria reading it are unknown, "not available from this source". Declared,
+  its file follows the same rules when it is there; a landing folder without it (delivered
+  before the site exported it) has the extract unavailable for that date, as the manifest
+  says.
 - CSV files end with a line break and contain no line break inside a field. A last line
   without a line break means the file was truncated in transfer: the run stops.
 - Record ids are unique within their extract; rows that repeat an id with different content

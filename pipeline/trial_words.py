@@ -364,6 +364,7 @@ _RECORDS = {
         "tumour_board": "tumour board decision",
         "conditions": "diagnosis",
         "biomarkers": "biomarker result",
+        "procedures": "procedure",
     },
     "fr": {
         "patients": "fiche patient",
@@ -376,6 +377,7 @@ _RECORDS = {
         "tumour_board": "décision de RCP",
         "conditions": "diagnostic",
         "biomarkers": "résultat de biomarqueur",
+        "procedures": "acte",
     },
 }
 _ANALYTES_FR = {

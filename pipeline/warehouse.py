@@ -159,6 +159,18 @@ TABLES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
             ("percent_positive", "percent_positive"),
         ),
     ),
+    "procedures": (
+        "medical_procedure",
+        (
+            ("procedure_id", "procedure_id"),
+            ("patient_id", "ipp"),
+            ("performed_on", "performed_on"),
+            ("ccam_code", "ccam_code"),
+            ("snomed_code", "snomed_code"),
+            ("icd10pcs_code", "icd10pcs_code"),
+            ("category", "category_code"),
+        ),
+    ),
 }
 
 _PG_TYPES = {

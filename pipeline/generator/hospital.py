@@ -16,6 +16,7 @@ from pipeline.generator.canary import plant_canaries
 from pipeline.generator.conditions import CONDITIONS_STREAM, conditions_frame
 from pipeline.generator.defects import PlantedDefects, apply_to_truth, plant_defects
 from pipeline.generator.lab_ranges import with_reference_ranges
+from pipeline.generator.procedures import PROCEDURES_STREAM, procedures_frame
 from pipeline.generator.spelling import vary_code_spelling, with_sex_outside_the_contract
 from pipeline.generator.truth import expected_statuses
 from pipeline.generator.write import shuffled_with_ids, to_text_table, write_csv
@@ -69,6 +70,7 @@ LAYOUT = {
         "utf-8",
         {"DATE_COMPTE_RENDU": "date", "POURCENTAGE": "decimal"},
     ),
+    "procedures": ("actes.csv", "ID_ACTE", "AC", "utf-8", {"DATE_ACTE": "date"}),
 }
 
 
@@ -109,6 +111,7 @@ def generate_hospital(
         "tumour_board": synth.tumour_board(),
         "conditions": conditions_frame(synth.pid, as_of, synth.v["vital"] == "died_on_as_of", seed),
         "biomarkers": biomarkers_frame(synth.pid, as_of, seed),
+        "procedures": procedures_frame(synth.pid, as_of, seed),
     }
     studies = shuffled_with_ids(studies, "ID_EXAMEN", "EX", rng)
     study_ids = pd.Series(studies["ID_EXAMEN"].to_numpy(), index=studies["_origin"].to_numpy())
@@ -121,7 +124,11 @@ def generate_hospital(
         frame = frames.pop(name)  # free each extract once it is text
         if id_column is not None and id_column not in frame:
             # conditions shuffle from their own stream: the other extracts keep their bytes
-            streams = {"conditions": CONDITIONS_STREAM, "biomarkers": BIOMARKERS_STREAM}
+            streams = {
+                "conditions": CONDITIONS_STREAM,
+                "biomarkers": BIOMARKERS_STREAM,
+                "procedures": PROCEDURES_STREAM,
+            }
             own = np.random.default_rng([seed, streams.get(name, CONDITIONS_STREAM), 1])
             order = own if name in streams else rng
             frame = shuffled_with_ids(frame, id_column, prefix, order).drop(columns="_origin")

@@ -21,6 +21,10 @@ What maps where (FHIR R4):
 - Condition -> conditions: every diagnosis (not refuted, not entered in error), one row with
   its ICD-10, SNOMED CT and ICD-O-3 codings, onset and recorded dates, clinical status
   (pipeline/io/fhir_conditions.py).
+- Procedure -> procedures: every procedure performed (not not-done, not entered in error),
+  one row with its SNOMED CT and ICD-10-PCS codings, performedDateTime or
+  performedPeriod.start, and a category from FHIR's procedure-category codes
+  (pipeline/io/fhir_procedures.py).
 - MedicationAdministration / MedicationRequest / MedicationStatement -> treatments: the ATC
   coding of medicationCodeableConcept, else the site's mapping of its RxNorm code to ATC
   (`rxnorm_to_atc`); effectiveDateTime / effectivePeriod.start / authoredOn.
@@ -126,6 +130,18 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("onsetPeriod", _PERIOD),
             ("clinicalStatus", _CONCEPT),
             ("verificationStatus", _CONCEPT),
+        ]
+    ),
+    # read by the procedures extract (pipeline/io/fhir_procedures.py)
+    "Procedure": pa.schema(
+        [
+            ("id", pa.string()),
+            ("status", pa.string()),
+            ("category", _CONCEPT),
+            ("code", _CONCEPT),
+            ("subject", _REFERENCE),
+            ("performedDateTime", pa.string()),
+            ("performedPeriod", _PERIOD),
         ]
     ),
     **{
@@ -500,6 +516,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "pathology": ("Condition",),
     "treatments": MEDICATION_TYPES,
     "conditions": ("Condition",),
+    "procedures": ("Procedure",),
 }
 
 
@@ -549,6 +566,11 @@ def read_extract_fhir(
 
         frame = conditions_frame(tables["Condition"])
         not_used = {"Condition": tables["Condition"].num_rows - len(frame)}
+    elif name == "procedures":
+        from pipeline.io.fhir_procedures import procedures_frame
+
+        frame = procedures_frame(tables["Procedure"])
+        not_used = {"Procedure": tables["Procedure"].num_rows - len(frame)}
     else:
         frame = treatments_frame(tables, rxnorm_to_atc)
     files = [p for t in RESOURCES[name] for p in resource_files(folder, t)]

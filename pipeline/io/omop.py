@@ -69,6 +69,7 @@ DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
     "treatments": ("activity_mbq",),
     "conditions": ("clinical_status",),
     "biomarkers": None,  # receptor status: not mapped from this source yet
+    "procedures": None,  # procedures: not mapped from this source yet
 }
 _OPTION_KEYS = {"cdm_schema", "vocabulary_schema", "drug_atc", "concept_sets"}
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

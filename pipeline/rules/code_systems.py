@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 from pipeline.contract import (
     ATC,
+    CCAM,
     EXTRACTS,
     ICD10,
+    ICD10PCS,
     ICDO3_MORPHOLOGY,
     ICDO3_TOPOGRAPHY,
     LOINC,
@@ -95,6 +97,20 @@ SYSTEMS: dict[str, CodeSystem] = {
         ),
         CodeSystem("loinc", "LOINC code (digits, dash, check digit)", LOINC, "718-7"),
         CodeSystem("snomed", "SNOMED CT concept id (6 to 18 digits)", SNOMED, "254626006"),
+        CodeSystem(
+            "ccam",
+            "CCAM code (4 letters, 3 digits)",
+            CCAM,
+            "HHFA016",
+            (*[_LETTER] * 4, *[_DIGIT] * 3),
+        ),
+        CodeSystem(
+            "icd10pcs",
+            "ICD-10-PCS code (7 digits or letters, no I or O)",
+            ICD10PCS,
+            "0DTN0ZZ",
+            (r"[0-9A-HJ-NP-Z]",) * 7,
+        ),
     )
 }
 _BY_SHAPE = {system.shape: system for system in SYSTEMS.values()}

@@ -58,6 +58,7 @@ _RECORD_NOUNS = {
     "assessments": "assessment",
     "tumour_board": "tumour board decision",
     "biomarkers": "biomarker result",
+    "procedures": "procedure",
 }
 _NAMING_COLUMNS = {
     "labs": ("analyte", " result"),

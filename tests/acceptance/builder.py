@@ -31,6 +31,7 @@ RECORD_IDS = {
     "tumour_board": "decision_id",
     "conditions": "record_id",
     "biomarkers": "record_id",
+    "procedures": "procedure_id",
 }
 
 

@@ -21,16 +21,18 @@ from tests.conftest import AS_OF, repo_root
 REQUIRED = [name for name, extract in EXTRACTS.items() if not extract.optional]
 
 
-def test_conditions_and_biomarkers_are_the_optional_extracts_so_far():
-    assert [n for n, e in EXTRACTS.items() if e.optional] == ["conditions", "biomarkers"]
-    assert CONTRACT_VERSION == "1.6.0"
+def test_conditions_biomarkers_and_procedures_are_the_optional_extracts_so_far():
+    optional = [n for n, e in EXTRACTS.items() if e.optional]
+    assert optional == ["conditions", "biomarkers", "procedures"]
+    assert CONTRACT_VERSION == "1.7.0"
 
 
 def test_a_config_without_the_optional_extract_has_it_unavailable():
     source = parse_source_config({"extracts": {n: {} for n in REQUIRED}}, "old.yaml")
     assert source.extract_unavailable("conditions")
     assert source.extract_unavailable("biomarkers")
-    assert source.unavailable_summary() == {"biomarkers": "all", "conditions": "all"}
+    summary = source.unavailable_summary()
+    assert summary == {"biomarkers": "all", "conditions": "all", "procedures": "all"}
 
 
 def test_a_config_that_declares_it_reads_it():

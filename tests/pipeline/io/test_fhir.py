@@ -348,6 +348,8 @@ def test_resources_no_extract_reads_are_counted_per_type(tmp_path):
     write(tmp_path, "Observation.000.ndjson", [observation("o1")] * 4)
     (tmp_path / "log.ndjson").write_text('{"not": "a resource"}\n', encoding="utf-8")
     raw = fhir.read_extract_fhir(tmp_path, "patients")
-    assert raw.not_used == {"DiagnosticReport": 2, "ImagingStudy": 1, "Procedure": 4}
+    assert raw.not_used == {"DiagnosticReport": 2, "ImagingStudy": 1}  # Procedure: procedures
+    procedures_unavailable = fhir.read_extract_fhir(tmp_path, "patients", None, ("procedures",))
+    assert procedures_unavailable.not_used["Procedure"] == 4
     labs_unavailable = fhir.read_extract_fhir(tmp_path, "patients", None, ("labs",))
     assert labs_unavailable.not_used["Observation"] == 4

@@ -287,9 +287,12 @@ def test_resources_this_contract_does_not_use_are_counted_in_the_manifest(sample
     _, _, manifest = screened(sample_report)
     by_hand = {
         kind: (SAMPLE / f"{kind}.000.ndjson").read_text(encoding="utf-8").count("\n")
-        for kind in ("AllergyIntolerance", "Encounter", "Procedure")
+        for kind in ("AllergyIntolerance", "Encounter")
     }
     assert manifest["extracts"]["patients"]["resources_read_not_used"] == by_hand
     # the Conditions are diagnoses now (contract 1.5.0): read by the conditions extract
     conditions = (SAMPLE / "Condition.000.ndjson").read_text().count("\n")
     assert manifest["extracts"]["conditions"]["rows_read"] == conditions == 555
+    # and the Procedures are procedures (contract 1.7.0)
+    procedures = (SAMPLE / "Procedure.000.ndjson").read_text().count("\n")
+    assert manifest["extracts"]["procedures"]["rows_read"] == procedures == 2056
