@@ -222,9 +222,6 @@ _VISIT = (
     "informed_consent",
     "lactation",
     "contraception",
-    "prior_ebrt_bone_marrow",
-    "prior_liver_directed_therapy",
-    "surgery_within_12_weeks",
     "hypersensitivity",
 )
 BASELINE_EXPECTED = {
@@ -263,6 +260,12 @@ def drop(extract: str, key: str) -> Callable[[Records], None]:
         r[extract] = [x for x in r[extract] if x.get("_key") != key]
 
     return change
+
+
+def procedure(on: str | None, category: str | None) -> Callable[[Records], None]:
+    """One procedure on record (the baselines have none)."""
+    record = {"performed_on": None if on is None else as_date(on), "category": category}
+    return lambda r: r.setdefault("procedures", []).append({**record, "_key": "act"})
 
 
 def both(
@@ -358,6 +361,11 @@ PREG, LACT, CONTRA = "pregnancy", "lactation", "contraception"
 PROG, PRRT, SYST = "progression_on_previous_treatment", "prior_prrt", "prior_systemic_therapy"
 BRAIN, HF, QTC = "brain_metastases", "uncontrolled_heart_failure", "qtcf_prolonged"
 ADV = "advanced_inoperable"
+EBRT, LIVER, SURG = (
+    "prior_ebrt_bone_marrow",
+    "prior_liver_directed_therapy",
+    "surgery_within_12_weeks",
+)
 GEP_NET_2024 = {**_net_diagnosis("2024-03-01", "2024-03-05"), "_key": "old_net"}
 
 # fmt: off
@@ -444,6 +452,13 @@ CASES: list[Case] = [
     Case("bhcg_none", "No pregnancy test yet: the visit confirms", drop("labs", "beta_hcg"), {PREG: TC}, C),
     Case("bhcg_15_days_old", "β-hCG 15 days old is too old: a new test at the visit", lab("beta_hcg", 1.0, collected_at=as_datetime("2026-11-09T08:00")), {PREG: TC}, C),
     Case("postmenopausal", "Post-menopausal woman: no pregnancy test nor contraception; breastfeeding still asked", edit("assessments", "MENOPAUSAL_STATUS", value="POST"), {PREG: "not_applicable", CONTRA: "not_applicable"}, C),
+    # --- E7c, E7e, E7f procedures on record ----------------------------------------------------
+    Case("surgery_exactly_12_weeks", "Surgery on 2026-09-01, exactly 12 weeks before randomisation: within the 12 weeks", procedure("2026-09-01", "SURGERY"), {SURG: N_}, NE),
+    Case("surgery_12_weeks_and_a_day", "Surgery on 2026-08-31, 12 weeks and a day before: not within", procedure("2026-08-31", "SURGERY"), {}, C),
+    Case("recent_act_without_category", "A procedure last month without its category may have been surgery", procedure("2026-10-20", None), {SURG: U_, EBRT: U_, LIVER: U_}, NR),
+    Case("radiotherapy_on_record", "External beam radiotherapy in 2023: how much marrow it took, the visit confirms", procedure("2023-04-12", "RADIOTHERAPY"), {EBRT: TC}, C),
+    Case("interventional_radiology_on_record", "An interventional radiology procedure in 2025: whether it was liver-directed, the visit confirms", procedure("2025-02-03", "INTERVENTIONAL_RADIOLOGY"), {LIVER: TC}, C),
+    Case("old_surgery", "The primary's resection in 2026-03 (8 months ago): not within 12 weeks", procedure("2026-03-15", "SURGERY"), {}, C),
     # --- E7 prior therapy ----------------------------------------------------------------------
     Case("prior_lutathera", "Lutathera given in 2025: prior radioligand therapy", add("treatments", given("V10XX04", "2025-04-01")), {PRRT: N_}, NE),
     Case("octreotide_exactly_12_weeks", "Octreotide LAR on 2026-09-01, exactly 12 weeks before randomisation", add("treatments", given("H01CB02", "2026-09-01")), {SYST: N_}, NE),
