@@ -231,7 +231,6 @@ _VISIT = (
     "gastrointestinal_impairment",
     "interacting_medications",
     "coumarin_anticoagulant",
-    "recent_surgery_or_radiotherapy",
     "known_hiv",
 )
 BASELINE_EXPECTED = {**{c: "met" for c in CRITERIA}, **{c: "to_confirm" for c in _VISIT}}
@@ -291,6 +290,12 @@ def both(*changes: Callable[[Records], None]) -> Callable[[Records], None]:
     return change
 
 
+def procedure(on: str, category: str) -> Callable[[Records], None]:
+    """One procedure on record (the baseline has none)."""
+    record = {"performed_on": as_date(on), "category": category, "_key": "act"}
+    return lambda r: r.setdefault("procedures", []).append(record)
+
+
 def given(atc: str, on: str) -> dict:
     return {"atc_code": atc, "administered_on": as_date(on), "activity_mbq": None}
 
@@ -339,6 +344,7 @@ MENO, HR, HER2, RECIST = (
     "measurable_disease_or_lytic_bone",
 )
 K, RENAL, TRANS, BILI = "potassium_normal", "renal_function", "transaminases", "bilirubin"
+RECENT = "recent_surgery_or_radiotherapy"
 QTC, PULSE, PRIOR = (
     "qtcf_below_450",
     "resting_heart_rate_50_90",
@@ -424,6 +430,10 @@ CASES: list[Case] = [
     Case("colon_cancer_2025", "A colon cancer diagnosed in January 2025: another malignancy within 3 years", add("conditions", {**_diagnosis("C18.7", "2025-01-10", "2025-01-15"), "_key": "colon"}), {"other_malignancy_3_years": N_}, NE),
     Case("skin_carcinoma_2025", "A basal cell skin carcinoma in 2025 is the protocol's exception", add("conditions", {**_diagnosis("C44.3", "2025-01-10", "2025-01-15"), "_key": "skin"}), {}, C),
     Case("warfarin_last_week", "Warfarin given on 2026-11-17: currently on a coumarin", add("treatments", given("B01AA03", "2026-11-17")), {"coumarin_anticoagulant": N_}, NE),
+    Case("radiotherapy_exactly_4_weeks", "Radiotherapy on 2026-10-27, exactly 4 weeks before randomisation: within", procedure("2026-10-27", "RADIOTHERAPY"), {RECENT: N_}, NE),
+    Case("radiotherapy_4_weeks_and_a_day", "Radiotherapy on 2026-10-26: more than 4 weeks before", procedure("2026-10-26", "RADIOTHERAPY"), {}, C),
+    Case("surgery_exactly_14_days", "Surgery on 2026-11-10, exactly 14 days before: whether it was major, the visit confirms", procedure("2026-11-10", "SURGERY"), {RECENT: TC}, C),
+    Case("surgery_15_days", "Surgery on 2026-11-09, 15 days before: not within 14 days", procedure("2026-11-09", "SURGERY"), {}, C),
     Case("known_hiv", "HIV disease on record", add("conditions", {**_diagnosis("B20", "2015-06-01", "2015-06-02"), "_key": "hiv"}), {"known_hiv": N_}, NE),
 ]
 # fmt: on
