@@ -42,6 +42,29 @@ class Raw:
     text: str
 
 
+def lab_result(loinc: str, value: Any, unit: str | None, when: str, key: str, **more: Any) -> dict:
+    """A labs record as a case writes it (`key`: the case helpers' handle on it)."""
+    return {
+        "_key": key,
+        "loinc_code": loinc,
+        "value_raw": value,
+        "unit": unit,
+        "collected_at": as_datetime(when),
+        **more,
+    }
+
+
+def diagnosis(icd10: str, onset: str | None, recorded: str, **more: Any) -> dict:
+    """An active diagnosis (conditions record): ICD-10 code, onset and recorded dates."""
+    return {
+        "icd10_code": icd10,
+        "onset_date": None if onset is None else as_date(onset),
+        "recorded_date": as_date(recorded),
+        "clinical_status": "ACTIVE",
+        **more,
+    }
+
+
 def _inverse_values(spec: ExtractSource, column: str) -> dict[str, str]:
     return {ours: theirs for theirs, ours in spec.values.get(column, {}).items()}
 

@@ -20,7 +20,7 @@ from pipeline.prepare import prepare_extracts
 from pipeline.pseudonym import load_key
 from pipeline.run import run_screening, screen_and_publish
 from pipeline.sources import load_source_config
-from pipeline.trial import find_trial, load_trial
+from pipeline.trial import Trial, find_trial, load_trial
 from pipeline.warehouse import load_warehouse
 from tests.acceptance.builder import write_exports
 from tests.acceptance.cases import AS_OF, CASES
@@ -56,6 +56,48 @@ def read_report(report_dir: Path) -> Screened:
     return Screened(report_dir, candidates.set_index("patient_id"), criteria, quarantine)
 
 
+def screen_files(trial: Trial, exports: Path, out: Path) -> Screened:
+    """(a) The export folder screened from its files, as the CLI does."""
+    result = run_screening(trial, exports, FILES, pd.Timestamp(AS_OF), out)
+    return read_report(result.report_dir)
+
+
+def screen_sql(trial: Trial, exports: Path, out: Path) -> Screened:
+    """(b) The same folder loaded into a scratch warehouse and pulled with SQL."""
+    with scratch_database() as url:  # skips (fails in CI) without a PostgreSQL server
+        load_warehouse(exports, url, FILES)
+        raws = read_extracts_sql(url, WAREHOUSE, AS_OF)
+        prepared = prepare_extracts(raws, WAREHOUSE, pd.Timestamp(AS_OF))
+        result = screen_and_publish(trial, prepared, WAREHOUSE, out, load_key())
+    return read_report(result.report_dir)
+
+
+def assert_verdicts(
+    screened: Screened,
+    patient_id: str,
+    expected: dict[str, str],
+    overall: str,
+    rationale: str,
+    reasons: dict[str, str] | None = None,
+) -> None:
+    """A hand-built patient's status on every criterion, overall status and reasons, as the
+    case says; and none of the patient's rows set aside."""
+    rows = screened.criteria[screened.criteria["patient_id"] == patient_id]
+    rows = rows.set_index("criterion_id")
+    differences = {
+        c: f"expected {s}, got {rows['status'].get(c)} ({rows['reason'].get(c)})"
+        for c, s in expected.items()
+        if rows["status"].get(c) != s
+    }
+    assert not differences, f"{rationale}: {differences}"
+    assert screened.candidates.loc[patient_id, "overall_status"] == overall, rationale
+    for criterion, text in (reasons or {}).items():
+        assert text in rows.loc[criterion, "reason"], rows.loc[criterion, "reason"]
+    assert not any(
+        (frame["patient_id"] == patient_id).any() for frame in screened.quarantine.values()
+    ), "no record of these hand-built patients is set aside"
+
+
 @pytest.fixture(scope="session")
 def acceptance_exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("acceptance") / "exports"
@@ -70,20 +112,12 @@ def trial():
 
 @pytest.fixture(scope="session")
 def screened_files(acceptance_exports, trial, tmp_path_factory) -> Screened:
-    out = tmp_path_factory.mktemp("acceptance-files")
-    result = run_screening(trial, acceptance_exports, FILES, pd.Timestamp(AS_OF), out)
-    return read_report(result.report_dir)
+    return screen_files(trial, acceptance_exports, tmp_path_factory.mktemp("acceptance-files"))
 
 
 @pytest.fixture(scope="session")
 def screened_sql(acceptance_exports, trial, tmp_path_factory) -> Screened:
-    out = tmp_path_factory.mktemp("acceptance-sql")
-    with scratch_database() as url:  # skips (fails in CI) without a PostgreSQL server
-        load_warehouse(acceptance_exports, url, FILES)
-        raws = read_extracts_sql(url, WAREHOUSE, AS_OF)
-        prepared = prepare_extracts(raws, WAREHOUSE, pd.Timestamp(AS_OF))
-        result = screen_and_publish(trial, prepared, WAREHOUSE, out, load_key())
-    return read_report(result.report_dir)
+    return screen_sql(trial, acceptance_exports, tmp_path_factory.mktemp("acceptance-sql"))
 
 
 @pytest.fixture(params=["files", "sql"])

@@ -26,19 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 
-from pipeline.io.sql import read_extracts_sql
-from pipeline.prepare import prepare_extracts
-from pipeline.pseudonym import load_key
-from pipeline.run import run_screening, screen_and_publish
 from pipeline.trial import find_trial, load_trial
-from pipeline.warehouse import load_warehouse
-from tests.acceptance.builder import as_date, as_datetime, write_exports
-from tests.acceptance.cases import AS_OF
-from tests.acceptance.conftest import FILES, WAREHOUSE, Screened, read_report
-from tests.pg_service import scratch_database
+from tests.acceptance.builder import as_date, diagnosis, lab_result, write_exports
+from tests.acceptance.conftest import FILES, Screened, assert_verdicts, screen_files, screen_sql
 
 CRITERIA = (
     "alive",
@@ -103,24 +95,10 @@ ECG_TIME = "2026-11-17T09:00"
 
 
 def _lab(analyte: str, value: Any, unit: str, when: str = LAB_DAY, **more: Any) -> dict:
-    return {
-        "_key": analyte,
-        "loinc_code": LOINC[analyte],
-        "value_raw": value,
-        "unit": unit,
-        "collected_at": as_datetime(when),
-        **more,
-    }
+    return lab_result(LOINC[analyte], value, unit, when, analyte, **more)
 
 
-def _diagnosis(icd10: str, onset: str | None, recorded: str, **more: Any) -> dict:
-    return {
-        "icd10_code": icd10,
-        "onset_date": None if onset is None else as_date(onset),
-        "recorded_date": as_date(recorded),
-        "clinical_status": "ACTIVE",
-        **more,
-    }
+_diagnosis = diagnosis
 
 
 def _marker(
@@ -455,20 +433,16 @@ def monaleesa2_trial():
 
 @pytest.fixture(scope="module")
 def screened_monaleesa2_files(monaleesa2_exports, monaleesa2_trial, tmp_path_factory) -> Screened:
-    out = tmp_path_factory.mktemp("monaleesa2-files")
-    result = run_screening(monaleesa2_trial, monaleesa2_exports, FILES, pd.Timestamp(AS_OF), out)
-    return read_report(result.report_dir)
+    return screen_files(
+        monaleesa2_trial, monaleesa2_exports, tmp_path_factory.mktemp("monaleesa2-files")
+    )
 
 
 @pytest.fixture(scope="module")
 def screened_monaleesa2_sql(monaleesa2_exports, monaleesa2_trial, tmp_path_factory) -> Screened:
-    out = tmp_path_factory.mktemp("monaleesa2-sql")
-    with scratch_database() as url:  # skips (fails in CI) without a PostgreSQL server
-        load_warehouse(monaleesa2_exports, url, FILES)
-        raws = read_extracts_sql(url, WAREHOUSE, AS_OF)
-        prepared = prepare_extracts(raws, WAREHOUSE, pd.Timestamp(AS_OF))
-        result = screen_and_publish(monaleesa2_trial, prepared, WAREHOUSE, out, load_key())
-    return read_report(result.report_dir)
+    return screen_sql(
+        monaleesa2_trial, monaleesa2_exports, tmp_path_factory.mktemp("monaleesa2-sql")
+    )
 
 
 DIALECTS = ("files", "sql")
@@ -492,19 +466,11 @@ def test_criteria_in_protocol_order(request, dialect):
     ids=[f"{d}-{c.id}" for d in DIALECTS for c in CASES],
 )
 def test_case(request, dialect: str, case: Case):
-    screened = _screened(request, dialect)
-    pid = case.patient_id
-    rows = screened.criteria[screened.criteria["patient_id"] == pid].set_index("criterion_id")
-    expected = case.expected()
-    differences = {
-        c: f"expected {s}, got {rows['status'].get(c)} ({rows['reason'].get(c)})"
-        for c, s in expected.items()
-        if rows["status"].get(c) != s
-    }
-    assert not differences, f"{case.rationale}: {differences}"
-    assert screened.candidates.loc[pid, "overall_status"] == case.overall, case.rationale
-    for criterion, text in case.reasons.items():
-        assert text in rows.loc[criterion, "reason"], rows.loc[criterion, "reason"]
-    assert not any((frame["patient_id"] == pid).any() for frame in screened.quarantine.values()), (
-        "no record of these hand-built patients is set aside"
+    assert_verdicts(
+        _screened(request, dialect),
+        case.patient_id,
+        case.expected(),
+        case.overall,
+        case.rationale,
+        case.reasons,
     )

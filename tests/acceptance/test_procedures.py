@@ -22,19 +22,20 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline.io.sql import read_extracts_sql
-from pipeline.prepare import prepare_extracts
-from pipeline.pseudonym import load_key
 from pipeline.rules.reads import UNAVAILABLE_REASON
-from pipeline.run import run_screening, screen_and_publish
+from pipeline.run import run_screening
 from pipeline.sources import load_source_config
 from pipeline.trial import load_trial
-from pipeline.warehouse import load_warehouse
 from tests.acceptance.builder import Raw, as_date, write_exports
 from tests.acceptance.cases import AS_OF, baseline_f
-from tests.acceptance.conftest import FILES, WAREHOUSE, Screened, read_report
+from tests.acceptance.conftest import (
+    FILES,
+    Screened,
+    read_report,
+    screen_files,
+    screen_sql,
+)
 from tests.conftest import repo_root
-from tests.pg_service import scratch_database
 
 TRIAL = repo_root() / "tests" / "fixtures" / "trials" / "procedures-example.yaml"
 SURGERY, LIVER, EBRT = "surgery_12_weeks", "liver_directed_therapy", "external_beam_radiotherapy"
@@ -114,21 +115,17 @@ def procedures_exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def screened(procedures_exports, tmp_path_factory) -> Screened:
-    out = tmp_path_factory.mktemp("procedures-report")
-    result = run_screening(load_trial(TRIAL), procedures_exports, FILES, pd.Timestamp(AS_OF), out)
-    return read_report(result.report_dir)
+    return screen_files(
+        load_trial(TRIAL), procedures_exports, tmp_path_factory.mktemp("procedures")
+    )
 
 
 @pytest.fixture(scope="module")
 def screened_sql(procedures_exports, tmp_path_factory) -> Screened:
     """The same folder loaded into a warehouse and pulled with the SQL source."""
-    out = tmp_path_factory.mktemp("procedures-sql")
-    with scratch_database() as url:  # skips (fails in CI) without a PostgreSQL server
-        load_warehouse(procedures_exports, url, FILES)
-        raws = read_extracts_sql(url, WAREHOUSE, AS_OF)
-        prepared = prepare_extracts(raws, WAREHOUSE, pd.Timestamp(AS_OF))
-        result = screen_and_publish(load_trial(TRIAL), prepared, WAREHOUSE, out, load_key())
-    return read_report(result.report_dir)
+    return screen_sql(
+        load_trial(TRIAL), procedures_exports, tmp_path_factory.mktemp("procedures-sql")
+    )
 
 
 @pytest.fixture(scope="module")
