@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from pipeline.io.sql import read_extracts_sql
 from pipeline.prepare import prepare_extracts
@@ -69,6 +70,19 @@ def screen_sql(trial: Trial, exports: Path, out: Path) -> Screened:
         raws = read_extracts_sql(url, WAREHOUSE, AS_OF)
         prepared = prepare_extracts(raws, WAREHOUSE, pd.Timestamp(AS_OF))
         result = screen_and_publish(trial, prepared, WAREHOUSE, out, load_key())
+    return read_report(result.report_dir)
+
+
+def screen_without(extract: str, trial: Trial, exports: Path, folder: Path) -> Screened:
+    """The folder screened from a files source config written before `extract` existed: the
+    extract is unavailable, never read, whatever the folder holds."""
+    data = yaml.safe_load(Path(FILES.path).read_text(encoding="utf-8"))
+    data["extracts"].pop(extract)
+    path = folder / "source.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    source = load_source_config(path)
+    assert source.extract_unavailable(extract)
+    result = run_screening(trial, exports, source, pd.Timestamp(AS_OF), folder / "out")
     return read_report(result.report_dir)
 
 

@@ -22,20 +22,17 @@ from typing import Any
 
 import pandas as pd
 import pytest
-import yaml
 
 from pipeline.rules.reads import UNAVAILABLE_REASON
-from pipeline.run import run_screening
-from pipeline.sources import load_source_config
 from pipeline.trial import load_trial
 from tests.acceptance.builder import Raw, as_date, write_exports
-from tests.acceptance.cases import AS_OF, baseline_f
+from tests.acceptance.cases import baseline_f
 from tests.acceptance.conftest import (
     FILES,
     Screened,
-    read_report,
     screen_files,
     screen_sql,
+    screen_without,
 )
 from tests.conftest import repo_root
 
@@ -138,16 +135,7 @@ def screened_sql(conditions_exports, tmp_path_factory) -> Screened:
 def screened_without_conditions(conditions_exports, tmp_path_factory) -> Screened:
     """The same folder from a source config written before the extract existed."""
     folder = tmp_path_factory.mktemp("no-conditions")
-    data = yaml.safe_load(Path(FILES.path).read_text(encoding="utf-8"))
-    data["extracts"].pop("conditions")
-    path = folder / "source.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    source = load_source_config(path)
-    assert source.extract_unavailable("conditions")
-    result = run_screening(
-        load_trial(TRIAL), conditions_exports, source, pd.Timestamp(AS_OF), folder / "out"
-    )
-    return read_report(result.report_dir)
+    return screen_without("conditions", load_trial(TRIAL), conditions_exports, folder)
 
 
 def _rows(screened: Screened, pid: str) -> pd.DataFrame:
