@@ -13,22 +13,8 @@ SELECT
         WHEN src.vocabulary_id IN ('ICD10', 'ICD10CM') THEN src.concept_code
         WHEN std.vocabulary_id IN ('ICD10', 'ICD10CM') THEN std.concept_code
     END AS icd10_code,
-    split_part(
-        CASE
-            WHEN std.vocabulary_id = 'ICDO3' AND std.concept_code LIKE '%/%-C%'
-                THEN std.concept_code
-            WHEN src.vocabulary_id = 'ICDO3' AND src.concept_code LIKE '%/%-C%'
-                THEN src.concept_code
-        END, '-', 2
-    ) AS topography_code,
-    split_part(
-        CASE
-            WHEN std.vocabulary_id = 'ICDO3' AND std.concept_code LIKE '%/%-C%'
-                THEN std.concept_code
-            WHEN src.vocabulary_id = 'ICDO3' AND src.concept_code LIKE '%/%-C%'
-                THEN src.concept_code
-        END, '-', 1
-    ) AS morphology_code,
+    split_part(icdo3.code, '-', 2) AS topography_code,
+    split_part(icdo3.code, '-', 1) AS morphology_code,
     CASE
         WHEN std.vocabulary_id = 'SNOMED' THEN std.concept_code
         WHEN src.vocabulary_id = 'SNOMED' THEN src.concept_code
@@ -41,5 +27,11 @@ LEFT JOIN {vocab}.concept AS std
     ON std.concept_id = c.condition_concept_id AND c.condition_concept_id <> 0
 LEFT JOIN {vocab}.concept AS src
     ON src.concept_id = c.condition_source_concept_id AND c.condition_source_concept_id <> 0
+CROSS JOIN LATERAL (
+    SELECT CASE
+        WHEN std.vocabulary_id = 'ICDO3' AND std.concept_code LIKE '%/%-C%' THEN std.concept_code
+        WHEN src.vocabulary_id = 'ICDO3' AND src.concept_code LIKE '%/%-C%' THEN src.concept_code
+    END AS code
+) AS icdo3
 WHERE c.condition_start_date IS NULL OR c.condition_start_date <= CAST(:as_of AS date)
 ORDER BY c.condition_occurrence_id

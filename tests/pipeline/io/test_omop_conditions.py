@@ -13,10 +13,11 @@ import pytest
 from pipeline.io.omop import DEFAULT_UNAVAILABLE, read_extracts_omop
 from pipeline.omop_load import load_omop_zip
 from pipeline.run import run_screening
-from pipeline.sources import load_source_config
+from pipeline.sources import load_source_config, parse_source_config
 from pipeline.trial import load_trial
 from tests.conftest import repo_root, shared_data
 from tests.pg_service import scratch_database
+from tests.pipeline.io.omop_rows import CONCEPTS, CONDITION_COLUMNS, loaded_cdm, persons, table
 
 BUNDLE = shared_data("omop", "Synthea27Nj_5.4.zip")
 SOURCE = repo_root() / "sources" / "eunomia-omop.yaml"
@@ -83,3 +84,56 @@ def test_a_screening_accounts_for_every_occurrence(cdm, tmp_path):
     # no ICD-10 code in this sample: whether a diagnosis is another malignancy cannot be told
     other = criteria[criteria["criterion_id"] == "other_malignancy_3_years"]
     assert set(other["status"]) <= {"unknown", "met"}
+
+
+def test_icdo3_codes_split_into_morphology_and_topography(tmp_path):
+    """The OHDSI oncology convention's `histology-topography` code, from the standard concept
+    or else from the source concept, gives the two halves; an ICD-10 source code beside a
+    SNOMED standard concept gives both codes; a concept of neither vocabulary gives none."""
+    icdo3_std, icdo3_src, icd10, snomed, other = 2000000501, 2000000502, 2000000503, 4180793, 9
+    vocabulary = pd.concat(
+        [
+            CONCEPTS,
+            pd.DataFrame(
+                [
+                    (icdo3_std, "ICDO3", "ICDO Condition", "8240/3-C17.1"),
+                    (icdo3_src, "ICDO3", "ICDO Condition", "8249/3-C18.0"),
+                    (icd10, "ICD10", "ICD10 code", "C7A.012"),
+                    (snomed, "SNOMED", "Clinical Finding", "447709008"),
+                    (other, "Gender", "Gender", "F"),
+                ],
+                columns=CONCEPTS.columns,
+            ),
+        ]
+    )
+
+    def occurrence(i: int, standard: int, source: int) -> dict:
+        return {
+            "condition_occurrence_id": i,
+            "person_id": 1,
+            "condition_concept_id": standard,
+            "condition_start_date": "2021-03-04",
+            "condition_type_concept_id": 32817,
+            "condition_source_concept_id": source,
+        }
+
+    rows = [
+        occurrence(1, icdo3_std, 0),
+        occurrence(2, 0, icdo3_src),
+        occurrence(3, snomed, icd10),
+        occurrence(4, other, 0),
+    ]
+    tables = {
+        "concept": vocabulary,
+        "person": persons(1),
+        "condition_occurrence": table(CONDITION_COLUMNS, rows),
+    }
+    with loaded_cdm(tmp_path / "cdm", tables) as url:
+        source = parse_source_config({"kind": "omop", "unavailable": ["treatments"]}, "omop.yaml")
+        raws = read_extracts_omop(url, source, AS_OF, ["conditions"])
+    frame = raws["conditions"].whole().set_index("record_id").fillna("")
+    codes = frame[["morphology_code", "topography_code", "icd10_code", "snomed_code"]]
+    assert codes.loc["1"].tolist() == ["8240/3", "C17.1", "", ""]
+    assert codes.loc["2"].tolist() == ["8249/3", "C18.0", "", ""]
+    assert codes.loc["3"].tolist() == ["", "", "C7A.012", "447709008"]
+    assert codes.loc["4"].tolist() == ["", "", "", ""]
