@@ -48,8 +48,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from pipeline.contract import ASSESSMENT_TYPES, EXTRACTS
 from pipeline.contract import ATC as ATC_SHAPE
-from pipeline.contract import EXTRACTS
 from pipeline.errors import ConfigError, InputFileError
 from pipeline.io.code_issues import atc_table, count_codes, merge_issues
 from pipeline.io.fhir_ranges import REFERENCE_RANGES, reference_limits
@@ -66,6 +66,12 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ICDO3 = ("http://terminology.hl7.org/CodeSystem/icd-o-3", "urn:oid:2.16.840.1.113883.6.43.1")
 ICD10 = ("http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm")
 UCUM = "http://unitsofmeasure.org"
+# Performance-status questions (LOINC, as mCODE fixes them) -> the contract's assessment type:
+# read by the assessments extract (pipeline/io/fhir_assessments.py), never as lab results.
+PERFORMANCE_STATUS = {"89247-1": "ECOG", "89243-0": "KARNOFSKY"}
+ASSESSMENTS_UNAVAILABLE = tuple(
+    f"assessment_type={t}" for t in ASSESSMENT_TYPES if t not in PERFORMANCE_STATUS.values()
+)
 MEDICATION_TYPES = ("MedicationAdministration", "MedicationRequest", "MedicationStatement")
 BLOCK_BYTES = 1 << 22
 
@@ -100,6 +106,9 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("code", _CONCEPT),
             ("subject", _REFERENCE),
             ("valueQuantity", _QUANTITY),
+            # read by the assessments extract (pipeline/io/fhir_assessments.py)
+            ("valueInteger", pa.int64()),
+            ("valueCodeableConcept", _CONCEPT),
             ("effectiveDateTime", pa.string()),
             ("effectiveInstant", pa.string()),
             ("effectivePeriod", _PERIOD),
@@ -351,11 +360,25 @@ def component_rows(table: pa.Table) -> pa.Table:
     return rows.set_column(rows.schema.get_field_index("referenceRange"), "referenceRange", ranges)
 
 
-def observations_not_used(table: pa.Table) -> int:
-    """Observations neither read as a lab result nor holding a component read as one."""
+def _not_scored(table: pa.Table) -> pa.Array:
+    """Per Observation, whether its question is not a performance status (which the
+    assessments extract reads, even when it carries a quantity)."""
+    question = first_code(table["code"].combine_chunks(), LOINC)
+    scored = pc.is_in(question, value_set=pa.array(list(PERFORMANCE_STATUS), pa.string()))
+    return pc.invert(pc.fill_null(scored, False))
+
+
+def observations_not_used(table: pa.Table, assessments: bool = False) -> int:
+    """Observations neither read as a lab result nor holding a component read as one, nor
+    (when the assessments extract is read) read as a performance-status score."""
     if table.num_rows == 0:
         return 0
-    used = pc.is_valid(table["valueQuantity"]).to_numpy(zero_copy_only=False).copy()
+    quantity = pc.and_(pc.is_valid(table["valueQuantity"]), _not_scored(table))
+    used = quantity.to_numpy(zero_copy_only=False).copy()
+    if assessments:
+        from pipeline.io.fhir_assessments import is_assessment
+
+        used |= is_assessment(table).to_numpy(zero_copy_only=False)
     components = component_rows(table)
     if components.num_rows:
         parents = pc.replace_substring_regex(components["id"], r"/component/\d+$", "")
@@ -369,7 +392,7 @@ def labs_frame(table: pa.Table) -> pd.DataFrame:
     """labs extract from Observations with a LOINC code and a quantity, and from their
     components whose code is in the lab catalogue (`component_rows`)."""
     components = component_rows(table)
-    table = table.filter(pc.is_valid(table["valueQuantity"]))
+    table = table.filter(pc.and_(pc.is_valid(table["valueQuantity"]), _not_scored(table)))
     if components.num_rows:
         table = pa.concat_tables([table, components])
     concepts = table["code"].combine_chunks()
@@ -517,6 +540,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "treatments": MEDICATION_TYPES,
     "conditions": ("Condition",),
     "procedures": ("Procedure",),
+    "assessments": ("Observation",),
 }
 
 
@@ -557,7 +581,8 @@ def read_extract_fhir(
         not_used = resources_not_mapped(folder, unavailable)
     elif name == "labs":
         frame = labs_frame(tables["Observation"])
-        not_used = {"Observation": observations_not_used(tables["Observation"])}
+        read = "assessments" not in unavailable
+        not_used = {"Observation": observations_not_used(tables["Observation"], read)}
     elif name == "pathology":
         frame = pathology_frame(tables["Condition"])
         not_used = {"Condition": tables["Condition"].num_rows - len(frame)}
@@ -566,6 +591,12 @@ def read_extract_fhir(
 
         frame = conditions_frame(tables["Condition"])
         not_used = {"Condition": tables["Condition"].num_rows - len(frame)}
+    elif name == "assessments":
+        from pipeline.io.fhir_assessments import assessments_frame
+
+        frame = assessments_frame(tables["Observation"])
+        if "labs" in unavailable:  # else the labs extract counts every Observation once
+            not_used = {"Observation": tables["Observation"].num_rows - len(frame)}
     elif name == "procedures":
         from pipeline.io.fhir_procedures import procedures_frame
 
@@ -605,7 +636,7 @@ DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
     "imaging_studies": None,
     "imaging_lesions": None,
     "tumour_board": None,
-    "assessments": None,
+    "assessments": ASSESSMENTS_UNAVAILABLE,
     "patients": ("social_security_affiliated", "childbearing_potential"),
     "pathology": ("grade", "ki67_percent"),
     "treatments": ("activity_mbq",),
@@ -675,12 +706,19 @@ def read_extracts_fhir(folder: Path, source: SourceConfig) -> dict[str, RawExtra
 def require_rows(raw: RawExtract, folder: Path, name: str) -> RawExtract:
     """An extract the source says it provides must have rows: none is a broken export. An
     optional extract (conditions) whose resources are not in the export at all is unavailable
-    for this date, as a files source's missing file is (`open_extract_or_missing`)."""
+    for this date, as a files source's missing file is (`open_extract_or_missing`), and so are
+    assessments when no Observation scores a performance status (Observations are there for
+    the labs: a site that does not record the scores in FHIR has none, which is no breakage)."""
     if raw.rows_read == 0:
         wanted = " or ".join(f"{t}*.ndjson" for t in RESOURCES[name])
         if EXTRACTS[name].optional and not any(resource_files(folder, t) for t in RESOURCES[name]):
             missing = unavailable_extract(EXTRACTS[name])
             missing.path = f"{UNAVAILABLE_PREFIX}{name} (no {wanted} in the export)"
+            return missing
+        if name == "assessments":  # Observations carry labs too: none scored is not broken
+            missing = unavailable_extract(EXTRACTS[name])
+            codes = ", ".join(sorted(PERFORMANCE_STATUS))
+            missing.path = f"{UNAVAILABLE_PREFIX}{name} (no Observation of LOINC {codes})"
             return missing
         raise InputFileError(
             str(folder),
