@@ -69,6 +69,8 @@ UCUM = "http://unitsofmeasure.org"
 # Performance-status questions (LOINC, as mCODE fixes them) -> the contract's assessment type:
 # read by the assessments extract (pipeline/io/fhir_assessments.py), never as lab results.
 PERFORMANCE_STATUS = {"89247-1": "ECOG", "89243-0": "KARNOFSKY"}
+# ER, PR, HER2 questions (LOINC): read by the biomarkers extract (pipeline/io/fhir_biomarkers.py).
+TUMOUR_MARKER_QUESTIONS = ("85337-4", "85339-0", "48676-1")
 ASSESSMENTS_UNAVAILABLE = tuple(
     f"assessment_type={t}" for t in ASSESSMENT_TYPES if t not in PERFORMANCE_STATUS.values()
 )
@@ -361,30 +363,46 @@ def component_rows(table: pa.Table) -> pa.Table:
 
 
 def _not_scored(table: pa.Table) -> pa.Array:
-    """Per Observation, whether its question is not a performance status (which the
-    assessments extract reads, even when it carries a quantity)."""
+    """Per Observation, whether its question is no performance status nor tumour marker
+    (which the assessments and biomarkers extracts read, even with a quantity)."""
     question = first_code(table["code"].combine_chunks(), LOINC)
-    scored = pc.is_in(question, value_set=pa.array(list(PERFORMANCE_STATUS), pa.string()))
-    return pc.invert(pc.fill_null(scored, False))
+    other = pa.array([*PERFORMANCE_STATUS, *TUMOUR_MARKER_QUESTIONS], pa.string())
+    return pc.invert(pc.fill_null(pc.is_in(question, value_set=other), False))
 
 
-def observations_not_used(table: pa.Table, assessments: bool = False) -> int:
-    """Observations neither read as a lab result nor holding a component read as one, nor
-    (when the assessments extract is read) read as a performance-status score."""
+OBSERVATION_EXTRACTS = ("labs", "assessments", "biomarkers")
+# The extracts read from a few Observation questions, which an export may hold none of.
+OBSERVATION_QUESTIONS = {
+    "assessments": tuple(PERFORMANCE_STATUS),
+    "biomarkers": TUMOUR_MARKER_QUESTIONS,
+}
+
+
+def observations_not_used(table: pa.Table, unavailable: tuple[str, ...] = ()) -> int:
+    """Observations that none of the available extracts reading Observations reads: not a
+    lab result nor holding a component read as one, not a performance-status score, not a
+    tumour-marker result. The first available of `OBSERVATION_EXTRACTS` reports the count, so
+    each Observation is counted once."""
     if table.num_rows == 0:
         return 0
-    quantity = pc.and_(pc.is_valid(table["valueQuantity"]), _not_scored(table))
-    used = quantity.to_numpy(zero_copy_only=False).copy()
-    if assessments:
+    used = np.zeros(table.num_rows, dtype=bool)
+    if "labs" not in unavailable:
+        quantity = pc.and_(pc.is_valid(table["valueQuantity"]), _not_scored(table))
+        used |= quantity.to_numpy(zero_copy_only=False)
+        components = component_rows(table)
+        if components.num_rows:
+            parents = pc.replace_substring_regex(components["id"], r"/component/\d+$", "")
+            used |= pc.fill_null(
+                pc.is_in(table["id"], value_set=parents.combine_chunks()), False
+            ).to_numpy(zero_copy_only=False)
+    if "assessments" not in unavailable:
         from pipeline.io.fhir_assessments import is_assessment
 
         used |= is_assessment(table).to_numpy(zero_copy_only=False)
-    components = component_rows(table)
-    if components.num_rows:
-        parents = pc.replace_substring_regex(components["id"], r"/component/\d+$", "")
-        used |= pc.fill_null(
-            pc.is_in(table["id"], value_set=parents.combine_chunks()), False
-        ).to_numpy(zero_copy_only=False)
+    if "biomarkers" not in unavailable:
+        from pipeline.io.fhir_biomarkers import is_marker_test
+
+        used |= is_marker_test(table).to_numpy(zero_copy_only=False)
     return int((~used).sum())
 
 
@@ -541,6 +559,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "conditions": ("Condition",),
     "procedures": ("Procedure",),
     "assessments": ("Observation",),
+    "biomarkers": ("Observation",),
 }
 
 
@@ -581,8 +600,6 @@ def read_extract_fhir(
         not_used = resources_not_mapped(folder, unavailable)
     elif name == "labs":
         frame = labs_frame(tables["Observation"])
-        read = "assessments" not in unavailable
-        not_used = {"Observation": observations_not_used(tables["Observation"], read)}
     elif name == "pathology":
         frame = pathology_frame(tables["Condition"])
         not_used = {"Condition": tables["Condition"].num_rows - len(frame)}
@@ -595,8 +612,10 @@ def read_extract_fhir(
         from pipeline.io.fhir_assessments import assessments_frame
 
         frame = assessments_frame(tables["Observation"])
-        if "labs" in unavailable:  # else the labs extract counts every Observation once
-            not_used = {"Observation": tables["Observation"].num_rows - len(frame)}
+    elif name == "biomarkers":
+        from pipeline.io.fhir_biomarkers import biomarkers_frame
+
+        frame = biomarkers_frame(tables["Observation"])
     elif name == "procedures":
         from pipeline.io.fhir_procedures import procedures_frame
 
@@ -604,6 +623,10 @@ def read_extract_fhir(
         not_used = {"Procedure": tables["Procedure"].num_rows - len(frame)}
     else:
         frame = treatments_frame(tables, rxnorm_to_atc)
+    if name in OBSERVATION_EXTRACTS:  # the first available of them counts, for all of them
+        reporter = next((n for n in OBSERVATION_EXTRACTS if n not in unavailable), name)
+        if name == reporter:
+            not_used = {"Observation": observations_not_used(tables["Observation"], unavailable)}
     files = [p for t in RESOURCES[name] for p in resource_files(folder, t)]
     names = ",".join(p.name for p in files)
     label = f"{folder}/{{{names}}}" if files else f"{folder}/{RESOURCES[name][0]}.ndjson"
@@ -640,7 +663,6 @@ DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
     "patients": ("social_security_affiliated", "childbearing_potential"),
     "pathology": ("grade", "ki67_percent"),
     "treatments": ("activity_mbq",),
-    "biomarkers": None,  # receptor status: not mapped from this source yet
 }
 _OPTION_KEYS = {"rxnorm_to_atc"}
 # The dialect the reader writes its text in (ISO dates, wall-clock minutes, '.' decimals).
@@ -707,17 +729,18 @@ def require_rows(raw: RawExtract, folder: Path, name: str) -> RawExtract:
     """An extract the source says it provides must have rows: none is a broken export. An
     optional extract (conditions) whose resources are not in the export at all is unavailable
     for this date, as a files source's missing file is (`open_extract_or_missing`), and so are
-    assessments when no Observation scores a performance status (Observations are there for
-    the labs: a site that does not record the scores in FHIR has none, which is no breakage)."""
+    assessments and biomarkers when no Observation asks their questions (Observations are
+    there for the labs: a site that does not record scores or receptor status in FHIR has
+    none, which is no breakage)."""
     if raw.rows_read == 0:
         wanted = " or ".join(f"{t}*.ndjson" for t in RESOURCES[name])
         if EXTRACTS[name].optional and not any(resource_files(folder, t) for t in RESOURCES[name]):
             missing = unavailable_extract(EXTRACTS[name])
             missing.path = f"{UNAVAILABLE_PREFIX}{name} (no {wanted} in the export)"
             return missing
-        if name == "assessments":  # Observations carry labs too: none scored is not broken
+        if name in OBSERVATION_QUESTIONS:  # Observations carry labs too: none is no breakage
             missing = unavailable_extract(EXTRACTS[name])
-            codes = ", ".join(sorted(PERFORMANCE_STATUS))
+            codes = ", ".join(sorted(OBSERVATION_QUESTIONS[name]))
             missing.path = f"{UNAVAILABLE_PREFIX}{name} (no Observation of LOINC {codes})"
             return missing
         raise InputFileError(

@@ -353,7 +353,7 @@ def test_resources_no_extract_reads_are_counted_per_type(tmp_path):
     assert procedures_unavailable.not_used["Procedure"] == 4
     labs_unavailable = fhir.read_extract_fhir(tmp_path, "patients", None, ("labs",))
     assert "Observation" not in labs_unavailable.not_used  # the assessments extract counts them
-    no_reader = ("labs", "assessments")
+    no_reader = ("labs", "assessments", "biomarkers")
     assert (
         fhir.read_extract_fhir(tmp_path, "patients", None, no_reader).not_used["Observation"] == 4
     )

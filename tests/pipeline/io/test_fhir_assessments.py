@@ -91,6 +91,7 @@ def test_a_score_with_a_quantity_is_no_lab_result_and_each_observation_counts_on
     assert labs.not_used == {"Observation": 2}  # the one in error, the text
     without_assessments = fhir.read_extract_fhir(tmp_path, "labs", None, ("assessments",))
     assert without_assessments.not_used == {"Observation": 4}
+    assert fhir.read_extract_fhir(tmp_path, "assessments").not_used == {}  # labs count them
     alone = fhir.read_extract_fhir(tmp_path, "assessments", None, ("labs",))
     assert alone.rows_read == 2 and alone.not_used == {"Observation": 3}
 
