@@ -64,6 +64,7 @@ TABLES = (
     "drug_exposure",
     "condition_occurrence",
     "observation",
+    "procedure_occurrence",
     "concept",
     "concept_ancestor",
     "concept_relationship",
@@ -179,6 +180,8 @@ def omop_tables(exports: Path) -> dict[str, pd.DataFrame]:
     }
     drugs, ancestors, relationships = _drugs(_read(exports, "treatments"), person_ids, vocabulary)
     tables["drug_exposure"] = drugs
+    procedures = _read(exports, "procedures")
+    tables["procedure_occurrence"] = _procedures(procedures, person_ids, vocabulary)
     tables["concept"] = vocabulary.table()
     tables["concept_ancestor"] = ancestors
     tables["concept_relationship"] = relationships
@@ -244,6 +247,25 @@ def _conditions(pathology: pd.DataFrame, person_ids: pd.Series, vocab: _Vocabula
                 pathology["MORPHOLOGIE"] + "-" + pathology["TOPOGRAPHIE"]
             ).to_numpy(),
             "condition_source_concept_id": concept,
+        }
+    )
+
+
+def _procedures(acts: pd.DataFrame, person_ids: pd.Series, vocab: _Vocabulary) -> pd.DataFrame:
+    """Procedures as a French site's ETL writes them: the CCAM code as the source concept
+    (CCAM is no standard vocabulary, and these illustrative codes map to no SNOMED CT
+    concept), so the standard concept is 0 and the category is not told."""
+    code = _code(acts["CODE_CCAM"])
+    ccam = vocab.add("CCAM", "CCAM", code)
+    return pd.DataFrame(
+        {
+            "procedure_occurrence_id": _ids(len(acts)),
+            "person_id": _person(acts["IPP"], person_ids),
+            "procedure_concept_id": 0,
+            "procedure_date": _day(acts["DATE_ACTE"]).to_numpy(),
+            "procedure_type_concept_id": EHR,
+            "procedure_source_value": acts["CODE_CCAM"].to_numpy(),
+            "procedure_source_concept_id": ccam.reindex(code).to_numpy(),
         }
     )
 

@@ -3,7 +3,8 @@
 An OMOP warehouse has one shape everywhere, so the mapping to the export contract is the
 project's, not each site's: the queries in `sql/omop/` turn concepts into the codes the
 contract speaks (LOINC test codes, UCUM units, ATC drug codes, ICD-O-3 diagnoses, M/F; the
-diagnoses' ICD-10, SNOMED CT and ICD-O-3 codes, sql/omop/conditions.sql) and
+diagnoses' ICD-10, SNOMED CT and ICD-O-3 codes, sql/omop/conditions.sql; the procedures'
+SNOMED CT, ICD-10-PCS and CCAM codes and category, sql/omop/procedures.sql) and
 return the contract's columns, in the dialect of `kind: sql` (ISO dates, `.` decimals). A site
 only says where its schemas are, and may add a drug override table:
 
@@ -58,6 +59,7 @@ QUERIES = {
     "treatments": "treatments.sql",
     "assessments": "assessments.sql",  # only through the site's concept sets
     "conditions": "conditions.sql",
+    "procedures": "procedures.sql",
 }
 DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
     "imaging_studies": None,
@@ -69,7 +71,6 @@ DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
     "treatments": ("activity_mbq",),
     "conditions": ("clinical_status",),
     "biomarkers": None,  # receptor status: not mapped from this source yet
-    "procedures": None,  # procedures: not mapped from this source yet
 }
 _OPTION_KEYS = {"cdm_schema", "vocabulary_schema", "drug_atc", "concept_sets"}
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

@@ -60,12 +60,14 @@ def omop_run(tmp_path_factory):
     with scratch_database() as url:
         loaded = load_omop_folder(folder / "omop", url, "cdm", create=False)
         result = run_screening(trial, None, source, pd.Timestamp(AS_OF), folder / "r", url=url)
-        raws = read_extracts_omop(url, source, AS_OF, ["labs", "pathology"])
+        raws = read_extracts_omop(url, source, AS_OF, ["labs", "pathology", "procedures"])
         labs = raws["labs"].whole()
         pathology = raws["pathology"].whole()
+        procedures = raws["procedures"].whole()
     person = pd.read_csv(folder / "omop" / "person.csv", dtype=str)
     ipp = dict(zip(person["person_id"], person["person_source_value"], strict=True))
-    return hospital, source, trial, result.report_dir, written, loaded, ipp, labs, pathology
+    report = result.report_dir
+    return hospital, source, trial, report, written, loaded, ipp, labs, pathology, procedures
 
 
 def _unavailable(source) -> dict[str, frozenset[str] | None]:
@@ -73,7 +75,7 @@ def _unavailable(source) -> dict[str, frozenset[str] | None]:
 
 
 def test_every_patient_is_loaded_and_reported(omop_run):
-    _, _, _, report, written, loaded, ipp, _, _ = omop_run
+    _, _, _, report, written, loaded, ipp, _, _, _ = omop_run
     assert written["person"] == loaded.rows["person"] == PATIENTS
     assert loaded.rows == written
     candidates = pd.read_parquet(report / "candidates.parquet")
@@ -83,7 +85,7 @@ def test_every_patient_is_loaded_and_reported(omop_run):
 
 
 def test_agrees_with_truth_where_omop_carries_the_data(omop_run, tmp_path):
-    hospital, source, trial, report, _, _, ipp, _, _ = omop_run
+    hospital, source, trial, report, _, _, ipp, _, _, _ = omop_run
     missing = _unavailable(source)
     unreadable = {c.id for c in trial.criteria if unavailable_reads(c.rule, missing)}
     gated = {
@@ -113,7 +115,7 @@ def test_every_row_is_read_and_only_the_designed_ones_set_aside(omop_run):
     and persons without a sex. A unit or code the mapping loses would show up here even
     where no compared criterion reads it (hCG, ALT, AST). The measurements of the site's
     concept sets (grade, Ki-67) are not lab results; every observation is an assessment."""
-    hospital, source, _, report, _, _, _, _, _ = omop_run
+    hospital, source, _, report, _, _, _, _, _, _ = omop_run
     folder = hospital.exports.parent.parent.parent / "omop"
     extracts = json.loads((report / "manifest.json").read_text(encoding="utf-8"))["extracts"]
 
@@ -148,7 +150,7 @@ def test_every_row_is_read_and_only_the_designed_ones_set_aside(omop_run):
 
 
 def test_each_result_carries_the_range_its_laboratory_printed(omop_run):
-    hospital, *_, labs, _ = omop_run
+    hospital, *_, labs, _, _ = omop_run
     printed = pd.read_csv(hospital.exports / "biologie.csv", sep=";", dtype=str)
     ids = printed["ID_RESULTAT"].to_numpy()  # measurement_id n is the file's row n
     labs = labs.set_index(pd.Index(ids[labs["record_id"].astype(int) - 1]))
@@ -160,7 +162,7 @@ def test_each_result_carries_the_range_its_laboratory_printed(omop_run):
 
 
 def test_each_diagnosis_carries_its_reports_grade_and_ki67(omop_run):
-    hospital, *_, pathology = omop_run
+    hospital, *_, pathology, _ = omop_run
     printed = pd.read_csv(
         hospital.exports / "anapath.csv", sep=";", dtype=str, keep_default_na=False
     )
@@ -174,3 +176,14 @@ def test_each_diagnosis_carries_its_reports_grade_and_ki67(omop_run):
     pd.testing.assert_series_equal(
         got.reset_index(drop=True), ki67.reset_index(drop=True), check_names=False
     )
+
+
+def test_each_procedure_carries_its_ccam_code_and_no_guessed_category(omop_run):
+    hospital, *_, procedures = omop_run
+    acts = pd.read_csv(hospital.exports / "actes.csv", sep=";", dtype=str, keep_default_na=False)
+    done = pd.to_datetime(acts["DATE_ACTE"], format="%d/%m/%Y") <= pd.Timestamp(AS_OF)
+    # procedure_occurrence_id n is the file's row n; the generator dates none after the as-of
+    assert done.all() and len(procedures) == len(acts) > 0
+    row = acts.iloc[procedures["procedure_id"].astype(int).to_numpy() - 1]
+    assert (procedures["ccam_code"].to_numpy() == row["CODE_CCAM"].to_numpy()).all()
+    assert (procedures["category"].fillna("") == "").all()  # CCAM source only: not told

@@ -70,6 +70,22 @@ CONDITION_COLUMNS = [
     "condition_source_concept_id",
 ]
 
+PROCEDURE_COLUMNS = [
+    "procedure_occurrence_id",
+    "person_id",
+    "procedure_concept_id",
+    "procedure_date",
+    "procedure_type_concept_id",
+    "procedure_source_value",
+    "procedure_source_concept_id",
+]
+ANCESTOR_COLUMNS = [
+    "ancestor_concept_id",
+    "descendant_concept_id",
+    "min_levels_of_separation",
+    "max_levels_of_separation",
+]
+
 
 def persons(count: int, born: str = "1960-05-01") -> pd.DataFrame:
     """`count` women born on `born`, person_id 1..count."""
@@ -95,11 +111,13 @@ def table(columns: list[str], rows: list[dict[str, object]]) -> pd.DataFrame:
 
 @contextmanager
 def loaded_cdm(folder: Path, tables: dict[str, pd.DataFrame]) -> Iterator[str]:
-    """The tables (plus an empty death table and the CONCEPTS vocabulary unless given) loaded
-    into schema cdm of a scratch database; yields its URL."""
+    """The tables (plus empty death, procedure and ancestry tables and the CONCEPTS vocabulary,
+    unless given) loaded into schema cdm of a scratch database; yields its URL."""
     tables = {
         "concept": CONCEPTS,
         "death": pd.DataFrame(columns=["person_id", "death_date", "death_type_concept_id"]),
+        "procedure_occurrence": pd.DataFrame(columns=PROCEDURE_COLUMNS),
+        "concept_ancestor": pd.DataFrame(columns=ANCESTOR_COLUMNS),
         **tables,
     }
     folder.mkdir(parents=True, exist_ok=True)
