@@ -2,10 +2,10 @@
 
 The investigator signs what the screening will do, not what the protocol says: each
 criterion's rule is read back from the loaded rule objects (thresholds in the unit results
-are compared in, windows counted back from the as-of date, code sets expanded to their
-patterns, the extracts and columns read), so a wrong window or a missing exclusion code is
-seen before the first run. Code, columns and values are marked `like this`; the document
-writers (`pipeline.trial_render`) set them in a code font.
+are compared in, windows counted back from the as-of date or measured from an anchor event,
+code sets expanded to their patterns, the extracts and columns read), so a wrong window or a
+missing exclusion code is seen before the first run. Code, columns and values are marked
+`like this`; the document writers (`pipeline.trial_render`) set them in a code font.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "fingerprint": "SHA-256 of the file",
         "as_of": (
             "Every window is counted back from the as-of date of a run, which stands for the "
-            "inclusion date; both ends are included. Statuses: met, not met, unknown (data "
+            "inclusion date, unless the rule measures it from another event (its anchor); "
+            "both ends are included. Statuses: met, not met, unknown (data "
             "missing or unusable), to confirm (only the inclusion visit can tell), not "
             "applicable."
         ),
@@ -201,9 +202,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "fingerprint": "SHA-256 du fichier",
         "as_of": (
             "Chaque fenêtre est comptée à rebours depuis la date de référence du criblage, qui "
-            "tient lieu de date d'inclusion ; les deux bornes sont incluses. Statuts : rempli, "
-            "non rempli, inconnu (donnée absente ou inutilisable), à confirmer (seule la visite "
-            "d'inclusion peut le dire), non applicable."
+            "tient lieu de date d'inclusion, sauf si la règle la mesure depuis un autre "
+            "événement (son événement de référence) ; les deux bornes sont incluses. Statuts : "
+            "rempli, non rempli, inconnu (donnée absente ou inutilisable), à confirmer (seule la "
+            "visite d'inclusion peut le dire), non applicable."
         ),
         "inclusion": "Inclusion",
         "exclusion": "Exclusion",
