@@ -15,6 +15,7 @@ from pipeline.rules import (
     AliveRule,
     ConfirmAtVisitRule,
     DerivedMeasureRule,
+    FirstRecordRule,
     IntervalRule,
     LatestLabRule,
     LatestRecordRule,
@@ -47,6 +48,7 @@ _NO_LAB_READS = frozenset(
         LesionRule,
         ConfirmAtVisitRule,
         RecordCountRule,
+        FirstRecordRule,
     }
 )
 

@@ -18,6 +18,8 @@ from pipeline.config_yaml import SAFE_NAME
 from pipeline.contract import EXTRACTS
 from pipeline.labs.catalogue import load_catalogue
 from pipeline.rules import PARAMETERS
+from pipeline.rules.anchors import RECORDS
+from pipeline.rules.around_event import SIDES
 from pipeline.rules.code_sets import CODE_SET_KEYS, NAME
 from pipeline.rules.code_systems import SYSTEMS
 from pipeline.rules.conditions import NO_VALUE, OPERATORS
@@ -139,6 +141,14 @@ _PARAMETERS: dict[str, dict[str, Any]] = {
     "min_node_short_axis_mm": _number("a lymph node is measurable from this short axis", 0),
     "min_node_lesion_short_axis_mm": _number("a lymph node is a lesion from this short axis", 0),
     "note": {**_TEXT, "description": "what the inclusion visit confirms"},
+    "anchor": {"$ref": "#/$defs/anchor"},
+    "event_window": {
+        "type": "object",
+        "description": "from `start` to `end` around the anchor's day, both ends included",
+        "additionalProperties": False,
+        "required": ["start", "end"],
+        "properties": {"start": {"$ref": "#/$defs/edge"}, "end": {"$ref": "#/$defs/edge"}},
+    },
 }
 # Required beyond `primitive`, as the primitives' `parse` requires them.
 _REQUIRED = {
@@ -150,6 +160,8 @@ _REQUIRED = {
     "treatment_courses": ["atc_codes", "count"],
     "interval": ["from", "to"],
     "patient_attribute": ["conditions"],
+    "first_record": ["extract"],
+    "around_event": ["anchor", "extract", "event_window"],
 }
 
 
@@ -220,6 +232,26 @@ def _defs() -> dict[str, Any]:
                     "additionalProperties": False,
                     "properties": _lengths(),
                 },
+            },
+        },
+        "anchor": {
+            "type": "object",
+            "description": "the event a window is measured from: the first or last record",
+            "additionalProperties": False,
+            "required": ["extract", "record"],
+            "properties": {
+                "extract": {"enum": _DATED},
+                "where": _conditions("which records count as the event"),
+                "record": {"enum": list(RECORDS), "description": "the first or the last one"},
+            },
+        },
+        "edge": {
+            "type": "object",
+            "description": "an end of the window: a length before or after the anchor's day",
+            "additionalProperties": False,
+            "properties": {
+                **_lengths(),
+                "side": {"enum": list(SIDES), "description": "before or after the anchor"},
             },
         },
         "course_event": {

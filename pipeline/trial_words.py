@@ -2,10 +2,10 @@
 
 The investigator signs what the screening will do, not what the protocol says: each
 criterion's rule is read back from the loaded rule objects (thresholds in the unit results
-are compared in, windows counted back from the as-of date, code sets expanded to their
-patterns, the extracts and columns read), so a wrong window or a missing exclusion code is
-seen before the first run. Code, columns and values are marked `like this`; the document
-writers (`pipeline.trial_render`) set them in a code font.
+are compared in, windows counted back from the as-of date or measured from an anchor event,
+code sets expanded to their patterns, the extracts and columns read), so a wrong window or a
+missing exclusion code is seen before the first run. Code, columns and values are marked
+`like this`; the document writers (`pipeline.trial_render`) set them in a code font.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from pipeline.labs.catalogue import load_catalogue
 from pipeline.rules import (
     AgeRule,
     AliveRule,
+    AroundEventRule,
     ConfirmAtVisitRule,
     DerivedMeasureRule,
+    FirstRecordRule,
     GroupRule,
     IntervalRule,
     LatestLabRule,
@@ -28,6 +30,7 @@ from pipeline.rules import (
     RecordCountRule,
     TreatmentCoursesRule,
 )
+from pipeline.rules.around_event import Edge
 from pipeline.rules.code_sets import CodeSet
 from pipeline.rules.conditions import Condition
 from pipeline.rules.courses import CourseSpec
@@ -48,7 +51,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "fingerprint": "SHA-256 of the file",
         "as_of": (
             "Every window is counted back from the as-of date of a run, which stands for the "
-            "inclusion date; both ends are included. Statuses: met, not met, unknown (data "
+            "inclusion date, unless the rule measures it from another event (its anchor); "
+            "both ends are included. Statuses: met, not met, unknown (data "
             "missing or unusable), to confirm (only the inclusion visit can tell), not "
             "applicable."
         ),
@@ -136,6 +140,23 @@ PHRASES: dict[str, dict[str, str]] = {
             "missing value or date, or set aside by data quality, may count: the criterion is "
             "unknown where such records could change the answer."
         ),
+        "first_record": (
+            "The first {record} record{where}, looked for over the whole history, must be "
+            "{window}{conditions}. A record that may be the first but has a missing value or "
+            "date, or was set aside by data quality, makes the criterion unknown."
+        ),
+        "first_conditions": " and meet {conditions}",
+        "around_event": (
+            "The number of {record} records{where} from {start} to {end}, relative to the "
+            "{anchor}, must be {bounds} (both ends included, counted up to the as-of date). "
+            "Without that anchor, or where it cannot be told, the criterion is unknown."
+        ),
+        "anchor": "{which} {record} record{where}",
+        "anchor_first": "first",
+        "anchor_last": "latest",
+        "edge_zero": "the same day",
+        "edge_before": "{length} before",
+        "edge_after": "{length} after",
         "bounds_ge": "at least {n}",
         "bounds_le": "at most {n}",
         "bounds_between": "between {low} and {high}",
@@ -181,9 +202,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "fingerprint": "SHA-256 du fichier",
         "as_of": (
             "Chaque fenêtre est comptée à rebours depuis la date de référence du criblage, qui "
-            "tient lieu de date d'inclusion ; les deux bornes sont incluses. Statuts : rempli, "
-            "non rempli, inconnu (donnée absente ou inutilisable), à confirmer (seule la visite "
-            "d'inclusion peut le dire), non applicable."
+            "tient lieu de date d'inclusion, sauf si la règle la mesure depuis un autre "
+            "événement (son événement de référence) ; les deux bornes sont incluses. Statuts : "
+            "rempli, non rempli, inconnu (donnée absente ou inutilisable), à confirmer (seule la "
+            "visite d'inclusion peut le dire), non applicable."
         ),
         "inclusion": "Inclusion",
         "exclusion": "Exclusion",
@@ -273,6 +295,24 @@ PHRASES: dict[str, dict[str, str]] = {
             "enregistrement sans valeur ou sans date, ou écarté par le contrôle qualité, peut "
             "compter : le critère est inconnu là où il pourrait changer la réponse."
         ),
+        "first_record": (
+            "Le premier enregistrement « {record} »{where} (cherché sur tout l'historique) doit "
+            "être {window}{conditions}. Un enregistrement qui pourrait être le premier mais "
+            "sans valeur ou sans date, ou écarté par le contrôle qualité, rend le critère inconnu."
+        ),
+        "first_conditions": " et satisfaire {conditions}",
+        "around_event": (
+            "Le nombre d'enregistrements « {record} »{where}, par rapport à l'événement de "
+            "référence ({anchor}), de {start} à {end}, doit être {bounds} (bornes incluses, "
+            "comptés jusqu'à la date de référence). Sans cet événement de référence, ou s'il ne "
+            "peut être établi, le critère est inconnu."
+        ),
+        "anchor": "{which} enregistrement « {record} »{where}",
+        "anchor_first": "le premier",
+        "anchor_last": "le dernier",
+        "edge_zero": "son jour même",
+        "edge_before": "{length} avant",
+        "edge_after": "{length} après",
         "bounds_ge": "au moins {n}",
         "bounds_le": "au plus {n}",
         "bounds_between": "entre {low} et {high}",
@@ -532,6 +572,11 @@ class _Words:
             return self("bounds_ge", n=at_least)
         return self("bounds_le", n=at_most)
 
+    def edge(self, edge: Edge) -> str:
+        if edge.offset.zero:
+            return self("edge_zero")
+        return self(f"edge_{edge.side}", length=self.length(edge.offset))
+
     def course(self, course: CourseSpec) -> dict[str, Any]:
         return {
             "codes": self.codes(course.atc_codes),
@@ -620,6 +665,38 @@ class _Words:
                 record=self.record(rule.extract),
                 where=self.where(rule.extract, rule.where),
                 window=self.window(rule.window),
+                bounds=self.bounds(rule.at_least, rule.at_most),
+            )
+        if isinstance(rule, FirstRecordRule):
+            conditions = (
+                self(
+                    "first_conditions",
+                    conditions=self.conditions(rule.extract, rule.conditions, rule.combine),
+                )
+                if rule.conditions
+                else ""
+            )
+            return self(
+                "first_record",
+                record=self.record(rule.extract),
+                where=self.where(rule.extract, rule.where),
+                window=self.window(rule.window),
+                conditions=conditions,
+            )
+        if isinstance(rule, AroundEventRule):
+            anchor = rule.anchor
+            return self(
+                "around_event",
+                record=self.record(rule.extract),
+                where=self.where(rule.extract, rule.where),
+                start=self.edge(rule.start),
+                end=self.edge(rule.end),
+                anchor=self(
+                    "anchor",
+                    which=self(f"anchor_{anchor.record}"),
+                    record=self.record(anchor.extract),
+                    where=self.where(anchor.extract, anchor.where),
+                ),
                 bounds=self.bounds(rule.at_least, rule.at_most),
             )
         if isinstance(rule, DerivedMeasureRule):

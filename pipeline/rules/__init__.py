@@ -14,11 +14,13 @@ import pandas as pd
 from pipeline.errors import ConfigError
 from pipeline.rules.age import AgeRule
 from pipeline.rules.alive import AliveRule
+from pipeline.rules.around_event import AroundEventRule
 from pipeline.rules.attribute import PatientAttributeRule
 from pipeline.rules.confirm import ConfirmAtVisitRule
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.courses import TreatmentCoursesRule
 from pipeline.rules.derived import DerivedMeasureRule
+from pipeline.rules.first_record import FirstRecordRule
 from pipeline.rules.groups import GROUP_KINDS, GroupRule
 from pipeline.rules.interval import IntervalRule
 from pipeline.rules.latest_lab import LatestLabRule
@@ -56,6 +58,12 @@ PARAMETERS: dict[str, frozenset[str]] = {
     ),
     "confirm_at_visit": frozenset({"note"}),
     "record_count": frozenset({"extract", "where", "window", "at_least", "at_most"}),
+    "first_record": frozenset(
+        {"extract", "where", "window", "conditions", "combine", "when_absent"}
+    ),
+    "around_event": frozenset(
+        {"anchor", "extract", "where", "event_window", "at_least", "at_most"}
+    ),
     "derived_measure": frozenset(
         {"measure", "operator", "threshold", "unit", "window", "input_windows", "when_absent"}
     ),
@@ -78,6 +86,8 @@ PRIMITIVES: dict[str, Any] = {
     "lesion_measurements": LesionRule,
     "confirm_at_visit": ConfirmAtVisitRule,
     "record_count": RecordCountRule,
+    "first_record": FirstRecordRule,
+    "around_event": AroundEventRule,
     "derived_measure": DerivedMeasureRule,
     **{kind: GroupRule for kind in GROUP_KINDS},
 }

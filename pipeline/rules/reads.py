@@ -15,11 +15,13 @@ from collections.abc import Iterable, Mapping
 from pipeline.contract import EXTRACTS
 from pipeline.rules.age import AgeRule
 from pipeline.rules.alive import AliveRule
+from pipeline.rules.around_event import AroundEventRule
 from pipeline.rules.attribute import PatientAttributeRule
 from pipeline.rules.conditions import Condition
 from pipeline.rules.confirm import ConfirmAtVisitRule
 from pipeline.rules.courses import CourseSpec, TreatmentCoursesRule
 from pipeline.rules.derived import DerivedMeasureRule
+from pipeline.rules.first_record import FirstRecordRule
 from pipeline.rules.groups import GroupRule
 from pipeline.rules.interval import IntervalRule
 from pipeline.rules.latest_lab import LatestLabRule
@@ -108,8 +110,15 @@ def rule_reads(rule: object) -> Reads:
         return {**labs, "patients": patients} if patients else labs
     if isinstance(rule, RecordCountRule):
         return {rule.extract: _dated(rule.extract, rule.where)}
+    if isinstance(rule, FirstRecordRule):
+        return {rule.extract: _dated(rule.extract, (*rule.where, *rule.conditions))}
+    if isinstance(rule, AroundEventRule):
+        anchor = rule.anchor
+        reads = {anchor.extract: _dated(anchor.extract, anchor.where)}
+        counted = _dated(rule.extract, rule.where)
+        return {**reads, rule.extract: reads.get(rule.extract, frozenset()) | counted}
     if isinstance(rule, GroupRule):
-        reads: Reads = {}
+        reads = {}
         for branch in rule.rules:
             for extract, columns in rule_reads(branch).items():
                 reads[extract] = reads.get(extract, frozenset()) | columns

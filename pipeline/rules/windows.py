@@ -82,7 +82,8 @@ class Window:
         return f"from {self.length.describe()} to {self.ending.describe()} before the as-of date"
 
 
-def _offset(spec: dict[str, Any], where: str, key: str) -> Offset:
+def parse_offset(spec: dict[str, Any], where: str, key: str) -> Offset:
+    """A calendar length written as `{weeks: 12}` (units may be combined; each bounded)."""
     values = {
         unit: integer(spec.get(unit, 0), where, f"{key}.{unit}", minimum=0, maximum=_MAXIMA[unit])
         for unit in UNITS
@@ -105,7 +106,9 @@ def parse_window(spec: Any, where: str) -> Window:
     ending = spec.get("ending", {})
     if not isinstance(ending, dict) or set(ending) - set(UNITS):
         raise ConfigError(f"{where}: window.ending is a mapping of {', '.join(UNITS)}")
-    window = Window(_offset(spec, where, "window"), _offset(ending, where, "window.ending"))
+    window = Window(
+        parse_offset(spec, where, "window"), parse_offset(ending, where, "window.ending")
+    )
     probe = pd.Timestamp("2000-03-31")  # month ends make calendar lengths differ most
     start = window.start(probe)
     if start is not None and start > window.end(probe):

@@ -132,3 +132,51 @@ def test_a_trial_that_loads_but_names_a_class_code_gets_a_note(tmp_path, capsys)
     assert status == 0
     assert out == f"{path}: OK (trial t version 1, 2 criteria, 1 code set)\n"
     assert err.startswith(f"screening: note: {path}: code set 'cdk': 'L01EF' is a class code")
+
+
+ANCHORED = {
+    "id": "anchored",
+    "title": "Windows around an event",
+    "criteria": [
+        {
+            "id": "no_chemo_after_surgery",
+            "kind": "exclusion",
+            "rule": {
+                "primitive": "around_event",
+                "anchor": {
+                    "extract": "procedures",
+                    "where": [{"column": "category", "op": "eq", "value": "SURGERY"}],
+                    "record": "last",
+                },
+                "extract": "treatments",
+                "where": [{"column": "atc_code", "op": "in", "value": ["L01*"]}],
+                "event_window": {"start": {"days": 0}, "end": {"weeks": 4, "side": "after"}},
+                "at_least": 1,
+            },
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({}, None),
+        ({"record": "earliest"}, "'anchor.record' is first or last, not 'earliest'"),
+        ({"where": [{"column": "categry", "op": "eq", "value": "SURGERY"}]}, "'categry'"),
+        ({"where": [{"column": "category", "op": "eq", "value": "SURGERIES"}]}, "SURGERIES"),
+    ],
+)
+def test_check_trial_names_the_file_and_criterion_of_a_bad_anchor(
+    capsys, tmp_path, change, message
+):
+    spec = yaml.safe_load(yaml.safe_dump(ANCHORED))
+    spec["criteria"][0]["rule"]["anchor"].update(change)
+    path = tmp_path / "anchored.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    if message is None:
+        status, out, _ = check(capsys, "check-trial", str(path))
+        assert status == 0 and out.startswith(f"{path}: OK (trial anchored version ")
+        return
+    line = one_error(capsys, "check-trial", str(path))
+    assert f"{path}: criterion 'no_chemo_after_surgery'" in line and message in line

@@ -286,3 +286,116 @@ def test_derived_measures_validate_against_the_schema():
     wrong = _derived("bmi", "<", 40, input_windows={"weight": {"years": 5}})
     with pytest.raises(jsonschema.ValidationError):
         validator.validate({**DERIVED, "criteria": [wrong]})
+
+
+EVENTS = {
+    "id": "events",
+    "title": "First records and windows around an event",
+    "code_sets": {"ssa": {"system": "atc", "include": ["H01CB*"]}},
+    "criteria": [
+        {
+            "id": "ssa_started",
+            "rule": {
+                "primitive": "first_record",
+                "extract": "treatments",
+                "where": [{"column": "atc_code", "op": "in", "value": "ssa"}],
+                "window": {"ending": {"weeks": 12}},
+            },
+        },
+        {
+            "id": "no_chemo_after_surgery",
+            "kind": "exclusion",
+            "rule": {
+                "primitive": "around_event",
+                "anchor": {
+                    "extract": "procedures",
+                    "where": [{"column": "category", "op": "eq", "value": "SURGERY"}],
+                    "record": "last",
+                },
+                "extract": "treatments",
+                "where": [{"column": "atc_code", "op": "in", "value": ["L01*"]}],
+                "event_window": {"start": {"days": 0}, "end": {"weeks": 4, "side": "after"}},
+                "at_most": 0,
+            },
+        },
+        {
+            "id": "before_first_diagnosis",
+            "rule": {
+                "primitive": "around_event",
+                "anchor": {"extract": "conditions", "record": "first"},
+                "extract": "imaging_studies",
+                "event_window": {
+                    "start": {"months": 3, "side": "before"},
+                    "end": {"days": 1, "side": "before"},
+                },
+                "at_least": 1,
+            },
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            {
+                "ssa_started": [
+                    "The first administration record",
+                    "code set `ssa`",
+                    "at least 12 weeks before the as-of date",
+                    "makes the criterion unknown",
+                ],
+                "no_chemo_after_surgery": [
+                    "from the same day to 4 weeks after, relative to the latest procedure record",
+                    "`procedures.category` is `SURGERY`",
+                    "must be at most 0",
+                    "Without that anchor",
+                ],
+                "before_first_diagnosis": [
+                    "from 3 months before to 1 day before, relative to the first diagnosis",
+                ],
+            },
+        ),
+        (
+            "fr",
+            {
+                "ssa_started": ["Le premier enregistrement", "12 semaines"],
+                "no_chemo_after_surgery": [
+                    "par rapport à l'événement de référence (le dernier enregistrement",
+                    "de son jour même à 4 semaines après",
+                    "au plus 0",
+                ],
+                "before_first_diagnosis": ["de 3 mois avant à 1 jour avant", "le premier"],
+            },
+        ),
+    ],
+)
+def test_first_records_and_event_windows_are_said_in_both_languages(lang, expected):
+    words = by_id(parse_trial(EVENTS, "events.yaml", "0"), lang)
+    for criterion, fragments in expected.items():
+        for fragment in fragments:
+            assert fragment in words[criterion].rule, (criterion, fragment)
+    data = " ".join(words["no_chemo_after_surgery"].data)
+    assert "`procedures`: `category`, `performed_on`" in data
+    assert "`treatments`: `administered_on`, `atc_code`" in data
+
+
+def test_first_records_and_event_windows_validate_against_the_schema():
+    import jsonschema
+
+    from pipeline.trial_schema import trial_schema
+
+    validator = jsonschema.Draft202012Validator(trial_schema())
+    validator.validate(EVENTS)
+    rule = EVENTS["criteria"][1]["rule"]
+    for broken in (
+        {**rule, "window": {"weeks": 4}},
+        {**rule, "event_window": {"start": {"days": 0}}},
+        {**rule, "anchor": {"extract": "procedures", "record": "any"}},
+        {**rule, "event_window": {"start": {"days": 0, "side": "later"}, "end": {"days": 1}}},
+    ):
+        spec = {**EVENTS, "criteria": [{"id": "c", "rule": broken}]}
+        with pytest.raises(jsonschema.ValidationError):
+            validator.validate(spec)
