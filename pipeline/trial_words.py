@@ -365,6 +365,7 @@ _RECORDS = {
         "conditions": "diagnosis",
         "biomarkers": "biomarker result",
         "procedures": "procedure",
+        "medications": "medication record",
     },
     "fr": {
         "patients": "fiche patient",
@@ -378,6 +379,7 @@ _RECORDS = {
         "conditions": "diagnostic",
         "biomarkers": "résultat de biomarqueur",
         "procedures": "acte",
+        "medications": "enregistrement de médicament",
     },
 }
 _ANALYTES_FR = {
