@@ -45,6 +45,7 @@ from pipeline.io.fhir import (
     first_code,
     wall_clock,
 )
+from pipeline.io.medication_codes import SNOMED_ROUTES
 
 SNOMED = "http://snomed.info/sct"
 NDC = "http://hl7.org/fhir/sid/ndc"
@@ -62,17 +63,7 @@ NOT_READ = {
     "MedicationDispense": (("preparation", "cancelled", "declined", "entered-in-error"), ()),
     "MedicationStatement": (("entered-in-error", "not-taken", "intended"), ()),
 }
-# SNOMED CT route of administration codes -> the contract's routes.
-ROUTES = {
-    "26643006": "ORAL",
-    "47625008": "INTRAVENOUS",
-    "34206005": "SUBCUTANEOUS",
-    "78421000": "INTRAMUSCULAR",
-    "45890007": "TRANSDERMAL",
-    "6064005": "TOPICAL",
-    "447694001": "INHALED",  # respiratory tract route
-    "37161004": "RECTAL",
-}
+ROUTES = SNOMED_ROUTES
 _DAYS = ("d", "day", "days")
 
 
