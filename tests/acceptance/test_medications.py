@@ -73,6 +73,7 @@ class Case:
     expect: tuple[str, str, str, str] = (M, M, M, M)  # an exclusion met is not_met
     overall: str = C
     quarantined: tuple[str, ...] = ()
+    died_on: str | None = None
 
     @property
     def patient_id(self) -> str:
@@ -81,6 +82,8 @@ class Case:
     def records(self) -> dict[str, list[dict]]:
         records = baseline_f()
         records["patients"][0]["patient_id"] = self.patient_id
+        if self.died_on:
+            records["patients"][0]["death_date"] = as_date(self.died_on)
         records["medications"] = [{**r, "_key": f"m{i}"} for i, r in enumerate(self.add)]
         return records
 
@@ -100,6 +103,7 @@ CASES = [
     Case("apixaban_statement_in_window", "Apixaban (B01AF02) stated 2026-05-24, exactly 6 months before: an anticoagulant, any kind of record", (_drug(APIXABAN, "2026-05-24", STMT),), (M, N, M, M), NE),
     Case("apixaban_a_day_before_the_window", "Apixaban stated 2026-05-23, 6 months and a day before: outside the window", (_drug(APIXABAN, "2026-05-23", STMT),)),
     Case("apixaban_planned_end_after_the_as_of_day", "Apixaban prescribed 2026-10-01 for four months (end 2027-01-31, after the as-of date): a planned end is kept, the record counts", (_drug(APIXABAN, "2026-10-01", end="2027-01-31"),), (M, N, M, M), NE),
+    Case("died_during_a_prescription", "Apixaban prescribed 2026-10-01 to 2027-01-31; the patient died on 2026-11-01: a planned end after death is kept, not set aside", (_drug(APIXABAN, "2026-10-01", end="2027-01-31"),), (M, N, M, M), NE, died_on="2026-11-01"),
     Case("aspirin_antiplatelet", "Aspirin (B01AC06, an antiplatelet agent) on 2026-11-01: not an anticoagulant", (_drug(ASPIRIN, "2026-11-01"),)),
     Case("clarithromycin_day_14", "Clarithromycin (J01FA09) prescribed 2026-11-10, 14 days before: a strong CYP3A4 inhibitor inside the window", (_drug(CLARITHROMYCIN, "2026-11-10"),), (M, M, N, M), NE),
     Case("clarithromycin_lower_case", "Clarithromycin written j01fa09 on 2026-11-20: codes are read whatever their case", (_drug(Raw("j01fa09"), "2026-11-20"),), (M, M, N, M), NE),
