@@ -79,14 +79,17 @@ def is_read(table: pa.Table, resource_type: str) -> pa.Array:
 
 
 def _route(dosages: pa.Array) -> pa.Array:
-    """The contract's route of each resource's first dosage (null when not one of `ROUTES`)."""
-    if len(dosages) == 0:
-        return pa.nulls(0, pa.string())
-    first = pc.list_element(pc.fill_null(dosages, pa.scalar([None], dosages.type)), 0)
-    code = pd.Series(
-        first_code(pc.struct_field(first, "route"), SNOMED).to_pandas(), dtype="string"
-    )
-    return pa.array(code.map(ROUTES).astype("string"), pa.string())
+    """The contract's route of each resource's first dosage (null when it has no dosage, or
+    its route is not one of `ROUTES`). An empty dosage list is no dosage."""
+    out = pd.Series(pd.NA, index=range(len(dosages)), dtype="string")
+    flat = pc.list_flatten(dosages)
+    if len(flat):
+        parents = pc.list_parent_indices(dosages).to_numpy()
+        code = first_code(pc.struct_field(flat, "route"), SNOMED).to_pandas()
+        first = pd.Series(code, index=parents, dtype="string")
+        first = first[~first.index.duplicated()]  # each resource's first dosage
+        out.loc[first.index] = first.map(ROUTES).astype("string")
+    return pa.array(out, pa.string())
 
 
 def _source_code(concepts: pa.Array) -> tuple[pa.Array, pa.Array]:

@@ -3,6 +3,7 @@ extract; MedicationAdministration stays an administration (treatments): hand-bui
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from pipeline.io import fhir
@@ -213,3 +214,31 @@ def test_an_export_without_these_resources_has_the_extract_unavailable_for_that_
         fhir.read_extract_fhir(tmp_path, "medications"), tmp_path, "medications"
     )
     assert raw.rows_read == 0 and "no MedicationRequest" in raw.path
+
+
+def test_an_empty_dosage_list_has_no_route_and_a_referenced_drug_no_code(tmp_path):
+    by_reference = resource("MedicationRequest", "ref", intent="order", authoredOn="2026-01-01")
+    del by_reference["medicationCodeableConcept"]
+    by_reference["medicationReference"] = {"reference": "Medication/m1"}
+    write(
+        tmp_path,
+        "MedicationRequest.000.ndjson",
+        [
+            resource(
+                "MedicationRequest",
+                "no-dosage",
+                (ATC, "L01BC06"),
+                intent="order",
+                authoredOn="2026-01-01",
+                dosageInstruction=[],
+            ),
+            by_reference,
+        ],
+    )
+    raw = fhir.read_extract_fhir(tmp_path, "medications")
+    frame = raw.frame.set_index("record_id")
+    assert frame["route"].isna().all()
+    assert frame.loc["no-dosage", "atc_code"] == "L01BC06"
+    assert pd.isna(frame.loc["ref", "atc_code"])  # set aside by the suite, counted here
+    (issue,) = raw.code_issues
+    assert (issue["code"], issue["rows"]) == ("(no code)", 1)
