@@ -2,10 +2,10 @@
 
 Written from the export files the generator wrote (the hospital's French dialect), so the
 truth that goes with them holds for the FHIR path too, for every criterion whose data FHIR
-carries here (patients, labs, treatments, pathology; the rest is unavailable from a FHIR
-source). Resources are assembled as text with Arrow, column by column: every value written
-is an id, a code, a number or a date of the generator's, and a value that would need JSON
-escaping is refused rather than written wrong.
+carries here (patients, labs, ECOG scores, treatments, pathology; the rest is unavailable
+from a FHIR source). Resources are assembled as text with Arrow, column by column: every
+value written is an id, a code, a number or a date of the generator's, and a value that would
+need JSON escaping is refused rather than written wrong.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ def write_fhir_bulk(exports: Path, out: Path) -> dict[str, int]:
         ),
         "Condition": _write(out / "Condition.000.ndjson", _pathology(_read(exports, "pathology"))),
     }
+    scores = _performance_status(_read(exports, "assessments"))
+    written["Observation"] += _write(out / "Observation.001.ndjson", scores)
     return written
 
 
@@ -177,6 +179,30 @@ def _pathology(table: pa.Table) -> pa.Array:
         "]",
         _reference(_text(table["IPP"])),
         _optional("recordedDate", _iso_date(table["DATE_CR"])),
+        "}",
+    )
+
+
+def _performance_status(table: pa.Table) -> pa.Array:
+    """ECOG scores (`OMS` in the hospital's files, however spelt) as mCODE writes them: LOINC
+    89247-1 with the score as `valueInteger`. The other assessment types have no standard
+    Observation and are not written."""
+    kind = pc.utf8_upper(pc.utf8_trim_whitespace(_text(table["TYPE_EVAL"])))
+    table = table.filter(pc.equal(kind, "OMS"))
+    score = pc.utf8_trim_whitespace(_text(table["VALEUR"]))
+    value = pc.if_else(
+        pc.match_substring_regex(score, r"^\d+$"),
+        _join(',"valueInteger":', score),
+        _join(',"valueString":"', score, '"'),  # not a score: set aside when read, as in files
+    )
+    return _join(
+        '{"resourceType":"Observation","id":"',
+        _text(table["ID_EVAL"]),
+        '","status":"final","code":',
+        _coding(LOINC, pa.array(["89247-1"] * table.num_rows, pa.string())),
+        _reference(_text(table["IPP"])),
+        value,
+        _optional("effectiveDateTime", _iso_date(table["DATE_EVAL"])),
         "}",
     )
 

@@ -52,8 +52,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from pipeline.contract import ASSESSMENT_TYPES, EXTRACTS
 from pipeline.contract import ATC as ATC_SHAPE
-from pipeline.contract import EXTRACTS
 from pipeline.errors import ConfigError, InputFileError
 from pipeline.io.code_issues import atc_table, count_codes, merge_issues
 from pipeline.io.fhir_ranges import REFERENCE_RANGES, reference_limits
@@ -70,6 +70,14 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ICDO3 = ("http://terminology.hl7.org/CodeSystem/icd-o-3", "urn:oid:2.16.840.1.113883.6.43.1")
 ICD10 = ("http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm")
 UCUM = "http://unitsofmeasure.org"
+# Performance-status questions (LOINC, as mCODE fixes them) -> the contract's assessment type:
+# read by the assessments extract (pipeline/io/fhir_assessments.py), never as lab results.
+PERFORMANCE_STATUS = {"89247-1": "ECOG", "89243-0": "KARNOFSKY"}
+# ER, PR, HER2 questions (LOINC): read by the biomarkers extract (pipeline/io/fhir_biomarkers.py).
+TUMOUR_MARKER_QUESTIONS = ("85337-4", "85339-0", "48676-1")
+ASSESSMENTS_UNAVAILABLE = tuple(
+    f"assessment_type={t}" for t in ASSESSMENT_TYPES if t not in PERFORMANCE_STATUS.values()
+)
 # Administrations (treatments); the other medication resources are the medications extract's.
 MEDICATION_TYPES = ("MedicationAdministration",)
 PRESCRIBING_TYPES = ("MedicationRequest", "MedicationDispense", "MedicationStatement")
@@ -113,6 +121,9 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("code", _CONCEPT),
             ("subject", _REFERENCE),
             ("valueQuantity", _QUANTITY),
+            # read by the assessments extract (pipeline/io/fhir_assessments.py)
+            ("valueInteger", pa.int64()),
+            ("valueCodeableConcept", _CONCEPT),
             ("effectiveDateTime", pa.string()),
             ("effectiveInstant", pa.string()),
             ("effectivePeriod", _PERIOD),
@@ -388,17 +399,47 @@ def component_rows(table: pa.Table) -> pa.Table:
     return rows.set_column(rows.schema.get_field_index("referenceRange"), "referenceRange", ranges)
 
 
-def observations_not_used(table: pa.Table) -> int:
-    """Observations neither read as a lab result nor holding a component read as one."""
+def _not_scored(table: pa.Table) -> pa.Array:
+    """Per Observation, whether its question is no performance status nor tumour marker
+    (which the assessments and biomarkers extracts read, even with a quantity)."""
+    question = first_code(table["code"].combine_chunks(), LOINC)
+    other = pa.array([*PERFORMANCE_STATUS, *TUMOUR_MARKER_QUESTIONS], pa.string())
+    return pc.invert(pc.fill_null(pc.is_in(question, value_set=other), False))
+
+
+OBSERVATION_EXTRACTS = ("labs", "assessments", "biomarkers")
+# The extracts read from a few Observation questions, which an export may hold none of.
+OBSERVATION_QUESTIONS = {
+    "assessments": tuple(PERFORMANCE_STATUS),
+    "biomarkers": TUMOUR_MARKER_QUESTIONS,
+}
+
+
+def observations_not_used(table: pa.Table, unavailable: tuple[str, ...] = ()) -> int:
+    """Observations that none of the available extracts reading Observations reads: not a
+    lab result nor holding a component read as one, not a performance-status score, not a
+    tumour-marker result. The first available of `OBSERVATION_EXTRACTS` reports the count, so
+    each Observation is counted once."""
     if table.num_rows == 0:
         return 0
-    used = pc.is_valid(table["valueQuantity"]).to_numpy(zero_copy_only=False).copy()
-    components = component_rows(table)
-    if components.num_rows:
-        parents = pc.replace_substring_regex(components["id"], r"/component/\d+$", "")
-        used |= pc.fill_null(
-            pc.is_in(table["id"], value_set=parents.combine_chunks()), False
-        ).to_numpy(zero_copy_only=False)
+    used = np.zeros(table.num_rows, dtype=bool)
+    if "labs" not in unavailable:
+        quantity = pc.and_(pc.is_valid(table["valueQuantity"]), _not_scored(table))
+        used |= quantity.to_numpy(zero_copy_only=False)
+        components = component_rows(table)
+        if components.num_rows:
+            parents = pc.replace_substring_regex(components["id"], r"/component/\d+$", "")
+            used |= pc.fill_null(
+                pc.is_in(table["id"], value_set=parents.combine_chunks()), False
+            ).to_numpy(zero_copy_only=False)
+    if "assessments" not in unavailable:
+        from pipeline.io.fhir_assessments import is_assessment
+
+        used |= is_assessment(table).to_numpy(zero_copy_only=False)
+    if "biomarkers" not in unavailable:
+        from pipeline.io.fhir_biomarkers import is_marker_test
+
+        used |= is_marker_test(table).to_numpy(zero_copy_only=False)
     return int((~used).sum())
 
 
@@ -406,7 +447,7 @@ def labs_frame(table: pa.Table) -> pd.DataFrame:
     """labs extract from Observations with a LOINC code and a quantity, and from their
     components whose code is in the lab catalogue (`component_rows`)."""
     components = component_rows(table)
-    table = table.filter(pc.is_valid(table["valueQuantity"]))
+    table = table.filter(pc.and_(pc.is_valid(table["valueQuantity"]), _not_scored(table)))
     if components.num_rows:
         table = pa.concat_tables([table, components])
     concepts = table["code"].combine_chunks()
@@ -560,6 +601,8 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "treatments": MEDICATION_TYPES,
     "conditions": ("Condition",),
     "procedures": ("Procedure",),
+    "assessments": ("Observation",),
+    "biomarkers": ("Observation",),
     "medications": PRESCRIBING_TYPES,
 }
 
@@ -601,7 +644,6 @@ def read_extract_fhir(
         not_used = resources_not_mapped(folder, unavailable)
     elif name == "labs":
         frame = labs_frame(tables["Observation"])
-        not_used = {"Observation": observations_not_used(tables["Observation"])}
     elif name == "pathology":
         frame = pathology_frame(tables["Condition"])
         not_used = {"Condition": tables["Condition"].num_rows - len(frame)}
@@ -610,6 +652,14 @@ def read_extract_fhir(
 
         frame = conditions_frame(tables["Condition"])
         not_used = {"Condition": tables["Condition"].num_rows - len(frame)}
+    elif name == "assessments":
+        from pipeline.io.fhir_assessments import assessments_frame
+
+        frame = assessments_frame(tables["Observation"])
+    elif name == "biomarkers":
+        from pipeline.io.fhir_biomarkers import biomarkers_frame
+
+        frame = biomarkers_frame(tables["Observation"])
     elif name == "procedures":
         from pipeline.io.fhir_procedures import procedures_frame
 
@@ -621,6 +671,10 @@ def read_extract_fhir(
         frame, not_used = medications_frame(tables, rxnorm_to_atc)
     else:
         frame = treatments_frame(tables, rxnorm_to_atc)
+    if name in OBSERVATION_EXTRACTS:  # the first available of them counts, for all of them
+        reporter = next((n for n in OBSERVATION_EXTRACTS if n not in unavailable), name)
+        if name == reporter:
+            not_used = {"Observation": observations_not_used(tables["Observation"], unavailable)}
     files = [p for t in RESOURCES[name] for p in resource_files(folder, t)]
     names = ",".join(p.name for p in files)
     label = f"{folder}/{{{names}}}" if files else f"{folder}/{RESOURCES[name][0]}.ndjson"
@@ -653,11 +707,10 @@ DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
     "imaging_studies": None,
     "imaging_lesions": None,
     "tumour_board": None,
-    "assessments": None,
+    "assessments": ASSESSMENTS_UNAVAILABLE,
     "patients": ("social_security_affiliated", "childbearing_potential"),
     "pathology": ("grade", "ki67_percent"),
     "treatments": ("activity_mbq",),
-    "biomarkers": None,  # receptor status: not mapped from this source yet
 }
 _OPTION_KEYS = {"rxnorm_to_atc"}
 # The dialect the reader writes its text in (ISO dates, wall-clock minutes, '.' decimals).
@@ -723,12 +776,20 @@ def read_extracts_fhir(folder: Path, source: SourceConfig) -> dict[str, RawExtra
 def require_rows(raw: RawExtract, folder: Path, name: str) -> RawExtract:
     """An extract the source says it provides must have rows: none is a broken export. An
     optional extract (conditions) whose resources are not in the export at all is unavailable
-    for this date, as a files source's missing file is (`open_extract_or_missing`)."""
+    for this date, as a files source's missing file is (`open_extract_or_missing`), and so are
+    assessments and biomarkers when no Observation asks their questions (Observations are
+    there for the labs: a site that does not record scores or receptor status in FHIR has
+    none, which is no breakage)."""
     if raw.rows_read == 0:
         wanted = " or ".join(f"{t}*.ndjson" for t in RESOURCES[name])
         if EXTRACTS[name].optional and not any(resource_files(folder, t) for t in RESOURCES[name]):
             missing = unavailable_extract(EXTRACTS[name])
             missing.path = f"{UNAVAILABLE_PREFIX}{name} (no {wanted} in the export)"
+            return missing
+        if name in OBSERVATION_QUESTIONS:  # Observations carry labs too: none is no breakage
+            missing = unavailable_extract(EXTRACTS[name])
+            codes = ", ".join(sorted(OBSERVATION_QUESTIONS[name]))
+            missing.path = f"{UNAVAILABLE_PREFIX}{name} (no Observation of LOINC {codes})"
             return missing
         raise InputFileError(
             str(folder),

@@ -55,7 +55,7 @@ def test_agrees_with_truth_where_fhir_carries_the_data(fhir_run):
         c.id for c in trial.criteria if any(unavailable_reads(g, missing) for g in c.applies_when)
     }
     compared = {c.id for c in trial.criteria} - unreadable - gated
-    assert {"alive", "age", "haemoglobin_above_8", "neutrophils_1500"} <= compared
+    assert {"alive", "age", "haemoglobin_above_8", "neutrophils_1500", "ecog_0_2"} <= compared
     differences = mismatches(report, hospital.truth)
     differences = differences[differences["criterion_id"].isin(compared)]
     assert differences.empty, differences.head(20).to_string()

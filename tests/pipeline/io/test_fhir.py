@@ -355,4 +355,8 @@ def test_resources_no_extract_reads_are_counted_per_type(tmp_path):
     procedures_unavailable = fhir.read_extract_fhir(tmp_path, "patients", None, ("procedures",))
     assert procedures_unavailable.not_used["Procedure"] == 4
     labs_unavailable = fhir.read_extract_fhir(tmp_path, "patients", None, ("labs",))
-    assert labs_unavailable.not_used["Observation"] == 4
+    assert "Observation" not in labs_unavailable.not_used  # the assessments extract counts them
+    no_reader = ("labs", "assessments", "biomarkers")
+    assert (
+        fhir.read_extract_fhir(tmp_path, "patients", None, no_reader).not_used["Observation"] == 4
+    )
