@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-CONTRACT_VERSION = "1.7.0"
+CONTRACT_VERSION = "1.8.0"
 
 ColumnType = Literal["id", "str", "code", "date", "datetime", "float", "int", "bool"]
 TEXT_TYPES = ("id", "str", "code")
@@ -41,6 +41,9 @@ class Column:
     pattern_name: str = ""
     # Text columns (id, str, code): the longest value accepted, in characters.
     max_length: int = SHORT_TEXT
+    # A date planned when the row was written (a prescription's last day): it may lie after
+    # the export and after the patient's death, so neither sets the row aside.
+    planned: bool = False
 
     @property
     def is_text(self) -> bool:
@@ -144,6 +147,26 @@ BIOMARKERS = ("ER", "PR", "HER2")
 BIOMARKER_METHODS = ("IHC", "ISH")
 BIOMARKER_RESULTS = ("POSITIVE", "NEGATIVE", "EQUIVOCAL")
 IHC_SCORES = ("0", "1+", "2+", "3+")
+# Medication records other than administrations (contract 1.8.0): what the record says
+# happened. A prescription (an order written), a dispensing (a pharmacy handed the drug over)
+# or a statement (the patient or a clinician reports the patient takes or took it).
+MEDICATION_KINDS = ("PRESCRIPTION", "DISPENSING", "STATEMENT")
+# Routes a criterion may ask for ("oral anticancer drugs"); OTHER is a route none of these.
+ROUTES = (
+    "ORAL",
+    "INTRAVENOUS",
+    "SUBCUTANEOUS",
+    "INTRAMUSCULAR",
+    "TRANSDERMAL",
+    "TOPICAL",
+    "INHALED",
+    "RECTAL",
+    "OTHER",
+)
+# Systems a medication's source code may be in (the code the hospital prescribes with,
+# beside its ATC code): RxNorm (US), NDC (US packages), CIP13 and UCD (French packages and
+# dispensing units), SNOMED CT, dm+d (UK), or another.
+MEDICATION_CODE_SYSTEMS = ("RXNORM", "NDC", "CIP13", "UCD", "SNOMED", "DMD", "OTHER")
 
 _PATIENT_ID = Column("patient_id", "id", description="Hospital patient identifier (IPP).")
 
@@ -523,6 +546,72 @@ EXTRACTS: dict[str, Extract] = {
                     required=False,
                     allowed=PROCEDURE_CATEGORIES,
                     description="Kind of procedure; empty when the source does not say.",
+                ),
+            ),
+        ),
+        Extract(
+            "medications",
+            "Medication records other than administrations: prescriptions, dispensings and "
+            "medication statements, one row per record (optional extract: a source config "
+            "that leaves it out has it unavailable). Administrations stay in `treatments`: a "
+            "source record is in one extract or the other, never both, so no drug is counted "
+            "twice. Each row carries the drug's WHO ATC code, what kind of record it is and "
+            "when the medication starts.",
+            record_id="record_id",
+            date_column="start_date",
+            optional=True,
+            columns=(
+                Column("record_id", "id"),
+                _PATIENT_ID,
+                Column(
+                    "kind",
+                    "code",
+                    allowed=MEDICATION_KINDS,
+                    description="PRESCRIPTION (an order written), DISPENSING (handed over by a "
+                    "pharmacy) or STATEMENT (reported as taken by the patient or a clinician).",
+                ),
+                Column(
+                    "atc_code",
+                    "code",
+                    description="WHO ATC code of the drug, e.g. L01EF02 (ribociclib).",
+                    pattern=ATC,
+                    pattern_name="a WHO ATC code (e.g. L01EF02)",
+                ),
+                Column(
+                    "source_code",
+                    "code",
+                    required=False,
+                    description="The drug's code in the system the hospital records it in "
+                    "(RxNorm, NDC, CIP13...), kept for the record; criteria read the ATC code.",
+                ),
+                Column(
+                    "source_system",
+                    "code",
+                    required=False,
+                    allowed=MEDICATION_CODE_SYSTEMS,
+                    description="System of source_code.",
+                ),
+                Column(
+                    "start_date",
+                    "date",
+                    description="Date the medication starts: the prescription written or its "
+                    "validity's first day, the dispensing handed over, the statement's period "
+                    "start (its date, when it gives no period).",
+                ),
+                Column(
+                    "end_date",
+                    "date",
+                    required=False,
+                    planned=True,
+                    description="Last day planned or known (may lie after the export date); "
+                    "empty when open or not recorded.",
+                ),
+                Column(
+                    "route",
+                    "code",
+                    required=False,
+                    allowed=ROUTES,
+                    description="Route of administration; empty when not recorded.",
                 ),
             ),
         ),

@@ -22,8 +22,9 @@ Rules that hold for every extract:
 
 - Every extract must be present, with every *required* column, and at least one data row;
   otherwise the run stops and publishes nothing. An *optional* extract (`conditions`,
-  `biomarkers`, `procedures`) that a source config leaves out is unavailable from that
-  source: the criteria reading it are unknown, "not available from this source". Declared,
+  `biomarkers`, `procedures`, `medications`) that a source config leaves out is unavailable
+  from that source: the criteria reading it are unknown, "not available from this source".
+  Declared,
   its file follows the same rules when it is there; a landing folder without it (delivered
   before the site exported it) has the extract unavailable for that date, as the manifest
   says.
@@ -35,6 +36,9 @@ Rules that hold for every extract:
 - Records dated after the as-of date, or recorded after it (`conditions.recorded_date`), are
   kept out of that date's screening (a backfill for a past date gives the answer that date
   would have given).
+- Dates are not in the future, except a planned one (`medications.end_date`: a prescription's
+  last day may lie after the export date, or after the patient's death); a planned end is
+  never before its start.
 - Identifying columns (names) may be delivered but are dropped on read and never stored.
 - Columns not in the contract are ignored and listed in the run manifest.
 

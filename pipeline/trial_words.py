@@ -405,6 +405,7 @@ _RECORDS = {
         "conditions": "diagnosis",
         "biomarkers": "biomarker result",
         "procedures": "procedure",
+        "medications": "medication record",
     },
     "fr": {
         "patients": "fiche patient",
@@ -418,6 +419,7 @@ _RECORDS = {
         "conditions": "diagnostic",
         "biomarkers": "résultat de biomarqueur",
         "procedures": "acte",
+        "medications": "enregistrement de médicament",
     },
 }
 _ANALYTES_FR = {

@@ -171,6 +171,20 @@ TABLES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
             ("category", "category_code"),
         ),
     ),
+    "medications": (
+        "medication_record",
+        (
+            ("record_id", "medication_id"),
+            ("patient_id", "ipp"),
+            ("kind", "record_type_code"),
+            ("atc_code", "atc_code"),
+            ("source_code", "cip13_code"),
+            ("source_system", "code_system"),
+            ("start_date", "start_date"),
+            ("end_date", "end_date"),
+            ("route", "route_code"),
+        ),
+    ),
 }
 
 _PG_TYPES = {

@@ -16,6 +16,7 @@ from pipeline.generator.canary import plant_canaries
 from pipeline.generator.conditions import CONDITIONS_STREAM, conditions_frame
 from pipeline.generator.defects import PlantedDefects, apply_to_truth, plant_defects
 from pipeline.generator.lab_ranges import with_reference_ranges
+from pipeline.generator.medications import MEDICATIONS_STREAM, medications_frame
 from pipeline.generator.procedures import PROCEDURES_STREAM, procedures_frame
 from pipeline.generator.spelling import vary_code_spelling, with_sex_outside_the_contract
 from pipeline.generator.truth import expected_statuses
@@ -71,6 +72,13 @@ LAYOUT = {
         {"DATE_COMPTE_RENDU": "date", "POURCENTAGE": "decimal"},
     ),
     "procedures": ("actes.csv", "ID_ACTE", "AC", "utf-8", {"DATE_ACTE": "date"}),
+    "medications": (
+        "medicaments.csv",
+        "ID_MEDICAMENT",
+        "MD",
+        "utf-8",
+        {"DATE_DEBUT": "date", "DATE_FIN": "date"},
+    ),
 }
 
 
@@ -112,6 +120,7 @@ def generate_hospital(
         "conditions": conditions_frame(synth.pid, as_of, synth.v["vital"] == "died_on_as_of", seed),
         "biomarkers": biomarkers_frame(synth.pid, as_of, seed),
         "procedures": procedures_frame(synth.pid, as_of, seed),
+        "medications": medications_frame(synth.pid, as_of, seed),
     }
     studies = shuffled_with_ids(studies, "ID_EXAMEN", "EX", rng)
     study_ids = pd.Series(studies["ID_EXAMEN"].to_numpy(), index=studies["_origin"].to_numpy())
@@ -128,6 +137,7 @@ def generate_hospital(
                 "conditions": CONDITIONS_STREAM,
                 "biomarkers": BIOMARKERS_STREAM,
                 "procedures": PROCEDURES_STREAM,
+                "medications": MEDICATIONS_STREAM,
             }
             own = np.random.default_rng([seed, streams.get(name, CONDITIONS_STREAM), 1])
             order = own if name in streams else rng

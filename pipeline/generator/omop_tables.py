@@ -307,8 +307,10 @@ def _drugs(
             "drug_concept_id": drug.reindex("RX-" + atc_code).to_numpy(),
             "drug_exposure_start_date": day,
             "drug_exposure_end_date": day,
-            "drug_type_concept_id": EHR,
+            "drug_type_concept_id": EHR,  # an administration: the treatments extract
+            "route_concept_id": 0,
             "drug_source_value": treatments["CODE_ATC"].to_numpy(),
+            "drug_source_concept_id": 0,
         }
     )
     return exposure, ancestors, relationships

@@ -25,9 +25,13 @@ What maps where (FHIR R4):
   one row with its SNOMED CT and ICD-10-PCS codings, performedDateTime or
   performedPeriod.start, and a category from FHIR's procedure-category codes
   (pipeline/io/fhir_procedures.py).
-- MedicationAdministration / MedicationRequest / MedicationStatement -> treatments: the ATC
-  coding of medicationCodeableConcept, else the site's mapping of its RxNorm code to ATC
-  (`rxnorm_to_atc`); effectiveDateTime / effectivePeriod.start / authoredOn.
+- MedicationAdministration -> treatments (administrations): the ATC coding of
+  medicationCodeableConcept, else the site's mapping of its RxNorm code to ATC
+  (`rxnorm_to_atc`); effectiveDateTime, else effectivePeriod.start.
+- MedicationRequest / MedicationDispense / MedicationStatement -> medications (prescriptions,
+  dispensings, statements), the ATC code found the same way, with dates, route and source
+  code (pipeline/io/fhir_medications.py). A resource is in one extract only: no drug is
+  counted twice.
 Times keep their wall-clock value as recorded, without the offset: the date a clinician
 saw on the record is the date the criteria's windows count from.
 """
@@ -74,7 +78,9 @@ TUMOUR_MARKER_QUESTIONS = ("85337-4", "85339-0", "48676-1")
 ASSESSMENTS_UNAVAILABLE = tuple(
     f"assessment_type={t}" for t in ASSESSMENT_TYPES if t not in PERFORMANCE_STATUS.values()
 )
-MEDICATION_TYPES = ("MedicationAdministration", "MedicationRequest", "MedicationStatement")
+# Administrations (treatments); the other medication resources are the medications extract's.
+MEDICATION_TYPES = ("MedicationAdministration",)
+PRESCRIBING_TYPES = ("MedicationRequest", "MedicationDispense", "MedicationStatement")
 BLOCK_BYTES = 1 << 22
 
 _CODING = pa.list_(pa.struct([("system", pa.string()), ("code", pa.string())]))
@@ -90,6 +96,13 @@ _QUANTITY = pa.struct(
         ("code", pa.string()),
     ]
 )
+_MEDICATION = [
+    ("id", pa.string()),
+    ("status", pa.string()),
+    ("medicationCodeableConcept", _CONCEPT),
+    ("subject", _REFERENCE),
+]
+_DOSAGES = pa.list_(pa.struct([("route", _CONCEPT)]))
 
 SCHEMAS: dict[str, pa.Schema] = {
     "Patient": pa.schema(
@@ -155,20 +168,44 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("performedPeriod", _PERIOD),
         ]
     ),
-    **{
-        name: pa.schema(
-            [
-                ("id", pa.string()),
-                ("status", pa.string()),
-                ("medicationCodeableConcept", _CONCEPT),
-                ("subject", _REFERENCE),
-                ("effectiveDateTime", pa.string()),
-                ("effectivePeriod", _PERIOD),
-                ("authoredOn", pa.string()),
-            ]
-        )
-        for name in MEDICATION_TYPES
-    },
+    "MedicationAdministration": pa.schema(
+        [
+            ("id", pa.string()),
+            ("status", pa.string()),
+            ("medicationCodeableConcept", _CONCEPT),
+            ("subject", _REFERENCE),
+            ("effectiveDateTime", pa.string()),
+            ("effectivePeriod", _PERIOD),
+        ]
+    ),
+    # read by the medications extract (pipeline/io/fhir_medications.py)
+    "MedicationRequest": pa.schema(
+        [
+            *_MEDICATION,
+            ("intent", pa.string()),
+            ("authoredOn", pa.string()),
+            ("dispenseRequest", pa.struct([("validityPeriod", _PERIOD)])),
+            ("dosageInstruction", _DOSAGES),
+        ]
+    ),
+    "MedicationDispense": pa.schema(
+        [
+            *_MEDICATION,
+            ("whenHandedOver", pa.string()),
+            ("whenPrepared", pa.string()),
+            ("daysSupply", _QUANTITY),
+            ("dosageInstruction", _DOSAGES),
+        ]
+    ),
+    "MedicationStatement": pa.schema(
+        [
+            *_MEDICATION,
+            ("effectiveDateTime", pa.string()),
+            ("effectivePeriod", _PERIOD),
+            ("dateAsserted", pa.string()),
+            ("dosage", _DOSAGES),
+        ]
+    ),
 }
 
 
@@ -490,22 +527,11 @@ def treatments_frame(
         if table is None or table.num_rows == 0:
             continue
         concepts = table["medicationCodeableConcept"].combine_chunks()
-        rxnorm = pd.Series(first_code(concepts, RXNORM).to_pandas(), dtype="string")
-        mapped = rxnorm.map(dict(rxnorm_to_atc or {})).astype("string")
-        atc = pc.coalesce(first_code(concepts, ATC), pa.array(mapped, pa.string()))
-        # an RxNorm code is the code to map when there is one, else the first coding
-        codings = first_coding(concepts, (RXNORM,))
-        fallback = first_coding(concepts)
-        missing = pc.is_null(atc).to_numpy(zero_copy_only=False)
-        named = codings[missing].where(codings[missing]["code"].notna(), fallback[missing])
-        issues += count_codes(
-            named["code"], column="atc_code", reason=NO_ATC, system=named["system"]
-        )
+        atc, unmapped = atc_codes(concepts, rxnorm_to_atc)
+        issues += unmapped
         period = table["effectivePeriod"].combine_chunks()
         when = pc.coalesce(
-            table["effectiveDateTime"].combine_chunks(),
-            pc.struct_field(period, "start"),
-            table["authoredOn"].combine_chunks(),
+            table["effectiveDateTime"].combine_chunks(), pc.struct_field(period, "start")
         )
         frames.append(
             _frame(
@@ -524,6 +550,23 @@ def treatments_frame(
     frame["row_number"] = pd.RangeIndex(1, len(frame) + 1)
     frame.attrs["code_issues"] = merge_issues(issues)
     return frame
+
+
+def atc_codes(
+    concepts: pa.Array, rxnorm_to_atc: Mapping[str, str] | None
+) -> tuple[pa.Array, list[dict[str, object]]]:
+    """Per medication concept, its ATC coding, else the site's mapping of its RxNorm code
+    (unmapped: no code, never a guess), and the unmapped codes counted per code: the RxNorm
+    code when there is one (the code to map), else the first coding."""
+    rxnorm = pd.Series(first_code(concepts, RXNORM).to_pandas(), dtype="string")
+    mapped = rxnorm.map(dict(rxnorm_to_atc or {})).astype("string")
+    atc = pc.coalesce(first_code(concepts, ATC), pa.array(mapped, pa.string()))
+    codings = first_coding(concepts, (RXNORM,))
+    fallback = first_coding(concepts)
+    missing = pc.is_null(atc).to_numpy(zero_copy_only=False)
+    named = codings[missing].where(codings[missing]["code"].notna(), fallback[missing])
+    issues = count_codes(named["code"], column="atc_code", reason=NO_ATC, system=named["system"])
+    return atc, issues
 
 
 def _subjects(table: pa.Table) -> pa.Array:
@@ -560,6 +603,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "procedures": ("Procedure",),
     "assessments": ("Observation",),
     "biomarkers": ("Observation",),
+    "medications": PRESCRIBING_TYPES,
 }
 
 
@@ -621,6 +665,10 @@ def read_extract_fhir(
 
         frame = procedures_frame(tables["Procedure"])
         not_used = {"Procedure": tables["Procedure"].num_rows - len(frame)}
+    elif name == "medications":
+        from pipeline.io.fhir_medications import medications_frame
+
+        frame, not_used = medications_frame(tables, rxnorm_to_atc)
     else:
         frame = treatments_frame(tables, rxnorm_to_atc)
     if name in OBSERVATION_EXTRACTS:  # the first available of them counts, for all of them

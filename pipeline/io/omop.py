@@ -26,6 +26,9 @@ affiliation, childbearing potential, grade, Ki-67 and administered activity. The
 grade and Ki-67 become available through the site's concept sets, each assessment type
 without one staying unavailable (`pipeline.io.omop_concepts`). Criteria reading what is
 unavailable are `unknown`, "not available from this source".
+drug_exposure is split by drug_type_concept_id: prescriptions, dispensings and statements are
+the medications extract, every other exposure an administration (treatments); see
+`pipeline.io.medication_codes`.
 The rows are pulled as `kind: sql` pulls them (`pipeline.io.sql.pull_extracts`): one
 snapshot, independent counts, a digest of the rows as pulled, and the same staging after.
 """
@@ -44,6 +47,7 @@ from pipeline.contract import ATC, EXTRACTS
 from pipeline.errors import ConfigError
 from pipeline.io.code_issues import atc_table, count_codes
 from pipeline.io.files import RawExtract
+from pipeline.io.medication_codes import drug_type_fill
 from pipeline.io.omop_concept_sets import parse_concept_sets, without_configured
 from pipeline.io.omop_concepts import concept_set_pull, fill_concept_sets
 from pipeline.io.sql import CHUNK_ROWS, DEFAULT_SQL_DIR, Pull, load_query, pull_extracts
@@ -60,6 +64,7 @@ QUERIES = {
     "assessments": "assessments.sql",  # only through the site's concept sets
     "conditions": "conditions.sql",
     "procedures": "procedures.sql",
+    "medications": "medications.sql",  # prescriptions, dispensings, statements
 }
 DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
     "imaging_studies": None,
@@ -142,6 +147,7 @@ def omop_query(name: str, source: SourceConfig, folder: Path | None = None) -> s
     """The shipped query of an extract with the source's schemas written in."""
     text = load_query((folder or OMOP_SQL_DIR) / QUERIES[name])
     text = fill_concept_sets(name, text, source.options.get("concept_sets", {}))
+    text = drug_type_fill(text)
     cdm = source.options["cdm_schema"]
     vocabulary = source.options["vocabulary_schema"]
     return text.replace("{cdm}", f'"{cdm}"').replace("{vocab}", f'"{vocabulary}"')
@@ -171,6 +177,7 @@ NO_ATC = "drug concept with no ATC code in the vocabulary or omop: drug_atc: row
 _CONCEPT_COLUMNS = {
     "labs": ("loinc_code", "measurement_concept_id", NO_LOINC),
     "treatments": ("atc_code", "drug_concept_id", NO_ATC),
+    "medications": ("atc_code", "drug_concept_id", NO_ATC),
 }
 
 
@@ -207,7 +214,8 @@ def read_extracts_omop(
         if name in ("assessments", "pathology") and sets:
             queries[name] = concept_set_pull(name, omop_query(name, source), sets)
             continue
-        transform = drug_overrides(source.options["drug_atc"]) if name == "treatments" else None
+        drugs = name in ("treatments", "medications")
+        transform = drug_overrides(source.options["drug_atc"]) if drugs else None
         mapped = name in _CONCEPT_COLUMNS
         queries[name] = Pull(
             f"omop:{QUERIES[name]}",

@@ -219,7 +219,10 @@ _RANGES: dict[str, dict[str, tuple[float, float]]] = {
 def _plausibility(extract: Extract) -> list[dict[str, Any]]:
     name = extract.name
     out = []
+    planned = {c.name for c in extract.columns if c.planned}
     for column in _date_columns(extract):
+        if column in planned:
+            continue  # a planned date (a prescription's last day): see below
         out.append(
             _expectation(
                 "expect_column_values_to_be_between",
@@ -293,6 +296,22 @@ def _plausibility(extract: Extract) -> list[dict[str, Any]]:
                 "quarantine",
                 f"{extract.date_column} is after {extract.known_column}",
                 column_A=extract.known_column,
+                column_B=extract.date_column,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            )
+        )
+    for column in sorted(planned):
+        # planned when written: it may lie after the export or the patient's death (a
+        # prescription for three months, a patient who died during it), never before the start
+        out.append(
+            _expectation(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                f"plausibility.{name}.{column}.not_before_{extract.date_column}",
+                "plausibility",
+                "quarantine",
+                f"{column} is before {extract.date_column}",
+                column_A=column,
                 column_B=extract.date_column,
                 or_equal=True,
                 ignore_row_if="either_value_is_missing",

@@ -59,6 +59,7 @@ _RECORD_NOUNS = {
     "tumour_board": "tumour board decision",
     "biomarkers": "biomarker result",
     "procedures": "procedure",
+    "medications": "medication record",
 }
 _NAMING_COLUMNS = {
     "labs": ("analyte", " result"),

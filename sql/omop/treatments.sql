@@ -1,4 +1,7 @@
--- OMOP CDM 5.4 drug_exposure -> treatments, started on or before the as-of day (bound :as_of).
+-- OMOP CDM 5.4 drug_exposure -> treatments (administrations), started on or before the as-of
+-- day (bound :as_of): every exposure except those whose drug_type_concept_id says a
+-- prescription, a dispensing or a statement (read by medications.sql), so
+-- each row is in one extract.
 -- The ATC code comes from the vocabulary: an ATC 5th-level ancestor of the drug concept
 -- (concept_ancestor), else an 'RxNorm - ATC' relationship (concept_relationship); of several,
 -- the first in code order, so a pull is reproducible. drug_concept_id is returned for the
@@ -30,5 +33,6 @@ SELECT
 FROM {cdm}.drug_exposure AS d
 LEFT JOIN by_ancestor AS anc ON anc.drug_concept_id = d.drug_concept_id
 LEFT JOIN by_relationship AS rel ON rel.drug_concept_id = d.drug_concept_id
-WHERE d.drug_exposure_start_date IS NULL OR d.drug_exposure_start_date <= CAST(:as_of AS date)
+WHERE d.drug_type_concept_id NOT IN ({medication_types})
+    AND (d.drug_exposure_start_date IS NULL OR d.drug_exposure_start_date <= CAST(:as_of AS date))
 ORDER BY d.drug_exposure_id

@@ -32,6 +32,7 @@ RECORD_IDS = {
     "conditions": "record_id",
     "biomarkers": "record_id",
     "procedures": "procedure_id",
+    "medications": "record_id",
 }
 
 

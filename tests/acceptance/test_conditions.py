@@ -189,5 +189,10 @@ def test_a_source_without_conditions_makes_them_unknown(screened_without_conditi
         assert (rows["reason"] == f"{UNAVAILABLE_REASON}: conditions").all(), criterion
     manifest = pd.read_json(screened_without_conditions.report_dir / "manifest.json", typ="series")
     # and biomarkers, procedures: no case has one, so the folder has no such file (not delivered)
-    unavailable = {"biomarkers": "all", "conditions": "all", "procedures": "all"}
+    unavailable = {
+        "biomarkers": "all",
+        "conditions": "all",
+        "medications": "all",
+        "procedures": "all",
+    }
     assert manifest["unavailable"] == unavailable

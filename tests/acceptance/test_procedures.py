@@ -181,5 +181,6 @@ def test_a_source_without_procedures_makes_them_unknown(screened_without_procedu
         assert (rows["status"] == "unknown").all(), criterion
         assert (rows["reason"] == f"{UNAVAILABLE_REASON}: procedures").all(), criterion
     manifest = pd.read_json(screened_without_procedures.report_dir / "manifest.json", typ="series")
-    # and biomarkers: no case has one, so the folder has no biomarkers file (not delivered)
-    assert manifest["unavailable"] == {"biomarkers": "all", "procedures": "all"}
+    # and biomarkers, medications: no case has one, so the folder has no such file
+    unavailable = {"biomarkers": "all", "medications": "all", "procedures": "all"}
+    assert manifest["unavailable"] == unavailable

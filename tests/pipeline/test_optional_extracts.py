@@ -1,6 +1,6 @@
-"""An optional extract (`conditions`, contract 1.5.0; `biomarkers`, 1.6.0): a source config
-written before it existed keeps working, the extract then unavailable; declared, it is read as
-any other."""
+"""An optional extract (`conditions`, contract 1.5.0; `biomarkers`, 1.6.0; `procedures`, 1.7.0;
+`medications`, 1.8.0): a source config written before it existed keeps working, the extract
+then unavailable; declared, it is read as any other."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from tests.conftest import AS_OF, repo_root
 REQUIRED = [name for name, extract in EXTRACTS.items() if not extract.optional]
 
 
-def test_conditions_biomarkers_and_procedures_are_the_optional_extracts_so_far():
+def test_conditions_biomarkers_procedures_and_medications_are_the_optional_extracts_so_far():
     optional = [n for n, e in EXTRACTS.items() if e.optional]
-    assert optional == ["conditions", "biomarkers", "procedures"]
-    assert CONTRACT_VERSION == "1.7.0"
+    assert optional == ["conditions", "biomarkers", "procedures", "medications"]
+    assert CONTRACT_VERSION == "1.8.0"
 
 
 def test_a_config_without_the_optional_extract_has_it_unavailable():
@@ -32,7 +32,12 @@ def test_a_config_without_the_optional_extract_has_it_unavailable():
     assert source.extract_unavailable("conditions")
     assert source.extract_unavailable("biomarkers")
     summary = source.unavailable_summary()
-    assert summary == {"biomarkers": "all", "conditions": "all", "procedures": "all"}
+    assert summary == {
+        "biomarkers": "all",
+        "conditions": "all",
+        "medications": "all",
+        "procedures": "all",
+    }
 
 
 def test_a_config_that_declares_it_reads_it():

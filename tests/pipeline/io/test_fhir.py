@@ -163,7 +163,7 @@ def test_pathology_from_icdo3_conditions_only(tmp_path):
     ].values.tolist() == [["c1", "8240/3", "C17.1", "2015-01-01"]]
 
 
-def test_treatments_atc_or_the_sites_rxnorm_mapping(tmp_path):
+def test_treatments_are_administrations_atc_or_the_sites_rxnorm_mapping(tmp_path):
     write(
         tmp_path,
         "MedicationAdministration.000.ndjson",
@@ -208,16 +208,18 @@ def test_treatments_atc_or_the_sites_rxnorm_mapping(tmp_path):
             },
         ],
     )
-    tables = {n: fhir.read_resources(tmp_path, n) for n in fhir.MEDICATION_TYPES}
-    frame = fhir.treatments_frame(tables, {"314076": "C09AA03"}).set_index("record_id")
+    mapping = {"314076": "C09AA03"}
+    frame = fhir.read_extract_fhir(tmp_path, "treatments", mapping).frame.set_index("record_id")
     assert frame.loc["m1", ["patient_id", "atc_code", "administered_on"]].tolist() == [
         "p1",
         "V10XX04",
         "2024-01-01",
     ]
+    assert frame["row_number"].tolist() == [1], "a MedicationRequest is no administration"
+    frame = fhir.read_extract_fhir(tmp_path, "medications", mapping).frame.set_index("record_id")
     assert frame.loc["m2", "atc_code"] == "C09AA03"
     assert frame["atc_code"].isna()["m3"], "unmapped: no code, never a guess"
-    assert frame["row_number"].tolist() == [1, 2, 3]
+    assert frame["row_number"].tolist() == [1, 2]
 
 
 def test_a_broken_line_is_named_with_its_number(tmp_path):
@@ -257,11 +259,12 @@ def test_the_smart_sample_every_patient_and_the_three_deaths():
     assert patients["patient_id"].is_unique
     assert sorted(patients["death_date"].dropna()) == ["1971-10-01", "1989-05-09", "1994-11-11"]
     assert set(patients["sex"]) == {"F", "M"}
-    tables = {n: fhir.read_resources(SAMPLE, n) for n in fhir.MEDICATION_TYPES}
-    treatments = fhir.treatments_frame(tables)
-    assert len(treatments) == tables["MedicationRequest"].num_rows > 0
-    assert set(treatments["patient_id"]) <= set(patients["patient_id"])
-    assert treatments["atc_code"].isna().all(), "RxNorm only in the sample, no mapping given"
+    requests = fhir.read_resources(SAMPLE, "MedicationRequest").num_rows
+    medications = fhir.read_extract_fhir(SAMPLE, "medications").frame
+    assert len(medications) == requests > 0
+    assert set(medications["patient_id"]) <= set(patients["patient_id"])
+    assert medications["atc_code"].isna().all(), "RxNorm only in the sample, no mapping given"
+    assert (medications["source_system"] == "RXNORM").all()
 
 
 def quantity(value: float, unit: str) -> dict:

@@ -88,16 +88,17 @@ def test_what_fhir_cannot_give_is_unknown_not_available(sample_report):
 
 def test_every_row_read_is_accepted_or_set_aside(sample_report):
     _, _, manifest = screened(sample_report)
-    treatments = manifest["extracts"]["treatments"]
+    medications = manifest["extracts"]["medications"]
     requests = (SAMPLE / "MedicationRequest.000.ndjson").read_text().count("\n")
-    assert treatments["rows_read"] == requests
+    assert medications["rows_read"] == requests  # prescriptions: no administration here
+    assert manifest["unavailable"]["treatments"] == "all"
     for name, extract in manifest["extracts"].items():
         assert extract["rows_read"] == (
             extract["rows_accepted"] + extract["rows_quarantined"] + extract["duplicates_removed"]
         ), name
-    quarantine = pd.read_parquet(sample_report / "quarantine" / "treatments.parquet")
+    quarantine = pd.read_parquet(sample_report / "quarantine" / "medications.parquet")
     assert len(quarantine) == requests, "RxNorm only, no mapping: every row set aside, counted"
-    assert set(quarantine["rule_id"]) == {"completeness.treatments.atc_code.not_null"}
+    assert set(quarantine["rule_id"]) == {"completeness.medications.atc_code.not_null"}
 
 
 def write(folder: Path, name: str, resources: list[dict]) -> None:
@@ -233,12 +234,12 @@ def test_rxnorm_codes_without_atc_are_counted_per_code_in_the_dq_outputs(sample_
         code = next(c["code"] for c in codings if c["system"] == RXNORM)
         by_hand[code] = by_hand.get(code, 0) + 1
     codes = pd.read_parquet(sample_report / "dq" / "unknown_codes.parquet")
-    drugs = codes[codes["extract"] == "treatments"]
+    drugs = codes[codes["extract"] == "medications"]
     assert dict(zip(drugs["code"], drugs["rows"], strict=True)) == by_hand
     assert set(drugs["system"]) == {RXNORM} and set(drugs["check"]) == {"mapping"}
     assert drugs["reason"].str.contains("rxnorm_to_atc").all()
     summary = pd.read_parquet(sample_report / "dq" / "summary.parquet").set_index("rule_id")
-    mapping = summary.loc["coverage.treatments.atc_code.mapping"]
+    mapping = summary.loc["coverage.medications.atc_code.mapping"]
     assert (mapping["unexpected_count"], mapping["observed_value"]) == (
         sum(by_hand.values()),
         len(by_hand),

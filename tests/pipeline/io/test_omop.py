@@ -157,7 +157,7 @@ def test_a_site_override_gives_a_drug_its_atc_code(cdm, tmp_path):
     data = yaml.safe_load(SOURCE.read_text(encoding="utf-8"))
     data["omop"]["drug_atc"] = {19073183: "j01ca04"}
     source = parse_source_config(data, str(tmp_path / "s.yaml"))
-    raw = read_extracts_omop(cdm, source, AS_OF, ["treatments"])["treatments"]
+    raw = read_extracts_omop(cdm, source, AS_OF, ["medications"])["medications"]
     drugs = _csv("DRUG_EXPOSURE").set_index("drug_exposure_id")
     frame = raw.whole().set_index("record_id")
     concept = drugs.loc[frame.index, "drug_concept_id"]
@@ -209,7 +209,7 @@ def test_screening_run_reads_an_omop_source(cdm, tmp_path, capsys):
 
 def test_concepts_with_no_loinc_or_atc_code_are_counted_per_concept(cdm):
     source = load_source_config(SOURCE)
-    raws = read_extracts_omop(cdm, source, AS_OF, ["labs", "treatments"])
+    raws = read_extracts_omop(cdm, source, AS_OF, ["labs", "medications"])
     measurements = _csv("MEASUREMENT")
     measurements = measurements[
         pd.to_datetime(measurements["measurement_date"]) <= pd.Timestamp(AS_OF)
@@ -227,9 +227,9 @@ def test_concepts_with_no_loinc_or_atc_code_are_counted_per_concept(cdm):
     }
     drugs = _csv("DRUG_EXPOSURE")
     drugs = drugs[pd.to_datetime(drugs["drug_exposure_start_date"]) <= pd.Timestamp(AS_OF)]
-    treatments = {i["code"]: i["rows"] for i in raws["treatments"].code_issues}
+    medications = {i["code"]: i["rows"] for i in raws["medications"].code_issues}
     expected = drugs["drug_concept_id"].value_counts()  # no ATC concept in this vocabulary
-    assert treatments == {str(k): int(v) for k, v in expected.items()}
+    assert medications == {str(k): int(v) for k, v in expected.items()}
 
 
 def test_the_manifest_counts_rows_with_unusable_codes(report):
@@ -238,8 +238,8 @@ def test_the_manifest_counts_rows_with_unusable_codes(report):
     # 876 measurements without a LOINC concept, plus LOINC codes the catalogue does not know
     unknown = sum(labs["codes_unknown_to_catalogue"].values())
     assert labs["rows_with_unusable_codes"] >= 876 + unknown
-    treatments = manifest["extracts"]["treatments"]
-    assert treatments["rows_with_unusable_codes"] == treatments["rows_read"]
+    medications = manifest["extracts"]["medications"]
+    assert medications["rows_with_unusable_codes"] == medications["rows_read"]
 
 
 def test_reference_ranges_are_pulled_as_the_sample_has_them(cdm):
@@ -253,3 +253,23 @@ def test_reference_ranges_are_pulled_as_the_sample_has_them(cdm):
     for ours, theirs in (("reference_low", "range_low"), ("reference_high", "range_high")):
         assert (frame[ours].fillna("") != "").sum() == (pulled[theirs] != "").sum() == 0
     assert len(frame) == len(pulled)
+
+
+def test_the_pharmacy_claims_are_dispensings_and_no_administration(cdm, report):
+    """Every drug exposure of this sample is a pharmacy claim (32869, checked in
+    DRUG_EXPOSURE.csv): a dispensing in medications, with its RxNorm source code and end
+    date; none is an administration, so its config declares treatments unavailable."""
+    _, _, manifest = report
+    assert manifest["unavailable"]["treatments"] == "all"
+    drugs = _csv("DRUG_EXPOSURE")
+    assert set(drugs["drug_type_concept_id"]) == {"32869"}
+    drugs = drugs[pd.to_datetime(drugs["drug_exposure_start_date"]) <= pd.Timestamp(AS_OF)]
+    frame = read_extracts_omop(cdm, load_source_config(SOURCE), AS_OF, ["medications"])
+    frame = frame["medications"].whole().set_index("record_id")
+    assert sorted(frame.index) == sorted(drugs["drug_exposure_id"])
+    assert set(frame["kind"]) == {"DISPENSING"}
+    drugs = drugs.set_index("drug_exposure_id").loc[frame.index]
+    assert (frame["start_date"] == drugs["drug_exposure_start_date"]).all()
+    assert (frame["end_date"].fillna("") == drugs["drug_exposure_end_date"]).all()
+    assert (frame["source_code"].notna()).all() and set(frame["source_system"]) == {"RXNORM"}
+    assert (frame["route"].fillna("") == "").all()  # route_concept_id 0 throughout

@@ -39,7 +39,8 @@ CONCEPT_SETS = {
 
 
 def _source(sets=CONCEPT_SETS, path="omop.yaml", **extra):
-    data = {"kind": "omop", "omop": {"concept_sets": sets}, "unavailable": ["treatments"]}
+    unavailable = ["treatments", "medications"]  # no drug_exposure table here
+    data = {"kind": "omop", "omop": {"concept_sets": sets}, "unavailable": unavailable}
     return parse_source_config({**data, **extra}, path)
 
 
@@ -265,7 +266,8 @@ def test_screening_reads_them_and_what_is_not_configured_is_unavailable(cdm, tmp
 
 
 def test_only_what_is_configured_becomes_available():
-    assert _source({}).unavailable == {**DEFAULT_UNAVAILABLE, "treatments": None}
+    expected = {**DEFAULT_UNAVAILABLE, "treatments": None, "medications": None}
+    assert _source({}).unavailable == expected
     some = _source({"ECOG": {"concepts": [1]}, "grade": {"concepts": [2], "values": {3: "G1"}}})
     assert some.unavailable["assessments"] == (
         "assessment_type=KARNOFSKY",

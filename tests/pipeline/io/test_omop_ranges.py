@@ -55,7 +55,10 @@ def cdm(tmp_path_factory):
 
 
 def _source(tmp_path):
-    data = {"kind": "omop", "unavailable": ["pathology", "treatments", "conditions"]}
+    data = {
+        "kind": "omop",
+        "unavailable": ["pathology", "treatments", "medications", "conditions"],
+    }
     return parse_source_config(data, str(tmp_path / "omop.yaml"))
 
 

@@ -48,3 +48,12 @@ def test_placeholders_are_resolved():
     assert "${" not in str(suite)
     volume = [e for e in suite["expectations"] if e["meta"]["rule_id"] == "volume.labs.drop_fatal"]
     assert volume[0]["kwargs"]["min_value"] == 5
+
+
+def test_a_planned_end_may_lie_in_the_future_or_after_death_never_before_its_start():
+    rules = {e["meta"]["rule_id"] for e in load_suites()["medications"]["expectations"]}
+    assert "plausibility.medications.start_date.not_future" in rules
+    assert "plausibility.medications.start_date.before_death" in rules
+    assert "plausibility.medications.end_date.not_before_start_date" in rules
+    assert not {r for r in rules if r.startswith("plausibility.medications.end_date.not_fu")}
+    assert "plausibility.medications.end_date.before_death" not in rules
