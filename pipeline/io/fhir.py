@@ -322,6 +322,13 @@ def unmapped_codes(
     return count_codes(first["code"], column=column, reason=reason, system=first["system"])
 
 
+def first_element(lists: pa.Array) -> pa.Array:
+    """Per list, its first element; null for a null or an empty list (`"bodySite": []` is
+    valid JSON a site may write, and Arrow's list_element refuses an index past the end)."""
+    filled = pc.fill_null(pc.greater(pc.list_value_length(lists), 0), False)
+    return pc.list_element(pc.if_else(filled, lists, pa.scalar([None], lists.type)), 0)
+
+
 def wall_clock(text: pa.Array, with_time: bool = True) -> pa.Array:
     """`2026-06-16T08:00:00+02:00` -> `2026-06-16 08:00` (or the date alone): the time as
     recorded, offset dropped. A date alone stays a date; anything else is left for typing."""
@@ -496,7 +503,7 @@ def pathology_frame(table: pa.Table) -> pd.DataFrame:
     table = table.filter(is_morphology)
     morphology = pc.filter(morphology, is_morphology)
     sites = table["bodySite"].combine_chunks()
-    first_site = pc.list_element(pc.fill_null(sites, pa.scalar([None], sites.type)), 0)
+    first_site = first_element(sites)
     topography = first_code(first_site, (*ICDO3, *ICD10)) if len(first_site) else first_site
     return _frame(
         record_id=table["id"],

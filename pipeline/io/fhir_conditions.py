@@ -28,6 +28,7 @@ from pipeline.io.fhir import (
     _subjects,
     first_code,
     first_coding,
+    first_element,
     unmapped_codes,
     wall_clock,
 )
@@ -61,7 +62,7 @@ def conditions_frame(table: pa.Table) -> pd.DataFrame:
     )
     sites = table["bodySite"].combine_chunks()
     if len(sites):
-        first_site = pc.list_element(pc.fill_null(sites, pa.scalar([None], sites.type)), 0)
+        first_site = first_element(sites)
         topography = first_code(first_site, (*ICDO3, *ICD10))
     else:
         topography = pa.nulls(0, pa.string())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import pandas as pd
 import pytest
 
 from pipeline.io import fhir
@@ -121,3 +122,25 @@ def test_the_fhir_source_provides_conditions():
     source = load_source_config(repo_root() / "sources" / "smart-fhir-sample.yaml")
     assert not source.extract_unavailable("conditions")
     assert source.extracts["conditions"].file == "Condition.ndjson"
+
+
+def test_an_empty_body_site_list_is_no_topography(tmp_path):
+    """`"bodySite": []` is valid JSON a site may write: the topography is then unknown, and
+    neither the diagnoses nor the pathology read stops on it."""
+    write(
+        tmp_path,
+        "Condition.000.ndjson",
+        [
+            condition("empty", (ICDO3, "8240/3"), bodySite=[], recordedDate="2020-01-01"),
+            condition(
+                "sited",
+                (ICDO3, "8240/3"),
+                bodySite=[{"coding": [{"system": ICDO3, "code": "C17.1"}]}],
+                recordedDate="2020-01-01",
+            ),
+        ],
+    )
+    for name in ("conditions", "pathology"):
+        frame = fhir.read_extract_fhir(tmp_path, name).frame.set_index("record_id")
+        assert pd.isna(frame.loc["empty", "topography_code"]), name
+        assert frame.loc["sited", "topography_code"] == "C17.1", name
