@@ -310,6 +310,12 @@ def first_coding(concepts: pa.Array, systems: tuple[str, ...] | str | None = Non
     return out
 
 
+def answer_keys(codings: pd.DataFrame) -> pd.Series:
+    """`system|code` per row of `first_coding`'s result: the key answer tables (score and
+    result lists) are looked up by, in one vectorised step."""
+    return codings["system"].fillna("") + "|" + codings["code"].fillna("")
+
+
 def unmapped_codes(
     concepts: pa.Array, mapped: pa.Array, *, column: str, reason: str
 ) -> list[dict[str, object]]:

@@ -27,6 +27,7 @@ from pipeline.io.fhir import (
     PERFORMANCE_STATUS,
     _frame,
     _subjects,
+    answer_keys,
     first_coding,
     wall_clock,
 )
@@ -91,8 +92,7 @@ def assessments_frame(table: pa.Table) -> pd.DataFrame:
     """assessments extract (text, contract names) from performance-status Observations."""
     table = table.filter(is_assessment(table))
     answer = first_coding(table["valueCodeableConcept"].combine_chunks())
-    pairs = pd.Series(list(zip(answer["system"], answer["code"], strict=True)), dtype=object)
-    answered = pairs.map(ANSWERS)
+    answered = answer_keys(answer).map({f"{s}|{c}": v for (s, c), v in ANSWERS.items()})
     quantity = pc.struct_field(table["valueQuantity"].combine_chunks(), "value")
     value = pc.coalesce(
         _score_text(table["valueInteger"].combine_chunks()),

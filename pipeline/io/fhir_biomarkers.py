@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.io.code_issues import count_codes
-from pipeline.io.fhir import LOINC, _frame, _subjects, first_coding, wall_clock
+from pipeline.io.fhir import LOINC, _frame, _subjects, answer_keys, first_coding, wall_clock
 
 SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
@@ -62,11 +62,10 @@ def biomarkers_frame(table: pa.Table) -> pd.DataFrame:
     """biomarkers extract (text, contract names) from tumour-marker Observations."""
     table = table.filter(is_marker_test(table))
     question = marker_questions(table)
-    marker = question.map(lambda q: TUMOUR_MARKERS[q][0])
-    method = question.map(lambda q: TUMOUR_MARKERS[q][1])
+    marker = question.map({q: m for q, (m, _) in TUMOUR_MARKERS.items()})
+    method = question.map({q: m for q, (_, m) in TUMOUR_MARKERS.items() if m})
     answer = first_coding(table["valueCodeableConcept"].combine_chunks())
-    pairs = pd.Series(list(zip(answer["system"], answer["code"], strict=True)), dtype=object)
-    result = pairs.map(RESULTS)
+    result = answer_keys(answer).map({f"{s}|{c}": r for (s, c), r in RESULTS.items()})
     quantity = table["valueQuantity"].combine_chunks()
     unit = pc.coalesce(pc.struct_field(quantity, "code"), pc.struct_field(quantity, "unit"))
     in_percent = pc.fill_null(pc.equal(unit, "%"), False)
