@@ -120,12 +120,43 @@ def _label(source: ExtractSource) -> str:
     return f"sql:{source.query}"
 
 
-def _database_error(label: str, exc: Exception, doing: str) -> InputFileError:
-    """A patient-free error: the exception type and SQLSTATE, never the server's message."""
+# Server messages that hold nothing but an identifier the query named, by SQLSTATE: the one
+# part of a message an error may repeat (any other message may quote a value: never shown).
+_NAMED_OBJECT = {
+    "42P01": ("table", re.compile(r'^relation "([A-Za-z0-9_.$]{1,127})" does not exist$')),
+    "42703": ("column", re.compile(r'^column "?([A-Za-z0-9_.$]{1,127})"? does not exist$')),
+    "3F000": ("schema", re.compile(r'^schema "([A-Za-z0-9_$]{1,63})" does not exist$')),
+    "42883": (
+        "function",
+        re.compile(r"^function ([A-Za-z0-9_.$]{1,127})\(.{0,200}\) does not exist$"),
+    ),
+}
+
+
+def _database_error(
+    label: str, exc: Exception, doing: str, query: str | None = None, prefix: int = 0
+) -> InputFileError:
+    """A patient-free error: the exception type and SQLSTATE, never the server's message,
+    except the name of a table, column or schema the database did not find (an
+    identifier of the query, not data) and, when the server says where, the query's line.
+
+    `prefix` is the number of characters sent before `query` (a wrapping count query)."""
     original = getattr(exc, "orig", None) or exc
     state = getattr(original, "sqlstate", None)
     detail = type(original).__name__ + (f", SQLSTATE {state}" if state else "")
-    return InputFileError(label, f"{doing} failed ({detail})")
+    diag = getattr(original, "diag", None)
+    named = _NAMED_OBJECT.get(state or "")
+    message = getattr(diag, "message_primary", None) or ""
+    match = named[1].match(message) if named else None
+    if named and match:
+        detail += f"; no {named[0]} {match.group(1)}"
+    line = None
+    position = getattr(diag, "statement_position", None)
+    if query is not None and position and str(position).isdigit():
+        offset = int(position) - 1 - prefix
+        if 0 <= offset <= len(query):
+            line = query.count("\n", 0, offset) + 1
+    return InputFileError(label, f"{doing} failed ({detail})", line=line)
 
 
 def fetch_text_table(
@@ -136,9 +167,10 @@ def fetch_text_table(
     from sqlalchemy.exc import SQLAlchemyError
 
     params = {"as_of": as_of}
+    counting = "SELECT count(*) FROM (\n"
     try:
         count = connection.execute(  # type: ignore[attr-defined]
-            text(f"SELECT count(*) FROM (\n{query}\n) AS counted"), params
+            text(f"{counting}{query}\n) AS counted"), params
         ).scalar_one()
         streamed = connection.execution_options(  # type: ignore[attr-defined]
             stream_results=True, yield_per=chunk_rows
@@ -150,7 +182,7 @@ def fetch_text_table(
             columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
             chunks.append(pa.record_batch([text_column(c) for c in columns], names=names))
     except SQLAlchemyError as exc:
-        raise _database_error(label, exc, "query") from None
+        raise _database_error(label, exc, "query", query, len(counting)) from None
     schema = pa.schema([(name, pa.string()) for name in names])
     return pa.Table.from_batches(chunks, schema=schema), int(count)
 

@@ -184,6 +184,27 @@ def test_a_failing_query_reports_its_type_never_the_value(warehouse, tmp_path):
     assert "IPP" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("query", "named", "line"),
+    [
+        ("SELECT ipp\nFROM dwh.no_such_table", "no table dwh.no_such_table", 2),
+        ("SELECT ipp,\n  p.no_such_column\nFROM dwh.patient AS p", "no column p.no_such_column", 2),
+        ("SELECT ipp\nFROM nowhere.patient", "no table nowhere.patient", 2),
+    ],
+)
+def test_a_missing_table_or_column_is_named_with_its_line(warehouse, tmp_path, query, named, line):
+    """What a site gets wrong in its query (a table or column its warehouse does not have)
+    is named, with the query file's line: an identifier of the query, never a value."""
+    for name in EXTRACTS:
+        (tmp_path / f"{name}.sql").write_text((DEFAULT_SQL_DIR / f"{name}.sql").read_text())
+    (tmp_path / "patients.sql").write_text(query)
+    with pytest.raises(InputFileError) as info:
+        read_extract_sql(warehouse, WAREHOUSE, "patients", AS_OF, folder=tmp_path)
+    assert named in info.value.reason
+    assert info.value.line == line
+    assert f", line {line}: query failed (Undefined" in str(info.value)
+
+
 def test_sql_and_files_give_identical_reports(warehouse, small_hospital, tmp_path):
     trial = load_trial(find_trial("lutathera-retreatment"))
     as_of = pd.Timestamp(AS_OF)
