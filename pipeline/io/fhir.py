@@ -38,11 +38,13 @@ saw on the record is the date the criteria's windows count from.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -227,22 +229,11 @@ def resource_files(folder: Path, resource_type: str) -> list[Path]:
 def read_resources(folder: Path, resource_type: str) -> pa.Table:
     """Every resource of one type in the export, with only the fields of `SCHEMAS`."""
     schema = SCHEMAS[resource_type]
-    tables = [_read_file(path, schema) for path in resource_files(folder, resource_type)]
+    tables = [
+        b for path in resource_files(folder, resource_type) for b in _file_blocks(path, schema)
+    ]
     tables = [t for t in tables if t.num_rows]
     return pa.concat_tables(tables) if tables else schema.empty_table()
-
-
-def _read_file(path: Path, schema: pa.Schema) -> pa.Table:
-    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
-    source = pa.input_stream(str(path), compression="gzip" if path.suffix == ".gz" else None)
-    try:
-        reader = pj.open_json(
-            source, read_options=pj.ReadOptions(block_size=BLOCK_BYTES), parse_options=options
-        )
-        return reader.read_all()
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        line, reason = _first_bad_line(path, schema)
-        raise InputFileError(str(path), reason or f"not FHIR NDJSON ({exc})", line=line) from None
 
 
 def _first_bad_line(path: Path, schema: pa.Schema) -> tuple[int | None, str | None]:
@@ -635,8 +626,95 @@ def resources_not_mapped(folder: Path, unavailable: tuple[str, ...] = ()) -> dic
         match = _RESOURCE_FILE.match(path.name)
         if match is None or match[1] in used or not path.is_file():
             continue
-        counts[match[1]] = counts.get(match[1], 0) + _read_file(path, _ANY_RESOURCE).num_rows
+        rows = sum(block.num_rows for block in _file_blocks(path, _ANY_RESOURCE))
+        counts[match[1]] = counts.get(match[1], 0) + rows
     return {t: n for t, n in sorted(counts.items()) if n}
+
+
+# An extract of up to this many rows is kept in memory as read; a larger one is read again,
+# block by block, each time its rows are wanted (`RawExtract.batch_source`), so memory stays
+# bounded by a batch whatever the export's size.
+IN_MEMORY_ROWS = 1_000_000
+BATCH_ROWS = 250_000
+
+
+def _resource_blocks(folder: Path, types: tuple[str, ...]) -> Iterator[dict[str, pa.Table]]:
+    """Every resource of `types` in the export, one parsed block of one file at a time (only
+    the fields of `SCHEMAS`), as {resource type: table}."""
+    for resource_type in types:
+        schema = SCHEMAS[resource_type]
+        for path in resource_files(folder, resource_type):
+            for block in _file_blocks(path, schema):
+                if block.num_rows:
+                    yield {resource_type: block}
+
+
+def _file_blocks(path: Path, schema: pa.Schema) -> Iterator[pa.Table]:
+    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    source = pa.input_stream(str(path), compression="gzip" if path.suffix == ".gz" else None)
+    try:
+        reader = pj.open_json(
+            source, read_options=pj.ReadOptions(block_size=BLOCK_BYTES), parse_options=options
+        )
+        for batch in reader:
+            yield pa.Table.from_batches([batch], schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        line, reason = _first_bad_line(path, schema)
+        raise InputFileError(str(path), reason or f"not FHIR NDJSON ({exc})", line=line) from None
+
+
+def _block_frame(
+    name: str,
+    tables: Mapping[str, pa.Table],
+    rxnorm_to_atc: Mapping[str, str] | None,
+    unavailable: tuple[str, ...],
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """One block's rows of extract `name`, and its resources read and not used per type."""
+    table = next(iter(tables.values())) if len(RESOURCES[name]) == 1 else None
+    not_used: dict[str, int] = {}
+    if name == "patients":
+        frame = patients_frame(table)
+    elif name == "labs":
+        frame = labs_frame(table)
+    elif name == "pathology":
+        frame = pathology_frame(table)
+        not_used = {"Condition": table.num_rows - len(frame)}
+    elif name == "conditions":
+        from pipeline.io.fhir_conditions import conditions_frame
+
+        frame = conditions_frame(table)
+        not_used = {"Condition": table.num_rows - len(frame)}
+    elif name == "assessments":
+        from pipeline.io.fhir_assessments import assessments_frame
+
+        frame = assessments_frame(table)
+    elif name == "biomarkers":
+        from pipeline.io.fhir_biomarkers import biomarkers_frame
+
+        frame = biomarkers_frame(table)
+    elif name == "procedures":
+        from pipeline.io.fhir_procedures import procedures_frame
+
+        frame = procedures_frame(table)
+        not_used = {"Procedure": table.num_rows - len(frame)}
+    elif name == "medications":
+        from pipeline.io.fhir_medications import medications_frame
+
+        frame, not_used = medications_frame(tables, rxnorm_to_atc)
+    else:
+        frame = treatments_frame(tables, rxnorm_to_atc)
+    if name in OBSERVATION_EXTRACTS:  # the first available of them counts, for all of them
+        reporter = next((n for n in OBSERVATION_EXTRACTS if n not in unavailable), name)
+        if name == reporter:
+            not_used = {"Observation": observations_not_used(table, unavailable)}
+    return frame, not_used
+
+
+def _numbered(frames: list[pd.DataFrame], first: int) -> pd.DataFrame:
+    """Blocks' rows as one frame, `row_number` counting on from `first`."""
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frame["row_number"] = pd.RangeIndex(first, first + len(frame))
+    return frame
 
 
 def read_extract_fhir(
@@ -647,60 +725,68 @@ def read_extract_fhir(
 ) -> RawExtract:
     """One extract of the contract from a Bulk export folder, as raw text rows. The
     patients extract also counts the resources no available extract reads
-    (`resources_not_mapped`, given the extracts declared `unavailable`)."""
+    (`resources_not_mapped`, given the extracts declared `unavailable`).
+
+    The export is parsed block by block: a first pass counts the rows, the unusable codes and
+    the resources not used, keeping the rows only while they are few (`IN_MEMORY_ROWS`);
+    past that, the rows are parsed again in batches whenever they are read."""
     if name not in RESOURCES:
         raise ValueError(f"{name}: no FHIR resource maps to this extract")
-    tables = {t: read_resources(folder, t) for t in RESOURCES[name]}
-    not_used: dict[str, int] = {}
+    types = RESOURCES[name]
+
+    def blocks() -> Iterator[pd.DataFrame]:
+        for tables in _resource_blocks(folder, types):
+            yield _block_frame(name, tables, rxnorm_to_atc, unavailable)[0]
+
+    empty = {t: SCHEMAS[t].empty_table() for t in types}
+    rows, kept, issues = 0, [], []
+    not_used: Counter[str] = Counter()
+    for tables in _resource_blocks(folder, types):
+        frame, unused = _block_frame(name, tables, rxnorm_to_atc, unavailable)
+        issues.append(frame.attrs.pop("code_issues", []))
+        not_used.update(unused)
+        rows += len(frame)
+        if rows <= IN_MEMORY_ROWS:
+            kept.append(frame)
+        else:
+            kept.clear()
     if name == "patients":
-        frame = patients_frame(tables["Patient"])
-        not_used = resources_not_mapped(folder, unavailable)
-    elif name == "labs":
-        frame = labs_frame(tables["Observation"])
-    elif name == "pathology":
-        frame = pathology_frame(tables["Condition"])
-        not_used = {"Condition": tables["Condition"].num_rows - len(frame)}
-    elif name == "conditions":
-        from pipeline.io.fhir_conditions import conditions_frame
-
-        frame = conditions_frame(tables["Condition"])
-        not_used = {"Condition": tables["Condition"].num_rows - len(frame)}
-    elif name == "assessments":
-        from pipeline.io.fhir_assessments import assessments_frame
-
-        frame = assessments_frame(tables["Observation"])
-    elif name == "biomarkers":
-        from pipeline.io.fhir_biomarkers import biomarkers_frame
-
-        frame = biomarkers_frame(tables["Observation"])
-    elif name == "procedures":
-        from pipeline.io.fhir_procedures import procedures_frame
-
-        frame = procedures_frame(tables["Procedure"])
-        not_used = {"Procedure": tables["Procedure"].num_rows - len(frame)}
-    elif name == "medications":
-        from pipeline.io.fhir_medications import medications_frame
-
-        frame, not_used = medications_frame(tables, rxnorm_to_atc)
+        not_used.update(resources_not_mapped(folder, unavailable))
+    if rows <= IN_MEMORY_ROWS:
+        shape = _block_frame(name, empty, rxnorm_to_atc, unavailable)[0]
+        whole, source = _numbered(kept or [shape], 1), None
+        whole.attrs.pop("code_issues", None)
     else:
-        frame = treatments_frame(tables, rxnorm_to_atc)
-    if name in OBSERVATION_EXTRACTS:  # the first available of them counts, for all of them
-        reporter = next((n for n in OBSERVATION_EXTRACTS if n not in unavailable), name)
-        if name == reporter:
-            not_used = {"Observation": observations_not_used(tables["Observation"], unavailable)}
-    files = [p for t in RESOURCES[name] for p in resource_files(folder, t)]
+        whole, source = None, functools.partial(_batches, blocks)
+    files = [p for t in types for p in resource_files(folder, t)]
     names = ",".join(p.name for p in files)
-    label = f"{folder}/{{{names}}}" if files else f"{folder}/{RESOURCES[name][0]}.ndjson"
-    issues = frame.attrs.pop("code_issues", [])
+    label = f"{folder}/{{{names}}}" if files else f"{folder}/{types[0]}.ndjson"
     return RawExtract(
         EXTRACTS[name].name,
-        frame,
+        whole,
         label,
-        len(frame),
+        rows,
+        batch_source=source,
         sha256=files_sha256(files),
-        code_issues=issues,
+        code_issues=merge_issues(*issues),
         not_used={t: n for t, n in not_used.items() if n},
     )
+
+
+def _batches(blocks: Callable[[], Iterator[pd.DataFrame]]) -> Iterator[pd.DataFrame]:
+    """The blocks' rows again, gathered into batches of about `BATCH_ROWS`, numbered on."""
+    pending: list[pd.DataFrame] = []
+    waiting, first = 0, 1
+    for frame in blocks():
+        frame.attrs.pop("code_issues", None)
+        pending.append(frame)
+        waiting += len(frame)
+        if waiting >= BATCH_ROWS:
+            yield _numbered(pending, first)
+            first += waiting
+            pending, waiting = [], 0
+    if pending:
+        yield _numbered(pending, first)
 
 
 def files_sha256(paths: list[Path]) -> str:
