@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-CONTRACT_VERSION = "1.8.0"
+CONTRACT_VERSION = "1.9.0"
 
 ColumnType = Literal["id", "str", "code", "date", "datetime", "float", "int", "bool"]
 TEXT_TYPES = ("id", "str", "code")
@@ -612,6 +612,30 @@ EXTRACTS: dict[str, Extract] = {
                     required=False,
                     allowed=ROUTES,
                     description="Route of administration; empty when not recorded.",
+                ),
+            ),
+        ),
+        Extract(
+            "observation_periods",
+            "Spans of time over which the source records the patient's care (optional "
+            "extract, contract 1.9.0; OMOP's observation_period): inside one, a record that "
+            "is not there was not made; outside, nothing is known. A criterion that asks for "
+            "the absence of records (`observed: true`) is unknown unless one period covers "
+            "its whole window.",
+            record_id="period_id",
+            date_column="start_date",
+            optional=True,
+            columns=(
+                Column("period_id", "id"),
+                _PATIENT_ID,
+                Column("start_date", "date", description="First day observed."),
+                Column(
+                    "end_date",
+                    "date",
+                    required=False,
+                    planned=True,
+                    description="Last day observed (may lie after the export date: the source "
+                    "observes the patient until then); empty when still open.",
                 ),
             ),
         ),

@@ -104,6 +104,10 @@ _PARAMETERS: dict[str, dict[str, Any]] = {
     },
     "at_least": _integer(0, MAX_COUNT, "fewest matching records met"),
     "at_most": _integer(0, MAX_COUNT, "most matching records met (0: none)"),
+    "observed": {
+        "type": "boolean",
+        "description": "an absence counts only where an observation period covers the window",
+    },
     "measure": {"enum": sorted(MEASURES), "description": "a derived measure of the catalogue"},
     "input_windows": {
         "type": "object",

@@ -140,6 +140,10 @@ PHRASES: dict[str, dict[str, str]] = {
             "missing value or date, or set aside by data quality, may count: the criterion is "
             "unknown where such records could change the answer."
         ),
+        "observed": (
+            " A verdict resting on records not found holds only for a patient observed by the "
+            "source over the whole window (an observation period covers it); else unknown."
+        ),
         "first_record": (
             "The first {record} record{where}, looked for over the whole history, must be "
             "{window}{conditions}. A record that may be the first but has a missing value or "
@@ -295,6 +299,11 @@ PHRASES: dict[str, dict[str, str]] = {
             "enregistrement sans valeur ou sans date, ou écarté par le contrôle qualité, peut "
             "compter : le critère est inconnu là où il pourrait changer la réponse."
         ),
+        "observed": (
+            " Un verdict fondé sur l'absence d'enregistrements ne vaut que pour un patient "
+            "observé par la source sur toute la fenêtre (une période d'observation la couvre) ; "
+            "sinon, il est inconnu."
+        ),
         "first_record": (
             "Le premier enregistrement « {record} »{where} (cherché sur tout l'historique) doit "
             "être {window}{conditions}. Un enregistrement qui pourrait être le premier mais "
@@ -406,6 +415,7 @@ _RECORDS = {
         "biomarkers": "biomarker result",
         "procedures": "procedure",
         "medications": "medication record",
+        "observation_periods": "observation period",
     },
     "fr": {
         "patients": "fiche patient",
@@ -420,6 +430,7 @@ _RECORDS = {
         "biomarkers": "résultat de biomarqueur",
         "procedures": "acte",
         "medications": "enregistrement de médicament",
+        "observation_periods": "période d'observation",
     },
 }
 _ANALYTES_FR = {
@@ -668,7 +679,7 @@ class _Words:
                 where=self.where(rule.extract, rule.where),
                 window=self.window(rule.window),
                 bounds=self.bounds(rule.at_least, rule.at_most),
-            )
+            ) + (self("observed") if rule.observed else "")
         if isinstance(rule, FirstRecordRule):
             conditions = (
                 self(

@@ -65,6 +65,7 @@ TABLES = (
     "condition_occurrence",
     "observation",
     "procedure_occurrence",
+    "observation_period",
     "concept",
     "concept_ancestor",
     "concept_relationship",
@@ -182,6 +183,17 @@ def omop_tables(exports: Path) -> dict[str, pd.DataFrame]:
     tables["drug_exposure"] = drugs
     procedures = _read(exports, "procedures")
     tables["procedure_occurrence"] = _procedures(procedures, person_ids, vocabulary)
+    # The synthetic hospital keeps no observation periods: the table is there, empty, and the
+    # extract is unavailable for the night ("no rows"), as at a site that does not fill it.
+    tables["observation_period"] = pd.DataFrame(
+        columns=[
+            "observation_period_id",
+            "person_id",
+            "observation_period_start_date",
+            "observation_period_end_date",
+            "period_type_concept_id",
+        ]
+    )
     tables["concept"] = vocabulary.table()
     tables["concept_ancestor"] = ancestors
     tables["concept_relationship"] = relationships

@@ -65,6 +65,7 @@ QUERIES = {
     "conditions": "conditions.sql",
     "procedures": "procedures.sql",
     "medications": "medications.sql",  # prescriptions, dispensings, statements
+    "observation_periods": "observation_periods.sql",
 }
 DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
     "imaging_studies": None,

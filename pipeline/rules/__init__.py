@@ -57,7 +57,7 @@ PARAMETERS: dict[str, frozenset[str]] = {
         }
     ),
     "confirm_at_visit": frozenset({"note"}),
-    "record_count": frozenset({"extract", "where", "window", "at_least", "at_most"}),
+    "record_count": frozenset({"extract", "where", "window", "at_least", "at_most", "observed"}),
     "first_record": frozenset(
         {"extract", "where", "window", "conditions", "combine", "when_absent"}
     ),

@@ -109,7 +109,10 @@ def rule_reads(rule: object) -> Reads:
         patients = rule.measure.patient_columns
         return {**labs, "patients": patients} if patients else labs
     if isinstance(rule, RecordCountRule):
-        return {rule.extract: _dated(rule.extract, rule.where)}
+        reads = {rule.extract: _dated(rule.extract, rule.where)}
+        if rule.observed:
+            reads["observation_periods"] = frozenset({"start_date", "end_date"})
+        return reads
     if isinstance(rule, FirstRecordRule):
         return {rule.extract: _dated(rule.extract, (*rule.where, *rule.conditions))}
     if isinstance(rule, AroundEventRule):

@@ -12,6 +12,14 @@ quality. With the certain count as a floor and the possible count as a ceiling, 
 is met when the floor reaches N and not met when even the ceiling stays below; `at_most: N` is
 met when the ceiling stays within N and not met when the floor exceeds it; in between the
 criterion is unknown, and its reason says why.
+
+`observed: true` asks that a verdict resting on records not found (`at_most` met, `at_least`
+not met) be given only where the source saw the patient over the whole window: one of the
+patient's observation periods (the optional `observation_periods` extract, OMOP's
+observation_period) must cover it, from its first day (the as-of day, for a window without
+one) to the as-of day. Elsewhere the verdict is unknown, "not observed over the whole window":
+a record that is not there may simply not have been made here. A source without observation
+periods leaves such a criterion unknown, "not available from this source" (it reads them).
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ class RecordCountRule:
     window: Window
     at_least: int | None
     at_most: int | None
+    observed: bool = False
 
     @classmethod
     def parse(cls, spec: dict[str, Any], where: str) -> RecordCountRule:
@@ -59,12 +68,16 @@ class RecordCountRule:
             raise ConfigError(f"{where}: record_count needs 'at_least' and/or 'at_most'")
         if None not in bounds and bounds[1] < bounds[0]:
             raise ConfigError(f"{where}: 'at_most' is below 'at_least'")
+        observed = spec.get("observed", False)
+        if not isinstance(observed, bool):
+            raise ConfigError(f"{where}: 'observed' is true or false, not {observed!r}")
         return cls(
             extract=extract,
             where=parse_conditions(spec.get("where"), where, extract),
             window=parse_window(spec.get("window"), where),
             at_least=bounds[0],
             at_most=bounds[1],
+            observed=observed,
         )
 
     def describe_bounds(self) -> str:
@@ -101,6 +114,16 @@ class RecordCountRule:
         if self.at_most is not None:
             met &= (ceiling <= self.at_most) & ~ceiling_open
             not_met |= floor > self.at_most
+        unobserved = np.zeros(len(data.index), bool)
+        if self.observed:  # an absence tells only where the patient was observed
+            none = np.zeros(len(data.index), bool)
+            absent = none if self.at_least is None else (ceiling < self.at_least) & ~ceiling_open
+            found = none if self.at_most is None else floor > self.at_most
+            # a `not_met` on records found stands; `met` under `at_most` rests on absences
+            by_absence = (met & (self.at_most is not None)) | (absent & ~found)
+            unobserved = by_absence & ~_observed_over(data, self.window)
+            met &= ~unobserved
+            not_met &= ~unobserved
         status = np.where(not_met, NOT_MET, np.where(met, MET, UNKNOWN)).astype("int8")
 
         wanted = f"{self.describe_bounds()} record(s) {self.window.describe()}"
@@ -126,12 +149,30 @@ class RecordCountRule:
         evidence["reason"] = pd.array(
             verdict + counted + uncertain + "; wanted " + wanted, dtype="str"
         )
+        if unobserved.any():
+            note = "; not observed over the whole window (no observation period covers it)"
+            evidence.loc[unobserved, "reason"] = evidence.loc[unobserved, "reason"] + note
         undecided = set_aside.index.intersection(data.index[status == UNKNOWN])
         if len(undecided):
             evidence.loc[undecided, "reason"] = (
                 evidence.loc[undecided, "reason"] + "; " + set_aside.loc[undecided, "reason"]
             )
         return evidence
+
+
+def _observed_over(data: ScreeningData, window: Window) -> np.ndarray:
+    """Per patient of `data.index`, whether one observation period holds the window's first
+    day (the as-of day for a window without one) through the as-of day. A period without an
+    end is open; an undated period covers nothing."""
+    periods = data.extracts["observation_periods"]
+    periods = periods[screened(data, periods["patient_id"])]
+    first = window.start(data.as_of)
+    first = data.as_of if first is None else first
+    starts = pd.to_datetime(periods["start_date"])
+    ends = pd.to_datetime(periods["end_date"])
+    covers = (starts <= first) & (ends.isna() | (ends >= data.as_of.normalize()))
+    covered = periods.loc[covers.fillna(False).to_numpy(), "patient_id"].unique()
+    return data.index.isin(covered)
 
 
 def _per_patient(patient_ids: pd.Series, index: pd.Index) -> np.ndarray:

@@ -193,6 +193,7 @@ def test_a_source_without_conditions_makes_them_unknown(screened_without_conditi
         "biomarkers": "all",
         "conditions": "all",
         "medications": "all",
+        "observation_periods": "all",
         "procedures": "all",
     }
     assert manifest["unavailable"] == unavailable

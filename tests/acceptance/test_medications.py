@@ -206,5 +206,7 @@ def test_a_source_without_medications_makes_them_unknown(screened_without_medica
         assert (rows["reason"] == f"{UNAVAILABLE_REASON}: medications").all(), criterion
     manifest = pd.read_json(screened_without_medications.report_dir / "manifest.json", typ="series")
     # and biomarkers, procedures: no case has one, so the folder has no such file
-    unavailable = {"biomarkers": "all", "medications": "all", "procedures": "all"}
+    unavailable = {
+        n: "all" for n in ("biomarkers", "medications", "procedures", "observation_periods")
+    }
     assert manifest["unavailable"] == unavailable

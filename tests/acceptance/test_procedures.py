@@ -182,5 +182,7 @@ def test_a_source_without_procedures_makes_them_unknown(screened_without_procedu
         assert (rows["reason"] == f"{UNAVAILABLE_REASON}: procedures").all(), criterion
     manifest = pd.read_json(screened_without_procedures.report_dir / "manifest.json", typ="series")
     # and biomarkers, medications: no case has one, so the folder has no such file
-    unavailable = {"biomarkers": "all", "medications": "all", "procedures": "all"}
+    unavailable = {
+        n: "all" for n in ("biomarkers", "medications", "procedures", "observation_periods")
+    }
     assert manifest["unavailable"] == unavailable

@@ -91,7 +91,9 @@ def test_the_patients_go_to_review_not_out(screened):
 def test_the_manifest_and_review_page_name_what_was_unavailable(screened):
     _, partial = screened
     manifest = json.loads((partial / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["unavailable"] == {name: "all" for name in MISSING}
+    # observation periods: the synthetic source has none (an optional extract not declared)
+    expected = {name: "all" for name in (*MISSING, "observation_periods")}
+    assert manifest["unavailable"] == expected
     for name in MISSING:
         assert manifest["extracts"][name]["unavailable"] is True
         assert manifest["extracts"][name]["rows_read"] == 0

@@ -79,6 +79,13 @@ PROCEDURE_COLUMNS = [
     "procedure_source_value",
     "procedure_source_concept_id",
 ]
+PERIOD_COLUMNS = [
+    "observation_period_id",
+    "person_id",
+    "observation_period_start_date",
+    "observation_period_end_date",
+    "period_type_concept_id",
+]
 ANCESTOR_COLUMNS = [
     "ancestor_concept_id",
     "descendant_concept_id",
@@ -111,13 +118,15 @@ def table(columns: list[str], rows: list[dict[str, object]]) -> pd.DataFrame:
 
 @contextmanager
 def loaded_cdm(folder: Path, tables: dict[str, pd.DataFrame]) -> Iterator[str]:
-    """The tables (plus empty death, procedure and ancestry tables and the CONCEPTS vocabulary,
-    unless given) loaded into schema cdm of a scratch database; yields its URL."""
+    """The tables (plus empty death, procedure, observation period and ancestry tables and the
+    CONCEPTS vocabulary, unless given) loaded into schema cdm of a scratch database; yields
+    its URL."""
     tables = {
         "concept": CONCEPTS,
         "death": pd.DataFrame(columns=["person_id", "death_date", "death_type_concept_id"]),
         "procedure_occurrence": pd.DataFrame(columns=PROCEDURE_COLUMNS),
         "concept_ancestor": pd.DataFrame(columns=ANCESTOR_COLUMNS),
+        "observation_period": pd.DataFrame(columns=PERIOD_COLUMNS),
         **tables,
     }
     folder.mkdir(parents=True, exist_ok=True)

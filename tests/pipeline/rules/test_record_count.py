@@ -138,3 +138,86 @@ def test_the_evidence_gives_the_count_the_latest_date_and_why_it_is_uncertain(ca
 def test_a_wrong_count_is_refused_at_load(spec, message):
     with pytest.raises(ConfigError, match=message):
         parse_rule({"primitive": "record_count", **spec}, "t.yaml: criterion 'c'")
+
+
+def observed_rule(**bounds: int) -> object:
+    spec = {
+        "primitive": "record_count",
+        "extract": "imaging_studies",
+        "where": PROGRESSION,
+        "window": ONE_YEAR,
+        "observed": True,
+        **bounds,
+    }
+    return parse_rule(spec, "t.yaml: criterion 'c'")
+
+
+def period(pid: str, start: str, end: str | None = None) -> dict:
+    return {"period_id": f"OP-{pid}", "patient_id": pid, "start_date": start, "end_date": end}
+
+
+@pytest.fixture
+def observed_cases(make_data, ago):
+    """Patients named after their records and observation periods (the window: 12 months
+    to the as-of date 2026-06-15, its first day 2025-06-15)."""
+    as_of = AS_OF.strftime("%Y-%m-%d")
+    periods = [
+        period("nothing_observed", "2020-01-01"),  # open
+        period("observed_from_first_day", FIRST_DAY, as_of),  # both ends exactly
+        period("observed_from_day_after", "2025-06-16"),  # misses the window's first day
+        period("observed_until_day_before", "2020-01-01", ago(1)),  # misses the as-of day
+        period("pd_observed", "2020-01-01"),
+    ]
+    studies = [study("pd_unobserved", 1, ago(30), "PD"), study("pd_observed", 1, ago(30), "PD")]
+    ids = sorted({p["patient_id"] for p in periods} | {"nothing_unobserved", "pd_unobserved"})
+    return make_data(
+        [{"patient_id": pid} for pid in ids], imaging_studies=studies, observation_periods=periods
+    )
+
+
+@pytest.mark.parametrize(
+    ("patient", "expected"),
+    [
+        ("nothing_observed", "met"),
+        ("observed_from_first_day", "met"),  # a period holding the window exactly covers it
+        ("observed_from_day_after", "unknown"),
+        ("observed_until_day_before", "unknown"),
+        ("nothing_unobserved", "unknown"),  # no record, and none could have been seen
+        ("pd_unobserved", "not_met"),  # a record found stands, observed or not
+        ("pd_observed", "not_met"),
+    ],
+)
+def test_none_counts_only_where_observed(observed_cases, status, patient, expected):
+    evidence = observed_rule(at_most=0).evaluate(observed_cases)
+    assert status(evidence, patient) == expected
+    reason = evidence.loc[patient, "reason"]
+    assert ("not observed over the whole window" in reason) == (expected == "unknown")
+
+
+@pytest.mark.parametrize(
+    ("patient", "expected"),
+    [
+        ("nothing_observed", "not_met"),
+        ("nothing_unobserved", "unknown"),
+        ("pd_unobserved", "met"),  # found: no observation needed
+    ],
+)
+def test_exists_is_not_met_only_where_observed(observed_cases, status, patient, expected):
+    assert status(observed_rule(at_least=1).evaluate(observed_cases), patient) == expected
+
+
+def test_observed_reads_the_observation_periods_and_is_a_boolean():
+    from pipeline.rules.reads import rule_reads
+
+    assert "observation_periods" in rule_reads(observed_rule(at_most=0))
+    assert "observation_periods" not in rule_reads(rule(at_most=0))
+    with pytest.raises(ConfigError, match="'observed' is true or false"):
+        parse_rule(
+            {
+                "primitive": "record_count",
+                "extract": "imaging_studies",
+                "at_most": 0,
+                "observed": "yes",
+            },
+            "t.yaml: criterion 'c'",
+        )
