@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-CONTRACT_VERSION = "1.9.0"
+CONTRACT_VERSION = "1.10.0"
 
 ColumnType = Literal["id", "str", "code", "date", "datetime", "float", "int", "bool"]
 TEXT_TYPES = ("id", "str", "code")
@@ -147,6 +147,16 @@ BIOMARKERS = ("ER", "PR", "HER2")
 BIOMARKER_METHODS = ("IHC", "ISH")
 BIOMARKER_RESULTS = ("POSITIVE", "NEGATIVE", "EQUIVOCAL")
 IHC_SCORES = ("0", "1+", "2+", "3+")
+# Cancer stage (contract 1.10.0): the TNM categories and the stage group as the staging system
+# writes them, without their c / p / yp prefix, which is the row's `basis` (on upper-cased
+# codes: Tis is TIS). The stage group runs 0 to IV with the letters and digits AJCC, UICC and
+# FIGO add (IIIB, IVA, IA2, IIIC1).
+STAGING_SYSTEMS = ("AJCC8", "UICC8", "ENETS", "FIGO", "OTHER")
+STAGING_BASES = ("CLINICAL", "PATHOLOGICAL", "POST_THERAPY")
+T_CATEGORY = r"T(X|IS|0|[1-4][A-D]?)"
+N_CATEGORY = r"N(X|0|[1-3][A-C]?)"
+M_CATEGORY = r"M(X|0|1[A-D]?)"
+STAGE_GROUP = r"0(IS)?|I{1,3}[A-C]?[1-3]?|IV[A-C]?"
 # Medication records other than administrations (contract 1.8.0): what the record says
 # happened. A prescription (an order written), a dispensing (a pharmacy handed the drug over)
 # or a statement (the patient or a clinician reports the patient takes or took it).
@@ -636,6 +646,67 @@ EXTRACTS: dict[str, Extract] = {
                     planned=True,
                     description="Last day observed (may lie after the export date: the source "
                     "observes the patient until then); empty when still open.",
+                ),
+            ),
+        ),
+        Extract(
+            "tumour_stage",
+            "Cancer stage assessments, one row per staging (optional extract, contract "
+            "1.10.0): the TNM categories and the stage group a staging system gave, clinical "
+            "or pathological, so a trial can ask for 'stage IV' or 'M1' without reading "
+            "reports.",
+            record_id="record_id",
+            date_column="staged_on",
+            optional=True,
+            columns=(
+                Column("record_id", "id"),
+                _PATIENT_ID,
+                Column("staged_on", "date", description="Date of the staging."),
+                Column(
+                    "system",
+                    "code",
+                    required=False,
+                    allowed=STAGING_SYSTEMS,
+                    description="Staging system and edition (AJCC8, UICC8, ENETS, FIGO, OTHER).",
+                ),
+                Column(
+                    "basis",
+                    "code",
+                    required=False,
+                    allowed=STAGING_BASES,
+                    description="CLINICAL (c), PATHOLOGICAL (p) or POST_THERAPY (yp).",
+                ),
+                Column(
+                    "t_category",
+                    "code",
+                    required=False,
+                    pattern=T_CATEGORY,
+                    pattern_name="a T category (TX, Tis, T0, T1 to T4 with a letter, e.g. T3)",
+                    description="Primary tumour, without the c / p prefix, e.g. T3.",
+                ),
+                Column(
+                    "n_category",
+                    "code",
+                    required=False,
+                    pattern=N_CATEGORY,
+                    pattern_name="an N category (NX, N0, N1 to N3 with a letter, e.g. N1a)",
+                    description="Regional lymph nodes, e.g. N1a.",
+                ),
+                Column(
+                    "m_category",
+                    "code",
+                    required=False,
+                    pattern=M_CATEGORY,
+                    pattern_name="an M category (MX, M0, M1 with a letter, e.g. M1b)",
+                    description="Distant metastasis, e.g. M1b.",
+                ),
+                Column(
+                    "stage_group",
+                    "code",
+                    required=False,
+                    pattern=STAGE_GROUP,
+                    pattern_name="a stage group (0 to IV, with a letter or digit, e.g. IIIB)",
+                    description="Stage group, in roman numerals, e.g. IIIB or IV.",
                 ),
             ),
         ),

@@ -416,6 +416,7 @@ _RECORDS = {
         "procedures": "procedure",
         "medications": "medication record",
         "observation_periods": "observation period",
+        "tumour_stage": "cancer staging",
     },
     "fr": {
         "patients": "fiche patient",
@@ -431,6 +432,7 @@ _RECORDS = {
         "procedures": "acte",
         "medications": "enregistrement de médicament",
         "observation_periods": "période d'observation",
+        "tumour_stage": "stadification du cancer",
     },
 }
 _ANALYTES_FR = {

@@ -194,6 +194,7 @@ def test_a_source_without_conditions_makes_them_unknown(screened_without_conditi
         "conditions": "all",
         "medications": "all",
         "observation_periods": "all",
+        "tumour_stage": "all",
         "procedures": "all",
     }
     assert manifest["unavailable"] == unavailable

@@ -183,6 +183,7 @@ def test_a_source_without_procedures_makes_them_unknown(screened_without_procedu
     manifest = pd.read_json(screened_without_procedures.report_dir / "manifest.json", typ="series")
     # and biomarkers, medications: no case has one, so the folder has no such file
     unavailable = {
-        n: "all" for n in ("biomarkers", "medications", "procedures", "observation_periods")
+        n: "all"
+        for n in ("biomarkers", "medications", "procedures", "observation_periods", "tumour_stage")
     }
     assert manifest["unavailable"] == unavailable

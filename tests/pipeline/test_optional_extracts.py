@@ -1,6 +1,7 @@
 """An optional extract (`conditions`, contract 1.5.0; `biomarkers`, 1.6.0; `procedures`, 1.7.0;
-`medications`, 1.8.0; `observation_periods`, 1.9.0): a source config written before it existed
-keeps working, the extract then unavailable; declared, it is read as any other."""
+`medications`, 1.8.0; `observation_periods`, 1.9.0; `tumour_stage`, 1.10.0): a source config
+written before it existed keeps working, the extract then unavailable; declared, it is read as
+any other."""
 
 from __future__ import annotations
 
@@ -23,9 +24,16 @@ REQUIRED = [name for name, extract in EXTRACTS.items() if not extract.optional]
 
 def test_the_optional_extracts_so_far():
     optional = [n for n, e in EXTRACTS.items() if e.optional]
-    expected = ["conditions", "biomarkers", "procedures", "medications", "observation_periods"]
+    expected = [
+        "conditions",
+        "biomarkers",
+        "procedures",
+        "medications",
+        "observation_periods",
+        "tumour_stage",
+    ]
     assert optional == expected
-    assert CONTRACT_VERSION == "1.9.0"
+    assert CONTRACT_VERSION == "1.10.0"
 
 
 def test_a_config_without_the_optional_extract_has_it_unavailable():
@@ -39,6 +47,7 @@ def test_a_config_without_the_optional_extract_has_it_unavailable():
         "medications": "all",
         "observation_periods": "all",
         "procedures": "all",
+        "tumour_stage": "all",
     }
 
 
@@ -86,7 +95,11 @@ def test_a_folder_without_the_optional_file_is_screened_the_extract_unavailable(
         load_trial(TRIAL), older_folder, source, pd.Timestamp(AS_OF), tmp_path
     )
     manifest = json.loads((result.report_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["unavailable"] == {"conditions": "all", "observation_periods": "all"}
+    assert manifest["unavailable"] == {
+        "conditions": "all",
+        "observation_periods": "all",
+        "tumour_stage": "all",
+    }
     account = manifest["extracts"]["conditions"]
     assert account["unavailable"] is True and account["rows_read"] == 0
     assert "diagnostics.csv not delivered" in account["file"]
@@ -134,7 +147,11 @@ def test_a_folder_without_biomarkers_leaves_receptor_criteria_unknown(small_hosp
         tmp_path / "reports",
     )
     manifest = json.loads((result.report_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["unavailable"] == {"biomarkers": "all", "observation_periods": "all"}
+    assert manifest["unavailable"] == {
+        "biomarkers": "all",
+        "observation_periods": "all",
+        "tumour_stage": "all",
+    }
     assert "biomarqueurs.csv not delivered" in manifest["extracts"]["biomarkers"]["file"]
     criteria = pd.read_parquet(result.report_dir / "criteria.parquet")
     alive = set(

@@ -91,8 +91,8 @@ def test_the_patients_go_to_review_not_out(screened):
 def test_the_manifest_and_review_page_name_what_was_unavailable(screened):
     _, partial = screened
     manifest = json.loads((partial / "manifest.json").read_text(encoding="utf-8"))
-    # observation periods: the synthetic source has none (an optional extract not declared)
-    expected = {name: "all" for name in (*MISSING, "observation_periods")}
+    # observation periods, stage: the synthetic source has none (optional, not declared)
+    expected = {name: "all" for name in (*MISSING, "observation_periods", "tumour_stage")}
     assert manifest["unavailable"] == expected
     for name in MISSING:
         assert manifest["extracts"][name]["unavailable"] is True
