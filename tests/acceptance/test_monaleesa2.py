@@ -30,7 +30,14 @@ import pytest
 
 from pipeline.trial import find_trial, load_trial
 from tests.acceptance.builder import as_date, diagnosis, lab_result, write_exports
-from tests.acceptance.conftest import FILES, Screened, assert_verdicts, screen_files, screen_sql
+from tests.acceptance.conftest import (
+    FILES,
+    Screened,
+    assert_verdicts,
+    screen_files,
+    screen_sql,
+    screen_without,
+)
 
 CRITERIA = (
     "alive",
@@ -172,6 +179,7 @@ def baseline() -> Records:
             }
         ],
         "treatments": [],
+        "medications": [],
         "imaging_studies": [
             {
                 "_key": "ct",
@@ -276,6 +284,19 @@ def procedure(on: str, category: str) -> Callable[[Records], None]:
 
 def given(atc: str, on: str) -> dict:
     return {"atc_code": atc, "administered_on": as_date(on), "activity_mbq": None}
+
+
+def prescribed(atc: str, on: str, kind: str = "PRESCRIPTION") -> dict:
+    """A medication record (an oral drug prescribed, dispensed, or reported taken)."""
+    return {
+        "kind": kind,
+        "atc_code": atc,
+        "start_date": as_date(on),
+        "end_date": None,
+        "route": "ORAL",
+        "source_code": None,
+        "source_system": None,
+    }
 
 
 def her2(*rows: dict) -> Callable[[Records], None]:
@@ -408,6 +429,10 @@ CASES: list[Case] = [
     Case("colon_cancer_2025", "A colon cancer diagnosed in January 2025: another malignancy within 3 years", add("conditions", {**_diagnosis("C18.7", "2025-01-10", "2025-01-15"), "_key": "colon"}), {"other_malignancy_3_years": N_}, NE),
     Case("skin_carcinoma_2025", "A basal cell skin carcinoma in 2025 is the protocol's exception", add("conditions", {**_diagnosis("C44.3", "2025-01-10", "2025-01-15"), "_key": "skin"}), {}, C),
     Case("warfarin_last_week", "Warfarin given on 2026-11-17: currently on a coumarin", add("treatments", given("B01AA03", "2026-11-17")), {"coumarin_anticoagulant": N_}, NE),
+    Case("ribociclib_prescribed_only", "Ribociclib prescribed in 2025 and taken at home, never administered in hospital: a prior CDK4/6 inhibitor all the same", add("medications", prescribed("L01EF02", "2025-06-01")), {"prior_cdk46_inhibitor": N_, PRIOR: TC}, NE),
+    Case("letrozole_dispensed_11_months_ago", "Letrozole dispensed by a pharmacy on 2025-12-20, within 12 months", add("medications", prescribed("L02BG04", "2025-12-20", "DISPENSING")), {"nsai_within_12_months": N_, PRIOR: TC}, NE),
+    Case("letrozole_dispensed_a_day_too_early", "Letrozole dispensed on 2025-11-23, a day before the 12-month window: its setting is confirmed at the visit", add("medications", prescribed("L02BG04", "2025-11-23", "DISPENSING")), {PRIOR: TC}, C),
+    Case("warfarin_reported_last_week", "The patient reports taking warfarin (a statement dated 2026-11-17): currently on a coumarin", add("medications", prescribed("B01AA03", "2026-11-17", "STATEMENT")), {"coumarin_anticoagulant": N_}, NE),
     Case("radiotherapy_exactly_4_weeks", "Radiotherapy on 2026-10-27, exactly 4 weeks before randomisation: within", procedure("2026-10-27", "RADIOTHERAPY"), {RECENT: N_}, NE),
     Case("radiotherapy_4_weeks_and_a_day", "Radiotherapy on 2026-10-26: more than 4 weeks before", procedure("2026-10-26", "RADIOTHERAPY"), {}, C),
     Case("surgery_exactly_14_days", "Surgery on 2026-11-10, exactly 14 days before: whether it was major, the visit confirms", procedure("2026-11-10", "SURGERY"), {RECENT: TC}, C),
@@ -474,3 +499,16 @@ def test_case(request, dialect: str, case: Case):
         case.rationale,
         case.reasons,
     )
+
+
+def test_a_source_without_medication_records_cannot_rule_out_an_oral_drug(
+    monaleesa2_exports, monaleesa2_trial, tmp_path
+):
+    """Read from a config that predates medication records: no CDK4/6 inhibitor among the
+    administrations no longer rules one out (it may have been prescribed), so the exclusion
+    is unknown for the baseline; one administered still excludes."""
+    screened = screen_without("medications", monaleesa2_trial, monaleesa2_exports, tmp_path)
+    rows = screened.criteria.set_index(["patient_id", "criterion_id"])["status"]
+    by_id = {case.id: case.patient_id for case in CASES}
+    assert rows[(by_id["baseline"], "prior_cdk46_inhibitor")] == "unknown"
+    assert rows[(by_id["prior_ribociclib"], "prior_cdk46_inhibitor")] == "not_met"
