@@ -135,6 +135,7 @@ def baseline_f() -> Records:
             {**_diagnosis("C78.7", "2026-09-05", "2026-09-12"), "_key": "liver_mets"},
         ],
         "treatments": [],
+        "medications": [],
         "imaging_studies": [
             {
                 "_key": "sstr",
@@ -273,6 +274,19 @@ def ecg(qt: float, rate: float) -> Callable[[Records], None]:
         _find(r, "labs", "heart_rate")["value_raw"] = rate
 
     return change
+
+
+def prescribed(atc: str, on: str, kind: str = "PRESCRIPTION") -> dict:
+    """A medication record: an oral drug prescribed, dispensed, or reported taken."""
+    return {
+        "kind": kind,
+        "atc_code": atc,
+        "start_date": as_date(on),
+        "end_date": None,
+        "route": "ORAL",
+        "source_code": None,
+        "source_system": None,
+    }
 
 
 def given(atc: str, on: str) -> dict:
@@ -441,6 +455,8 @@ CASES: list[Case] = [
     Case("prior_lutathera", "Lutathera given in 2025: prior radioligand therapy", add("treatments", given("V10XX04", "2025-04-01")), {PRRT: N_}, NE),
     Case("octreotide_exactly_12_weeks", "Octreotide LAR on 2026-09-01, exactly 12 weeks before randomisation", add("treatments", given("H01CB02", "2026-09-01")), {SYST: N_}, NE),
     Case("octreotide_12_weeks_and_a_day", "Octreotide LAR on 2026-08-31, over 12 weeks ago: whether it lasted more than a month is confirmed at the visit", add("treatments", given("H01CB02", "2026-08-31")), {SYST: TC}, C),
+    Case("everolimus_prescribed_exactly_12_weeks", "Everolimus prescribed on 2026-09-01 and taken at home, exactly 12 weeks before randomisation", add("medications", prescribed("L01EG02", "2026-09-01")), {SYST: N_}, NE),
+    Case("sunitinib_dispensed_12_weeks_and_a_day", "Sunitinib dispensed on 2026-08-31, over 12 weeks ago: whether it lasted more than a month is confirmed at the visit", add("medications", prescribed("L01EX01", "2026-08-31", "DISPENSING")), {SYST: TC}, C),
     Case("progression_on_lanreotide", "Lanreotide from 2026-06-01 and RECIST PD on 2026-08-01: progression on a previous treatment (the lanreotide itself, over 12 weeks ago, is to confirm)", treated_then_progressing, {PROG: N_, SYST: TC}, NE),
     Case("pd_before_any_treatment", "A RECIST PD with no treatment before it is not progression on a treatment", add("imaging_studies", study("2026-10-05", modality="CT", recist_response="PD")), {}, C),
     # --- E8-E10 ----------------------------------------------------------------------------------
