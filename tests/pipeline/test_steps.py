@@ -106,7 +106,8 @@ def test_a_shard_reads_only_its_patients_rows(validated, small_hospital):
     pd.testing.assert_frame_equal(read.patients, expected.patients)
     for name, frame in expected.extracts.items():
         pd.testing.assert_frame_equal(read.extracts[name], frame, obj=name)
-        assert len(frame) < len(whole.extracts[name]), name
+        if len(whole.extracts[name]):  # an extract the source lacks is empty in every shard
+            assert len(frame) < len(whole.extracts[name]), name
     for name, frame in expected.quarantined.items():
         got = read.quarantined[name]
         pd.testing.assert_frame_equal(
