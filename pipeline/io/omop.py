@@ -76,6 +76,8 @@ DEFAULT_UNAVAILABLE: dict[str, tuple[str, ...] | None] = {
     "pathology": ("grade", "ki67_percent"),
     "treatments": ("activity_mbq",),
     "conditions": ("clinical_status",),
+    # stage: Cancer Modifier measurements of the oncology extension, not mapped yet
+    "tumour_stage": None,
     "biomarkers": None,  # receptor status: not mapped from this source yet
 }
 _OPTION_KEYS = {"cdm_schema", "vocabulary_schema", "drug_atc", "concept_sets"}

@@ -55,6 +55,19 @@ def lab_result(loinc: str, value: Any, unit: str | None, when: str, key: str, **
     }
 
 
+def prescribed(atc: str, on: str, kind: str = "PRESCRIPTION") -> dict:
+    """A medication record: an oral drug prescribed, dispensed, or reported taken."""
+    return {
+        "kind": kind,
+        "atc_code": atc,
+        "start_date": as_date(on),
+        "end_date": None,
+        "route": "ORAL",
+        "source_code": None,
+        "source_system": None,
+    }
+
+
 def diagnosis(icd10: str, onset: str | None, recorded: str, **more: Any) -> dict:
     """An active diagnosis (conditions record): ICD-10 code, onset and recorded dates."""
     return {

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from pipeline.trial import find_trial, load_trial
-from tests.acceptance.builder import as_date, diagnosis, lab_result, write_exports
+from tests.acceptance.builder import as_date, diagnosis, lab_result, prescribed, write_exports
 from tests.acceptance.conftest import (
     FILES,
     Screened,
@@ -284,19 +284,6 @@ def procedure(on: str, category: str) -> Callable[[Records], None]:
 
 def given(atc: str, on: str) -> dict:
     return {"atc_code": atc, "administered_on": as_date(on), "activity_mbq": None}
-
-
-def prescribed(atc: str, on: str, kind: str = "PRESCRIPTION") -> dict:
-    """A medication record (an oral drug prescribed, dispensed, or reported taken)."""
-    return {
-        "kind": kind,
-        "atc_code": atc,
-        "start_date": as_date(on),
-        "end_date": None,
-        "route": "ORAL",
-        "source_code": None,
-        "source_system": None,
-    }
 
 
 def her2(*rows: dict) -> Callable[[Records], None]:

@@ -30,7 +30,14 @@ from typing import Any
 import pytest
 
 from pipeline.trial import find_trial, load_trial
-from tests.acceptance.builder import as_date, as_datetime, diagnosis, lab_result, write_exports
+from tests.acceptance.builder import (
+    as_date,
+    as_datetime,
+    diagnosis,
+    lab_result,
+    prescribed,
+    write_exports,
+)
 from tests.acceptance.conftest import FILES, Screened, assert_verdicts, screen_files, screen_sql
 
 CRITERIA = (
@@ -274,19 +281,6 @@ def ecg(qt: float, rate: float) -> Callable[[Records], None]:
         _find(r, "labs", "heart_rate")["value_raw"] = rate
 
     return change
-
-
-def prescribed(atc: str, on: str, kind: str = "PRESCRIPTION") -> dict:
-    """A medication record: an oral drug prescribed, dispensed, or reported taken."""
-    return {
-        "kind": kind,
-        "atc_code": atc,
-        "start_date": as_date(on),
-        "end_date": None,
-        "route": "ORAL",
-        "source_code": None,
-        "source_system": None,
-    }
 
 
 def given(atc: str, on: str) -> dict:

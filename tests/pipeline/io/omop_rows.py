@@ -3,14 +3,20 @@ into a scratch PostgreSQL database the way `screening load-omop` loads a bundle.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.omop_load import load_omop_folder
+from pipeline.omop_load import load_omop_folder, load_omop_zip
+from tests.conftest import shared_data
 from tests.pg_service import scratch_database
+
+# OHDSI Eunomia Synthea27Nj, OMOP CDM 5.4 (../shared/data/omop/).
+EUNOMIA = shared_data("omop", "Synthea27Nj_5.4.zip")
 
 # Standard concept ids (OHDSI vocabulary) of the concepts the tests name.
 CONCEPTS = pd.DataFrame(
@@ -134,4 +140,19 @@ def loaded_cdm(folder: Path, tables: dict[str, pd.DataFrame]) -> Iterator[str]:
         frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
     with scratch_database() as url:
         load_omop_folder(folder, url, "cdm", create=False)
+        yield url
+
+
+def eunomia_csv(name: str) -> pd.DataFrame:
+    """One CSV of the Eunomia bundle, read independently of the loader (all text)."""
+    with zipfile.ZipFile(EUNOMIA) as archive:
+        data = archive.read(f"{name}.csv")
+    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+
+
+@contextmanager
+def loaded_eunomia() -> Iterator[str]:
+    """The Eunomia bundle loaded into schema cdm of a scratch database; yields its URL."""
+    with scratch_database() as url:
+        load_omop_zip(EUNOMIA, url, "cdm", create=False)
         yield url

@@ -3,9 +3,7 @@ loaded into a throwaway PostgreSQL database and screened as of 2022-07-01."""
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 
 import pandas as pd
 import pytest
@@ -13,15 +11,15 @@ import yaml
 
 from pipeline.errors import ConfigError
 from pipeline.io.omop import DEFAULT_UNAVAILABLE, read_extracts_omop
-from pipeline.omop_load import ddl_type, load_omop_zip
+from pipeline.omop_load import ddl_type
 from pipeline.rules.reads import UNAVAILABLE_REASON
 from pipeline.run import run_screening
 from pipeline.sources import load_source_config, parse_source_config
 from pipeline.trial import find_trial, load_trial
-from tests.conftest import repo_root, shared_data
-from tests.pg_service import scratch_database
+from tests.conftest import repo_root
+from tests.pipeline.io.omop_rows import EUNOMIA, eunomia_csv, loaded_eunomia
 
-BUNDLE = shared_data("omop", "Synthea27Nj_5.4.zip")
+BUNDLE = EUNOMIA
 SOURCE = repo_root() / "sources" / "eunomia-omop.yaml"
 AS_OF = "2022-07-01"
 HAEMOGLOBIN, PLATELETS = "3000963", "3024929"  # LOINC 718-7 and 777-3 in this vocabulary
@@ -29,18 +27,10 @@ HAEMOGLOBIN, PLATELETS = "3000963", "3024929"  # LOINC 718-7 and 777-3 in this v
 pytestmark = pytest.mark.skipif(not BUNDLE.is_file(), reason="Eunomia sample not present")
 
 
-def _csv(name: str) -> pd.DataFrame:
-    """One CSV of the bundle, read independently of the loader (all text)."""
-    with zipfile.ZipFile(BUNDLE) as archive:
-        data = archive.read(f"{name}.csv")
-    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
-
-
 @pytest.fixture(scope="module")
 def cdm():
     """The bundle loaded into a scratch database (schema cdm), dropped after the module."""
-    with scratch_database() as url:
-        load_omop_zip(BUNDLE, url, "cdm", create=False)
+    with loaded_eunomia() as url:
         yield url
 
 
@@ -61,7 +51,7 @@ def report(cdm, tmp_path_factory):
 
 def test_every_person_is_reported(report):
     _, candidates, manifest = report
-    persons = set(_csv("PERSON")["person_id"])
+    persons = set(eunomia_csv("PERSON")["person_id"])
     assert len(persons) == 28
     assert set(candidates["patient_id"]) == persons
     assert manifest["patients"]["exported"] == manifest["patients"]["reported"] == 28
@@ -69,7 +59,7 @@ def test_every_person_is_reported(report):
 
 def test_the_deceased_are_not_eligible(report):
     criteria, candidates, _ = report
-    deaths = _csv("DEATH").set_index("person_id")["death_date"]
+    deaths = eunomia_csv("DEATH").set_index("person_id")["death_date"]
     assert len(deaths) == 3
     alive = criteria[criteria["criterion_id"] == "alive"].set_index("patient_id")
     for person, day in deaths.items():
@@ -82,7 +72,7 @@ def test_the_deceased_are_not_eligible(report):
 
 def _latest_by_hand(concept: str) -> pd.DataFrame:
     """The latest measurement of a concept per person in the trial's 28-day window."""
-    rows = _csv("MEASUREMENT")
+    rows = eunomia_csv("MEASUREMENT")
     rows = rows[rows["measurement_concept_id"] == concept]
     day = pd.to_datetime(rows["measurement_date"])
     as_of = pd.Timestamp(AS_OF)
@@ -99,7 +89,7 @@ def _latest_by_hand(concept: str) -> pd.DataFrame:
         ("platelets_80000", PLATELETS, 1000.0, 80000.0, "/mm3", {"3": 257600.0, "12": 374500.0}),
     ],
 )
-def test_haemoglobin_and_platelets_match_the_csv(
+def test_haemoglobin_and_platelets_match_theeunomia_csv(
     report, criterion, concept, factor, threshold, unit, checked
 ):
     criteria, _, _ = report
@@ -139,7 +129,7 @@ def test_unavailable_extracts_give_the_reason(report):
 
 def test_every_row_read_is_accounted_for(report):
     _, _, manifest = report
-    measurements = _csv("MEASUREMENT")
+    measurements = eunomia_csv("MEASUREMENT")
     pulled = (pd.to_datetime(measurements["measurement_date"]) <= pd.Timestamp(AS_OF)).sum()
     labs = manifest["extracts"]["labs"]
     assert labs["rows_read"] == pulled
@@ -158,7 +148,7 @@ def test_a_site_override_gives_a_drug_its_atc_code(cdm, tmp_path):
     data["omop"]["drug_atc"] = {19073183: "j01ca04"}
     source = parse_source_config(data, str(tmp_path / "s.yaml"))
     raw = read_extracts_omop(cdm, source, AS_OF, ["medications"])["medications"]
-    drugs = _csv("DRUG_EXPOSURE").set_index("drug_exposure_id")
+    drugs = eunomia_csv("DRUG_EXPOSURE").set_index("drug_exposure_id")
     frame = raw.whole().set_index("record_id")
     concept = drugs.loc[frame.index, "drug_concept_id"]
     assert (frame.loc[concept == "19073183", "atc_code"] == "J01CA04").all()
@@ -210,11 +200,11 @@ def test_screening_run_reads_an_omop_source(cdm, tmp_path, capsys):
 def test_concepts_with_no_loinc_or_atc_code_are_counted_per_concept(cdm):
     source = load_source_config(SOURCE)
     raws = read_extracts_omop(cdm, source, AS_OF, ["labs", "medications"])
-    measurements = _csv("MEASUREMENT")
+    measurements = eunomia_csv("MEASUREMENT")
     measurements = measurements[
         pd.to_datetime(measurements["measurement_date"]) <= pd.Timestamp(AS_OF)
     ]
-    concepts = _csv("CONCEPT")
+    concepts = eunomia_csv("CONCEPT")
     loinc = set(concepts.loc[concepts["vocabulary_id"] == "LOINC", "concept_id"])
     by_hand = measurements.loc[
         ~measurements["measurement_concept_id"].isin(loinc), "measurement_concept_id"
@@ -225,7 +215,7 @@ def test_concepts_with_no_loinc_or_atc_code_are_counted_per_concept(cdm):
     assert {(i["system"], i["column"], i["check"]) for i in raws["labs"].code_issues} == {
         ("OMOP measurement_concept_id", "loinc_code", "mapping")
     }
-    drugs = _csv("DRUG_EXPOSURE")
+    drugs = eunomia_csv("DRUG_EXPOSURE")
     drugs = drugs[pd.to_datetime(drugs["drug_exposure_start_date"]) <= pd.Timestamp(AS_OF)]
     medications = {i["code"]: i["rows"] for i in raws["medications"].code_issues}
     expected = drugs["drug_concept_id"].value_counts()  # no ATC concept in this vocabulary
@@ -248,7 +238,7 @@ def test_reference_ranges_are_pulled_as_the_sample_has_them(cdm):
     relative to the ULN is unknown here, never compared with a fixed number."""
     source = load_source_config(SOURCE)
     frame = read_extracts_omop(cdm, source, AS_OF, ["labs"])["labs"].whole()
-    measurements = _csv("MEASUREMENT")
+    measurements = eunomia_csv("MEASUREMENT")
     pulled = measurements[pd.to_datetime(measurements["measurement_date"]) <= pd.Timestamp(AS_OF)]
     for ours, theirs in (("reference_low", "range_low"), ("reference_high", "range_high")):
         assert (frame[ours].fillna("") != "").sum() == (pulled[theirs] != "").sum() == 0
@@ -261,7 +251,7 @@ def test_the_pharmacy_claims_are_dispensings_and_no_administration(cdm, report):
     date; none is an administration, so its config declares treatments unavailable."""
     _, _, manifest = report
     assert manifest["unavailable"]["treatments"] == "all"
-    drugs = _csv("DRUG_EXPOSURE")
+    drugs = eunomia_csv("DRUG_EXPOSURE")
     assert set(drugs["drug_type_concept_id"]) == {"32869"}
     drugs = drugs[pd.to_datetime(drugs["drug_exposure_start_date"]) <= pd.Timestamp(AS_OF)]
     frame = read_extracts_omop(cdm, load_source_config(SOURCE), AS_OF, ["medications"])

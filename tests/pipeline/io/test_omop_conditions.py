@@ -3,23 +3,28 @@ condition there is a SNOMED CT concept), loaded into a throwaway PostgreSQL data
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 
 import pandas as pd
 import pytest
 
 from pipeline.io.omop import DEFAULT_UNAVAILABLE, read_extracts_omop
-from pipeline.omop_load import load_omop_zip
 from pipeline.run import run_screening
 from pipeline.sources import load_source_config, parse_source_config
 from pipeline.trial import load_trial
-from tests.conftest import repo_root, shared_data
-from tests.pg_service import scratch_database
-from tests.pipeline.io.omop_rows import CONCEPTS, CONDITION_COLUMNS, loaded_cdm, persons, table
+from tests.conftest import repo_root
+from tests.pipeline.io.omop_rows import (
+    CONCEPTS,
+    CONDITION_COLUMNS,
+    EUNOMIA,
+    eunomia_csv,
+    loaded_cdm,
+    loaded_eunomia,
+    persons,
+    table,
+)
 
-BUNDLE = shared_data("omop", "Synthea27Nj_5.4.zip")
+BUNDLE = EUNOMIA
 SOURCE = repo_root() / "sources" / "eunomia-omop.yaml"
 TRIAL = repo_root() / "tests" / "fixtures" / "trials" / "conditions-example.yaml"
 AS_OF = "2022-07-01"
@@ -27,25 +32,17 @@ AS_OF = "2022-07-01"
 pytestmark = pytest.mark.skipif(not BUNDLE.is_file(), reason="Eunomia sample not present")
 
 
-def _csv(name: str) -> pd.DataFrame:
-    """One CSV of the bundle, read independently of the loader (all text)."""
-    with zipfile.ZipFile(BUNDLE) as archive:
-        data = archive.read(f"{name}.csv")
-    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
-
-
 @pytest.fixture(scope="module")
 def cdm():
-    with scratch_database() as url:
-        load_omop_zip(BUNDLE, url, "cdm", create=False)
+    with loaded_eunomia() as url:
         yield url
 
 
 def _by_hand() -> pd.DataFrame:
     """The occurrences started on or before the as-of date, with their concept's code."""
-    rows = _csv("CONDITION_OCCURRENCE")
+    rows = eunomia_csv("CONDITION_OCCURRENCE")
     rows = rows[pd.to_datetime(rows["condition_start_date"]) <= pd.Timestamp(AS_OF)]
-    concepts = _csv("CONCEPT").set_index("concept_id")
+    concepts = eunomia_csv("CONCEPT").set_index("concept_id")
     rows = rows.assign(
         vocabulary=rows["condition_concept_id"].map(concepts["vocabulary_id"]),
         code=rows["condition_concept_id"].map(concepts["concept_code"]),
@@ -60,7 +57,7 @@ def test_every_occurrence_is_one_row_with_its_snomed_code(cdm):
     frame = read_extracts_omop(cdm, source, AS_OF, ["conditions"])["conditions"].frame
     frame = frame.set_index("record_id")
     expected = _by_hand()
-    assert len(_csv("CONDITION_OCCURRENCE")) == 470  # the sample's count
+    assert len(eunomia_csv("CONDITION_OCCURRENCE")) == 470  # the sample's count
     assert (expected["vocabulary"] == "SNOMED").all()
     assert sorted(frame.index) == sorted(expected.index)
     frame = frame.loc[expected.index]

@@ -3,43 +3,33 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 
 import pandas as pd
 import pytest
 
 from pipeline.io.omop import read_extracts_omop
-from pipeline.omop_load import load_omop_zip
 from pipeline.run import run_screening
 from pipeline.sources import load_source_config
 from pipeline.trial import parse_trial
-from tests.conftest import repo_root, shared_data
-from tests.pg_service import scratch_database
+from tests.conftest import repo_root
+from tests.pipeline.io.omop_rows import EUNOMIA, eunomia_csv, loaded_eunomia
 
-BUNDLE = shared_data("omop", "Synthea27Nj_5.4.zip")
+BUNDLE = EUNOMIA
 AS_OF = "2022-07-01"
 
 pytestmark = pytest.mark.skipif(not BUNDLE.is_file(), reason="Eunomia sample not present")
 
 
-def _csv(name: str) -> pd.DataFrame:
-    with zipfile.ZipFile(BUNDLE) as archive:
-        data = archive.read(f"{name}.csv")
-    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
-
-
 @pytest.fixture(scope="module")
 def cdm():
-    with scratch_database() as url:
-        load_omop_zip(BUNDLE, url, "cdm", create=False)
+    with loaded_eunomia() as url:
         yield url
 
 
 def test_every_period_started_by_the_as_of_day_is_read(cdm):
     source = load_source_config(repo_root() / "sources" / "eunomia-omop.yaml")
-    periods = _csv("OBSERVATION_PERIOD")
+    periods = eunomia_csv("OBSERVATION_PERIOD")
     expected = periods[pd.to_datetime(periods["observation_period_start_date"]) <= AS_OF]
     assert len(expected) > 0
     raw = read_extracts_omop(cdm, source, AS_OF, ["observation_periods"])["observation_periods"]
@@ -83,17 +73,17 @@ def test_an_absence_counts_only_for_persons_observed_over_the_window(cdm, tmp_pa
     got = pd.read_parquet(report / "criteria.parquet").merge(ids, on="pseudonym")
     got = got.set_index("patient_id")["status"]
     first, as_of = pd.Timestamp("2022-01-01"), pd.Timestamp(AS_OF)
-    procedures = _csv("PROCEDURE_OCCURRENCE")
+    procedures = eunomia_csv("PROCEDURE_OCCURRENCE")
     day = pd.to_datetime(procedures["procedure_date"])
     recent = set(procedures.loc[(day >= first) & (day <= as_of), "person_id"])
-    periods = _csv("OBSERVATION_PERIOD")
+    periods = eunomia_csv("OBSERVATION_PERIOD")
     covers = (pd.to_datetime(periods["observation_period_start_date"]) <= first) & (
         pd.to_datetime(periods["observation_period_end_date"]) >= as_of
     )
     observed = set(periods.loc[covers, "person_id"])
     expected = {
         p: "not_met" if p in recent else ("met" if p in observed else "unknown")
-        for p in _csv("PERSON")["person_id"]
+        for p in eunomia_csv("PERSON")["person_id"]
     }
     assert got.to_dict() == expected
     assert set(expected.values()) >= {"met", "unknown"}  # both sides are exercised

@@ -4,49 +4,40 @@ ICD-10-PCS and CCAM source codes."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pandas as pd
 import pytest
 
 from pipeline.io.omop import read_extracts_omop
-from pipeline.omop_load import load_omop_zip
 from pipeline.sources import load_source_config, parse_source_config
-from tests.conftest import repo_root, shared_data
-from tests.pg_service import scratch_database
+from tests.conftest import repo_root
 from tests.pipeline.io.omop_rows import (
     ANCESTOR_COLUMNS,
     CONCEPTS,
+    EUNOMIA,
     PROCEDURE_COLUMNS,
+    eunomia_csv,
     loaded_cdm,
+    loaded_eunomia,
     persons,
     table,
 )
 
-BUNDLE = shared_data("omop", "Synthea27Nj_5.4.zip")
+BUNDLE = EUNOMIA
 AS_OF = "2022-07-01"
-
-
-def _csv(name: str) -> pd.DataFrame:
-    with zipfile.ZipFile(BUNDLE) as archive:
-        data = archive.read(f"{name}.csv")
-    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
 
 
 @pytest.mark.skipif(not BUNDLE.is_file(), reason="Eunomia sample not present")
 def test_eunomia_every_procedure_is_one_row_with_its_snomed_code():
     source = load_source_config(repo_root() / "sources" / "eunomia-omop.yaml")
     assert not source.extract_unavailable("procedures")
-    rows = _csv("PROCEDURE_OCCURRENCE")
+    rows = eunomia_csv("PROCEDURE_OCCURRENCE")
     assert len(rows) == 1649  # the sample's count
     rows = rows[pd.to_datetime(rows["procedure_date"]) <= pd.Timestamp(AS_OF)]
-    concepts = _csv("CONCEPT").set_index("concept_id")
+    concepts = eunomia_csv("CONCEPT").set_index("concept_id")
     vocabulary = rows["procedure_concept_id"].map(concepts["vocabulary_id"])
     assert (vocabulary == "SNOMED").all()
     expected = rows["procedure_concept_id"].map(concepts["concept_code"])
-    with scratch_database() as url:
-        load_omop_zip(BUNDLE, url, "cdm", create=False)
+    with loaded_eunomia() as url:
         raw = read_extracts_omop(url, source, AS_OF, ["procedures"])["procedures"]
     frame = raw.whole().set_index("procedure_id")
     assert sorted(frame.index) == sorted(rows["procedure_occurrence_id"])
