@@ -8,6 +8,9 @@ generator change regenerates). Then, each in a fresh subprocess so its peak RSS 
   time of every stage, rows per second and the peak RSS of the process;
 * the read floor: pyarrow.csv alone reading the same files with the same options (every
   column as text), best of a few runs; the pipeline total is reported as a ratio to it;
+* the baseline: a plain DuckDB screening of the same files (reading, the contract's row
+  rules, the trial's statuses; `pipeline.baseline`), compared with the truth as the pipeline
+  is; the pipeline total is reported as a ratio to it too (the issue's target is at most 2x);
 * Great Expectations' own share: the CPU seconds spent inside its validation calls, summed
   over every process of the run, and the CPU seconds of the read floor. Together they bound
   the ratio from below for any run that reads the files and has GX judge the same rows:
@@ -346,6 +349,36 @@ def _truth_check(report_dir: Path, truth: Path) -> dict[str, Any]:
     }
 
 
+def _baseline(folder: Path, size: int) -> dict[str, Any]:
+    """Child: the plain DuckDB screening of the same files; its time, peak RSS and truth."""
+    import pandas as pd
+
+    from pipeline.baseline import long_statuses, run_baseline
+    from pipeline.sources import load_source_config
+
+    start = time.perf_counter()
+    run = run_baseline(folder / "exports" / AS_OF, load_source_config(SOURCE), AS_OF)
+    total = time.perf_counter() - start
+    outcome: dict[str, Any] = {
+        "baseline_s": round(total, 3),
+        "baseline_stage_s": round(run.stage_s, 3),
+        "baseline_screen_s": round(run.screen_s, 3),
+        "baseline_peak_rss_mb": _peak_rss_mb(),
+        "baseline_rows_set_aside": sum(run.staged.set_aside.values()),
+    }
+    if size <= TRUTH_CHECK_MAX:
+        got = long_statuses(run.statuses).astype("str")
+        want = pd.read_parquet(folder / "truth.parquet").astype("str")
+        both = want.merge(got, on=["patient_id", "criterion_id"], how="outer", indicator=True)
+        differ = (both["_merge"] != "both") | (both["status_x"] != both["status_y"])
+        outcome["baseline_truth"] = {
+            "compared": len(want),
+            "mismatches": int(differ.sum()),
+            "agreement": round(1 - int(differ.sum()) / max(len(want), 1), 6),
+        }
+    return outcome
+
+
 def read_options(path: Path, spec: Any) -> dict[str, Any]:
     """The pyarrow.csv options the pipeline uses for this file (every column as text)."""
     import pyarrow as pa
@@ -438,7 +471,9 @@ def gx_bound_ratio(floor_s: float, floor_cpu_s: float, gx_cpu_s: float, cores: i
 def bench_size(size: int, seed: int, cache_root: Path, background_labs: float) -> dict[str, Any]:
     hospital = ensure_hospital(cache_root, size, seed, background_labs)
     folder = Path(hospital["folder"])
+    # back to back on the same cached files: the pipeline, the baseline, the read floor
     run = _child("pipeline", {"folder": str(folder), "size": size})
+    baseline = _child("baseline", {"folder": str(folder), "size": size})
     floor = _child("floor", {"folder": str(folder)})
     rows = sum(hospital["rows"].values())
     total = run["total_s"]
@@ -451,6 +486,12 @@ def bench_size(size: int, seed: int, cache_root: Path, background_labs: float) -
         "total_s": total,
         "read_floor_s": floor["read_floor_s"],
         "ratio_to_read_floor": round(total / floor["read_floor_s"], 2),
+        "baseline_s": baseline["baseline_s"],
+        "ratio_to_baseline": round(total / baseline["baseline_s"], 2),
+        "baseline_stage_s": baseline["baseline_stage_s"],
+        "baseline_screen_s": baseline["baseline_screen_s"],
+        "baseline_peak_rss_mb": baseline["baseline_peak_rss_mb"],
+        "baseline_truth": baseline.get("baseline_truth"),
         "rows_per_s": round(rows / total),
         "read_floor_cpu_s": floor["read_floor_cpu_s"],
         "gx_cpu_s": run["gx_cpu_s"],
@@ -491,28 +532,36 @@ def run_bench(
         results.append(result)
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-        truth = result["truth"]
-        if truth is not None and truth["mismatches"]:
-            echo(f"bench: {size:,} patients: {truth['mismatches']} DISAGREEMENTS with the truth")
+        for key, who in (("truth", "pipeline"), ("baseline_truth", "baseline")):
+            truth = result[key]
+            if truth is not None and truth["mismatches"]:
+                echo(
+                    f"bench: {size:,} patients: the {who} has {truth['mismatches']} "
+                    "DISAGREEMENTS with the truth"
+                )
     echo(render_table(results))
     return results
 
 
 def render_table(results: list[dict[str, Any]]) -> str:
     head = (
-        f"{'patients':>10} {'lab rows':>11} {'total s':>8} {'floor s':>8} {'ratio':>6} "
-        f"{'GX bound':>8} {'rows/s':>10} {'peak MB':>8} {'truth':>8}  stages (s)"
+        f"{'patients':>10} {'lab rows':>11} {'total s':>8} {'base s':>7} {'x base':>6} "
+        f"{'floor s':>8} {'ratio':>6} "
+        f"{'GX bound':>8} {'rows/s':>10} {'peak MB':>8} {'truth':>13}  stages (s)"
     )
     lines = [head]
     for r in results:
         truth = r["truth"]
         agreement = "n/a" if truth is None else f"{100 * truth['agreement']:.2f}%"
+        base = r["baseline_truth"]
+        agreement += "" if base is None else f"/{100 * base['agreement']:.0f}%"
         stages = " ".join(f"{k}={v:.1f}" for k, v in r["stages"].items())
         lines.append(
             f"{r['patients']:>10,} {r['lab_rows']:>11,} {r['total_s']:>8.1f} "
+            f"{r['baseline_s']:>7.1f} {r['ratio_to_baseline']:>6.1f} "
             f"{r['read_floor_s']:>8.2f} {r['ratio_to_read_floor']:>6.1f} "
             f"{r['gx_bound_ratio']:>8.1f} {r['rows_per_s']:>10,} "
-            f"{r['peak_rss_mb']:>8.0f} {agreement:>8}  {stages}"
+            f"{r['peak_rss_mb']:>8.0f} {agreement:>13}  {stages}"
         )
     return "\n".join(lines)
 
@@ -567,13 +616,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
         output=Path(args.output),
         command=" ".join(["screening", *sys.argv[1:]]),
     )
-    bad = [r for r in results if r["truth"] is not None and r["truth"]["mismatches"]]
+    bad = [
+        r
+        for r in results
+        for key in ("truth", "baseline_truth")
+        if r[key] is not None and r[key]["mismatches"]
+    ]
     return 1 if bad else 0
 
 
 _CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "generate": lambda a: _generate(Path(a["folder"]), a["size"], a["seed"], a["background_labs"]),
     "pipeline": lambda a: _pipeline(Path(a["folder"]), a["size"]),
+    "baseline": lambda a: _baseline(Path(a["folder"]), a["size"]),
     "floor": lambda a: _read_floor(Path(a["folder"])),
 }
 

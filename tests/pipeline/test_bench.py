@@ -33,6 +33,9 @@ KEYS = {
     "machine",
     "command",
     "truth",
+    "baseline_s",
+    "ratio_to_baseline",
+    "baseline_truth",
 }
 
 
@@ -79,6 +82,16 @@ def test_small_sizes_agree_with_the_truth(tiny_bench):
     assert truth["compared"] == 300 * 20  # 19 criteria + overall
     assert truth["mismatches"] == 0
     assert truth["agreement"] == 1.0
+
+
+def test_the_baseline_is_timed_on_the_same_files_and_agrees_with_the_truth(tiny_bench):
+    _, (result,), lines = tiny_bench
+    assert result["baseline_truth"] == {"compared": 300 * 20, "mismatches": 0, "agreement": 1.0}
+    assert result["baseline_s"] > 0 and result["baseline_peak_rss_mb"] > 0
+    assert result["ratio_to_baseline"] == pytest.approx(
+        result["total_s"] / result["baseline_s"], rel=0.01
+    )
+    assert "x base" in lines[-1].splitlines()[0]
 
 
 def test_hospital_is_cached_by_size_seed_and_generator_code(tiny_bench):
