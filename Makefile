@@ -26,9 +26,9 @@ AIRFLOW_ENV = env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/var/p
 	SCREENING_REPORTS_DIR=$(CURDIR)/$(DEMO_DIR)/reports \
 	SCREENING_WORK_DIR=$(CURDIR)/$(DEMO_DIR)/work \
 	SCREENING_PSEUDONYM_KEY="$${SCREENING_PSEUDONYM_KEY:-$$(cat $(DEMO_DIR)/demo-pseudonym.key)}"
-# The three sizes of the performance issue; 1,000,000 patients takes 4.5 to 7.5 minutes,
-# depending on the machine (plus 3 to 5 minutes to generate it once), and 6 GB
-# (docs/performance.md). BENCH_SIZES=10000 for a quick look.
+# The three sizes of the performance issue; at 1,000,000 patients the pipeline takes 4.5 to 7.5
+# minutes depending on the machine, the DuckDB baseline about 3 more (plus 3 to 5 minutes to
+# generate the hospital once), and 7 GB (docs/performance.md). BENCH_SIZES=10000 for a quick look.
 BENCH_SIZES ?= 10000,100000,1000000
 
 .PHONY: help install browser demo demo-data demo-omop demo-fhir synthetic-omop test lint format bench airflow clean docs-assets
