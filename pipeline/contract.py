@@ -72,6 +72,10 @@ class Extract:
     # recorded years after its onset): records known after the as-of date are kept out of that
     # date's screening too, and a missing `date_column` is at most this date.
     known_column: str | None = None
+    # The last day of a record that spans a period (a prescription's end), when the extract
+    # has one: `record_count` with `overlap: true` counts a record whose period meets its
+    # window, not only one that starts in it.
+    end_column: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -569,6 +573,7 @@ EXTRACTS: dict[str, Extract] = {
             "when the medication starts.",
             record_id="record_id",
             date_column="start_date",
+            end_column="end_date",
             optional=True,
             columns=(
                 Column("record_id", "id"),

@@ -108,6 +108,19 @@ _PARAMETERS: dict[str, dict[str, Any]] = {
         "type": "boolean",
         "description": "an absence counts only where an observation period covers the window",
     },
+    "overlap": {
+        "type": "boolean",
+        "description": "a record counts when its period (start to end) meets the window, "
+        "not only when it starts in it (records with an end date: medications)",
+    },
+    "missing_end_lasts": {
+        "type": "object",
+        "description": "with `overlap`: how long a record without an end date lasts from its "
+        "start (without it, such a record may count: unknown)",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": _lengths(),
+    },
     "measure": {"enum": sorted(MEASURES), "description": "a derived measure of the catalogue"},
     "input_windows": {
         "type": "object",

@@ -144,6 +144,16 @@ PHRASES: dict[str, dict[str, str]] = {
             " A verdict resting on records not found holds only for a patient observed by the "
             "source over the whole window (an observation period covers it); else unknown."
         ),
+        "overlap": (
+            " A record counts when its period, from its start to its end, meets the window (a "
+            "prescription started before it and still running counts); a record without an "
+            "end date that started before the window may count."
+        ),
+        "overlap_lasts": (
+            " A record counts when its period, from its start to its end, meets the window (a "
+            "prescription started before it and still running counts); a record without an "
+            "end date is taken to last {length} from its start."
+        ),
         "first_record": (
             "The first {record} record{where}, looked for over the whole history, must be "
             "{window}{conditions}. A record that may be the first but has a missing value or "
@@ -303,6 +313,16 @@ PHRASES: dict[str, dict[str, str]] = {
             " Un verdict fondé sur l'absence d'enregistrements ne vaut que pour un patient "
             "observé par la source sur toute la fenêtre (une période d'observation la couvre) ; "
             "sinon, il est inconnu."
+        ),
+        "overlap": (
+            " Un enregistrement compte quand sa période, de son début à sa fin, rencontre la "
+            "fenêtre (une prescription commencée avant et toujours en cours compte) ; un "
+            "enregistrement sans date de fin commencé avant la fenêtre peut compter."
+        ),
+        "overlap_lasts": (
+            " Un enregistrement compte quand sa période, de son début à sa fin, rencontre la "
+            "fenêtre (une prescription commencée avant et toujours en cours compte) ; un "
+            "enregistrement sans date de fin est réputé durer {length} à partir de son début."
         ),
         "first_record": (
             "Le premier enregistrement « {record} »{where} (cherché sur tout l'historique) doit "
@@ -580,6 +600,13 @@ class _Words:
             return _ANALYTES_FR.get(name, name)
         return _ANALYTES_EN.get(name, name.replace("_", " "))
 
+    def overlap(self, rule: RecordCountRule) -> str:
+        if not rule.overlap:
+            return ""
+        if rule.missing_end_lasts is None:
+            return self("overlap")
+        return self("overlap_lasts", length=self.length(rule.missing_end_lasts))
+
     def bounds(self, at_least: int | None, at_most: int | None) -> str:
         if at_least is not None and at_most is not None:
             return self("bounds_between", low=at_least, high=at_most)
@@ -675,13 +702,17 @@ class _Words:
         if isinstance(rule, ConfirmAtVisitRule):
             return self("confirm", note=rule.note)
         if isinstance(rule, RecordCountRule):
-            return self(
-                "record_count",
-                record=self.record(rule.extract),
-                where=self.where(rule.extract, rule.where),
-                window=self.window(rule.window),
-                bounds=self.bounds(rule.at_least, rule.at_most),
-            ) + (self("observed") if rule.observed else "")
+            return (
+                self(
+                    "record_count",
+                    record=self.record(rule.extract),
+                    where=self.where(rule.extract, rule.where),
+                    window=self.window(rule.window),
+                    bounds=self.bounds(rule.at_least, rule.at_most),
+                )
+                + (self("observed") if rule.observed else "")
+                + self.overlap(rule)
+            )
         if isinstance(rule, FirstRecordRule):
             conditions = (
                 self(

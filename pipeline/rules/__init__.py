@@ -57,7 +57,18 @@ PARAMETERS: dict[str, frozenset[str]] = {
         }
     ),
     "confirm_at_visit": frozenset({"note"}),
-    "record_count": frozenset({"extract", "where", "window", "at_least", "at_most", "observed"}),
+    "record_count": frozenset(
+        {
+            "extract",
+            "where",
+            "window",
+            "at_least",
+            "at_most",
+            "observed",
+            "overlap",
+            "missing_end_lasts",
+        }
+    ),
     "first_record": frozenset(
         {"extract", "where", "window", "conditions", "combine", "when_absent"}
     ),

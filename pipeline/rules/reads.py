@@ -110,6 +110,8 @@ def rule_reads(rule: object) -> Reads:
         return {**labs, "patients": patients} if patients else labs
     if isinstance(rule, RecordCountRule):
         reads = {rule.extract: _dated(rule.extract, rule.where)}
+        if rule.overlap:
+            reads[rule.extract] |= {EXTRACTS[rule.extract].end_column or ""}
         if rule.observed:
             reads["observation_periods"] = frozenset({"start_date", "end_date"})
         return reads

@@ -20,6 +20,11 @@ observation_period) must cover it, from its first day (the as-of day, for a wind
 one) to the as-of day. Elsewhere the verdict is unknown, "not observed over the whole window":
 a record that is not there may simply not have been made here. A source without observation
 periods leaves such a criterion unknown, "not available from this source" (it reads them).
+
+`overlap: true` counts a record whose period (its start to its end: a prescription running
+for months) meets the window, not only one that starts in it: "currently on warfarin"
+(`pipeline.rules.periods`). A record without an end may count unless `missing_end_lasts`
+says how long such a record lasts.
 """
 
 from __future__ import annotations
@@ -36,10 +41,11 @@ from pipeline.rules.conditions import Condition, conditions_status, parse_condit
 from pipeline.rules.context import ScreeningData
 from pipeline.rules.evidence import empty_evidence
 from pipeline.rules.latest_record import parse_dated_extract
+from pipeline.rules.periods import overlap_membership
 from pipeline.rules.records import screened, set_aside_reasons
 from pipeline.rules.schema import integer
 from pipeline.rules.undated import window_membership
-from pipeline.rules.windows import Window, parse_window
+from pipeline.rules.windows import UNITS, Offset, Window, parse_offset, parse_window
 from pipeline.status import MET, NOT_MET, UNKNOWN
 
 # More records than this in a count is not a protocol's threshold but a typo.
@@ -54,6 +60,8 @@ class RecordCountRule:
     at_least: int | None
     at_most: int | None
     observed: bool = False
+    overlap: bool = False
+    missing_end_lasts: Offset | None = None
 
     @classmethod
     def parse(cls, spec: dict[str, Any], where: str) -> RecordCountRule:
@@ -71,6 +79,7 @@ class RecordCountRule:
         observed = spec.get("observed", False)
         if not isinstance(observed, bool):
             raise ConfigError(f"{where}: 'observed' is true or false, not {observed!r}")
+        overlap, lasts = _parse_overlap(spec, where, extract)
         return cls(
             extract=extract,
             where=parse_conditions(spec.get("where"), where, extract),
@@ -78,6 +87,8 @@ class RecordCountRule:
             at_least=bounds[0],
             at_most=bounds[1],
             observed=observed,
+            overlap=overlap,
+            missing_end_lasts=lasts,
         )
 
     def describe_bounds(self) -> str:
@@ -95,13 +106,23 @@ class RecordCountRule:
         certain_match = np.ones(len(frame), bool) if matched is None else (matched == 0)
         possible_match = np.ones(len(frame), bool) if matched is None else (matched != 1)
         dates = frame[date]
-        in_window, maybe_in_window = window_membership(frame, self.extract, self.window, data.as_of)
+        if self.overlap:
+            in_window, maybe_in_window = overlap_membership(
+                frame, self.extract, self.window, data.as_of, self.missing_end_lasts
+            )
+        else:
+            in_window, maybe_in_window = window_membership(
+                frame, self.extract, self.window, data.as_of
+            )
         certain = np.asarray(certain_match, dtype=bool) & in_window
         possible = np.asarray(possible_match, dtype=bool) & maybe_in_window
         patients = frame["patient_id"]
         floor = _per_patient(patients[certain], data.index)
         ceiling = _per_patient(patients[possible], data.index)
-        set_aside = set_aside_reasons(data, self.extract, self.where, self.window, date)
+        # A set-aside row's end cannot be trusted: under `overlap`, any row begun by the
+        # window's last day may have reached it.
+        reach = Window(ending=self.window.ending) if self.overlap else self.window
+        set_aside = set_aside_reasons(data, self.extract, self.where, reach, date)
         doubtful = pd.Series(False, index=data.index)
         doubtful.loc[set_aside.index.intersection(data.index)] = True
         ceiling_open = doubtful.to_numpy()  # a set-aside row may hide any number of records
@@ -126,7 +147,8 @@ class RecordCountRule:
             not_met &= ~unobserved
         status = np.where(not_met, NOT_MET, np.where(met, MET, UNKNOWN)).astype("int8")
 
-        wanted = f"{self.describe_bounds()} record(s) {self.window.describe()}"
+        period = " whose period meets the window" if self.overlap else ""
+        wanted = f"{self.describe_bounds()} record(s){period} {self.window.describe()}"
         evidence = empty_evidence(data.index, UNKNOWN, "", self.extract)
         evidence["status"] = status
         evidence["value"] = floor.astype("float64")
@@ -158,6 +180,32 @@ class RecordCountRule:
                 evidence.loc[undecided, "reason"] + "; " + set_aside.loc[undecided, "reason"]
             )
         return evidence
+
+
+def _parse_overlap(spec: dict[str, Any], where: str, extract: str) -> tuple[bool, Offset | None]:
+    """`overlap: true` (a record counts when its period meets the window) needs an extract
+    whose records have an end (`Extract.end_column`); `missing_end_lasts: {days: 90}` says how
+    long a record without its end lasts, and only with `overlap`."""
+    overlap = spec.get("overlap", False)
+    if not isinstance(overlap, bool):
+        raise ConfigError(f"{where}: 'overlap' is true or false, not {overlap!r}")
+    if overlap and EXTRACTS[extract].end_column is None:
+        with_end = sorted(name for name, meta in EXTRACTS.items() if meta.end_column)
+        raise ConfigError(
+            f"{where}: 'overlap' needs records with an end date ({', '.join(with_end)}); "
+            f"{extract} records have none"
+        )
+    lasts = spec.get("missing_end_lasts")
+    if lasts is None:
+        return overlap, None
+    if not overlap:
+        raise ConfigError(f"{where}: 'missing_end_lasts' applies only with 'overlap: true'")
+    if not isinstance(lasts, dict) or not lasts or set(lasts) - set(UNITS):
+        raise ConfigError(f"{where}: missing_end_lasts is a mapping of {', '.join(UNITS)}")
+    length = parse_offset(lasts, where, "missing_end_lasts")
+    if length.zero:
+        raise ConfigError(f"{where}: missing_end_lasts is a length of at least one day")
+    return overlap, length
 
 
 def _observed_over(data: ScreeningData, window: Window) -> np.ndarray:

@@ -35,10 +35,12 @@ class Offset:
     def zero(self) -> bool:
         return not (self.years or self.months or self.weeks or self.days)
 
+    @property
+    def calendar(self) -> pd.DateOffset:
+        return pd.DateOffset(years=self.years, months=self.months, weeks=self.weeks, days=self.days)
+
     def before(self, as_of: pd.Timestamp) -> pd.Timestamp:
-        return as_of - pd.DateOffset(
-            years=self.years, months=self.months, weeks=self.weeks, days=self.days
-        )
+        return as_of - self.calendar
 
     def describe(self) -> str:
         parts = [f"{getattr(self, unit)} {unit}" for unit in UNITS if getattr(self, unit)]

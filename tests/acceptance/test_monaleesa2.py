@@ -9,7 +9,7 @@ status and a one-line clinical rationale.
 As-of date 2026-11-24 (the randomisation date). Windows, both ends included:
   labs, ECG, ECOG, CT/MRI 28 days: 2026-10-27 .. 2026-11-24; anastrozole/letrozole 12
   calendar months: 2025-11-24 .. ; cardiac events, LVEF 12 months; other malignancy 3 years:
-  2023-11-24 .. ; coumarins 30 days: 2026-10-26 ..
+  2023-11-24 .. ; coumarins 30 days: 2026-10-25 ..
 
 Baseline: a 56-year-old woman recorded postmenopausal, with a breast cancer (C50.4,
 8500/3) metastatic to bone diagnosed 2026-09-01; ER 80 % and PR 40 % positive, HER2 IHC 1+
@@ -286,6 +286,11 @@ def given(atc: str, on: str) -> dict:
     return {"atc_code": atc, "administered_on": as_date(on), "activity_mbq": None}
 
 
+def running(atc: str, start: str, end: str) -> dict:
+    """A prescription with its period: from `start` to `end`, both days taken."""
+    return {**prescribed(atc, start), "end_date": as_date(end)}
+
+
 def her2(*rows: dict) -> Callable[[Records], None]:
     """The HER2 tests replaced by `rows` (the receptor tests stay)."""
 
@@ -420,6 +425,10 @@ CASES: list[Case] = [
     Case("letrozole_dispensed_11_months_ago", "Letrozole dispensed by a pharmacy on 2025-12-20, within 12 months", add("medications", prescribed("L02BG04", "2025-12-20", "DISPENSING")), {"nsai_within_12_months": N_, PRIOR: TC}, NE),
     Case("letrozole_dispensed_a_day_too_early", "Letrozole dispensed on 2025-11-23, a day before the 12-month window: its setting is confirmed at the visit", add("medications", prescribed("L02BG04", "2025-11-23", "DISPENSING")), {PRIOR: TC}, C),
     Case("warfarin_reported_last_week", "The patient reports taking warfarin (a statement dated 2026-11-17): currently on a coumarin", add("medications", prescribed("B01AA03", "2026-11-17", "STATEMENT")), {"coumarin_anticoagulant": N_}, NE),
+    Case("warfarin_prescribed_in_august_until_january", "Warfarin prescribed from 2026-08-01 to 2027-01-31: started before the 30 days, still running: currently on a coumarin", add("medications", running("B01AA03", "2026-08-01", "2027-01-31")), {"coumarin_anticoagulant": N_}, NE),
+    Case("warfarin_stopped_on_the_window_first_day", "Warfarin prescribed 2026-06-01 to 2026-10-25, the first day of the 30 days: taken within them", add("medications", running("B01AA03", "2026-06-01", "2026-10-25")), {"coumarin_anticoagulant": N_}, NE),
+    Case("warfarin_stopped_the_day_before", "Warfarin prescribed 2026-06-01 to 2026-10-24, stopped the day before the 30 days: not current; the visit confirms", add("medications", running("B01AA03", "2026-06-01", "2026-10-24")), {}, C),
+    Case("warfarin_statement_open_since_june", "The patient reported taking warfarin from 2026-06-01, no end recorded: may still take it (unknown), which the visit confirms as for every patient: to confirm wins over unknown in any_of", add("medications", prescribed("B01AA03", "2026-06-01", "STATEMENT")), {}, C),
     Case("radiotherapy_exactly_4_weeks", "Radiotherapy on 2026-10-27, exactly 4 weeks before randomisation: within", procedure("2026-10-27", "RADIOTHERAPY"), {RECENT: N_}, NE),
     Case("radiotherapy_4_weeks_and_a_day", "Radiotherapy on 2026-10-26: more than 4 weeks before", procedure("2026-10-26", "RADIOTHERAPY"), {}, C),
     Case("surgery_exactly_14_days", "Surgery on 2026-11-10, exactly 14 days before: whether it was major, the visit confirms", procedure("2026-11-10", "SURGERY"), {RECENT: TC}, C),

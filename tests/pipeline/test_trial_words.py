@@ -399,3 +399,73 @@ def test_first_records_and_event_windows_validate_against_the_schema():
         spec = {**EVENTS, "criteria": [{"id": "c", "rule": broken}]}
         with pytest.raises(jsonschema.ValidationError):
             validator.validate(spec)
+
+
+PERIODS = {
+    "id": "periods",
+    "title": "Medication periods",
+    "version": "1",
+    "criteria": [
+        {
+            "id": "current",
+            "kind": "exclusion",
+            "text": "Currently on warfarin",
+            "rule": {
+                "primitive": "record_count",
+                "extract": "medications",
+                "window": {"days": 7},
+                "overlap": True,
+                "at_least": 1,
+            },
+        },
+        {
+            "id": "supplied",
+            "kind": "exclusion",
+            "text": "Currently on warfarin, 90 days of supply",
+            "rule": {
+                "primitive": "record_count",
+                "extract": "medications",
+                "window": {"days": 7},
+                "overlap": True,
+                "missing_end_lasts": {"days": 90},
+                "at_least": 1,
+            },
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "current", "supplied"),
+    [
+        ("en", "from its start to its end, meets the window", "taken to last 90 days"),
+        ("fr", "de son début à sa fin, rencontre la fenêtre", "réputé durer 90 jours"),
+    ],
+)
+def test_a_period_that_meets_the_window_is_said_in_both_languages(lang, current, supplied):
+    words = by_id(parse_trial(PERIODS, "periods.yaml", "0"), lang)
+    assert current in words["current"].rule
+    assert current in words["supplied"].rule and supplied not in words["current"].rule
+    assert supplied in words["supplied"].rule
+    assert "end_date" in " ".join(words["current"].data)
+
+
+def test_periods_validate_against_the_schema():
+    import jsonschema
+
+    from pipeline.trial_schema import trial_schema
+
+    validator = jsonschema.Draft202012Validator(trial_schema())
+    validator.validate(PERIODS)
+    wrong = {"days": 90, "fortnights": 1}
+    broken = {
+        **PERIODS,
+        "criteria": [
+            {
+                **PERIODS["criteria"][1],
+                "rule": {**PERIODS["criteria"][1]["rule"], "missing_end_lasts": wrong},
+            }
+        ],
+    }
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(broken)
