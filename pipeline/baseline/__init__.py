@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline.baseline.screen import CRITERIA, screen
+from pipeline.baseline.screen import screen
 from pipeline.baseline.stage import Staged, stage_all
 from pipeline.sources import SourceConfig
 
@@ -47,7 +47,7 @@ def long_statuses(statuses: pd.DataFrame) -> pd.DataFrame:
     """patient_id, criterion_id, status: the shape of the generator's truth."""
     return statuses.melt(
         id_vars="patient_id",
-        value_vars=[*CRITERIA, "overall"],
+        value_vars=[c for c in statuses.columns if c != "patient_id"],
         var_name="criterion_id",
         value_name="status",
     )

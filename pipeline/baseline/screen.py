@@ -13,27 +13,6 @@ import pandas as pd
 
 from pipeline.baseline.stage import quote
 
-CRITERIA = (
-    "alive",
-    "age",
-    "histology_intestinal_net_g1_g2",
-    "first_prrt_four_cycles",
-    "disease_control_12_months",
-    "progression_after_first_prrt",
-    "retreatment_decision",
-    "ecog_0_2",
-    "life_expectancy_6_months",
-    "sstr_imaging_positive",
-    "measurable_disease_recist",
-    "haemoglobin_above_8",
-    "neutrophils_1500",
-    "platelets_80000",
-    "negative_pregnancy_test",
-    "effective_contraception",
-    "informed_consent",
-    "willingness_to_comply",
-    "social_security_affiliation",
-)
 PRRT = "'V10XX04'"
 COURSE_GAP_DAYS = 120
 
@@ -299,11 +278,12 @@ def screen(con: duckdb.DuckDBPyConnection, as_of: str) -> pd.DataFrame:
     """One row per exported patient: a status per criterion and the overall status (not
     eligible on any not_met, needs review on any unknown, else candidate)."""
     con.execute(f"CREATE OR REPLACE TABLE statuses AS {screening_sql(as_of)}")
+    criteria = [c for c in con.execute("SELECT * FROM statuses LIMIT 0").df() if c != "patient_id"]
     any_of = " OR ".join
     return con.execute(
         f"""SELECT *, CASE
-                WHEN {any_of(f"{c} = 'not_met'" for c in CRITERIA)} THEN 'not_eligible'
-                WHEN {any_of(f"{c} = 'unknown'" for c in CRITERIA)} THEN 'needs_review'
+                WHEN {any_of(f"{c} = 'not_met'" for c in criteria)} THEN 'not_eligible'
+                WHEN {any_of(f"{c} = 'unknown'" for c in criteria)} THEN 'needs_review'
                 ELSE 'candidate' END AS overall
             FROM statuses"""
     ).df()

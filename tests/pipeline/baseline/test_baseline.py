@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from pipeline.baseline import long_statuses, run_baseline
-from pipeline.baseline.screen import CRITERIA
 from pipeline.baseline.stage import _unit_key
+from pipeline.trial import find_trial, load_trial
 from tests.acceptance.builder import write_exports
 from tests.acceptance.cases import CASES
 from tests.acceptance.conftest import FILES
@@ -27,7 +27,10 @@ def test_agrees_with_the_generator_s_truth(on_10k, hospital_10k):
     assert (both["_merge"] == "both").all()
     differ = both[both["status_x"] != both["status_y"]]
     assert differ.empty, differ.groupby(["criterion_id", "status_x", "status_y"]).size()
-    assert len(want) == 10_000 * (len(CRITERIA) + 1)
+    # every criterion of the trial file, and the overall status, for every patient
+    criteria = [c.id for c in load_trial(find_trial("lutathera-retreatment")).criteria]
+    assert sorted(got["criterion_id"].unique()) == sorted([*criteria, "overall"])
+    assert len(want) == 10_000 * (len(criteria) + 1)
 
 
 def test_sets_aside_the_rows_the_generator_planted(on_10k, hospital_10k):
