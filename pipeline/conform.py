@@ -16,6 +16,7 @@ from pipeline.date_text import NUMERIC_FORMAT, written_as
 from pipeline.io.files import ROW_NUMBER, RawExtract
 from pipeline.quality.suites import CONFORMS, SAFE_TEXT, TYPED
 from pipeline.sources import ExtractSource
+from pipeline.text_hash import is_arrow_text
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -177,7 +178,7 @@ def _typed_codes(
 def _arrow_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
     """A text Series as Arrow strings: Arrow-backed text as it is (no copy), other text
     through one conversion."""
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if is_arrow_text(values):
         return pa.array(values.array)
     return pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
 

@@ -403,7 +403,7 @@ def component_rows(table: pa.Table) -> pa.Table:
     return rows.set_column(rows.schema.get_field_index("referenceRange"), "referenceRange", ranges)
 
 
-def _not_scored(table: pa.Table) -> pa.Array:
+def _not_assessment_or_marker(table: pa.Table) -> pa.Array:
     """Per Observation, whether its question is no performance status nor tumour marker
     (which the assessments and biomarkers extracts read, even with a quantity)."""
     question = first_code(table["code"].combine_chunks(), LOINC)
@@ -428,7 +428,7 @@ def observations_not_used(table: pa.Table, unavailable: tuple[str, ...] = ()) ->
         return 0
     used = np.zeros(table.num_rows, dtype=bool)
     if "labs" not in unavailable:
-        quantity = pc.and_(pc.is_valid(table["valueQuantity"]), _not_scored(table))
+        quantity = pc.and_(pc.is_valid(table["valueQuantity"]), _not_assessment_or_marker(table))
         used |= quantity.to_numpy(zero_copy_only=False)
         components = component_rows(table)
         if components.num_rows:
@@ -451,7 +451,9 @@ def labs_frame(table: pa.Table) -> pd.DataFrame:
     """labs extract from Observations with a LOINC code and a quantity, and from their
     components whose code is in the lab catalogue (`component_rows`)."""
     components = component_rows(table)
-    table = table.filter(pc.and_(pc.is_valid(table["valueQuantity"]), _not_scored(table)))
+    table = table.filter(
+        pc.and_(pc.is_valid(table["valueQuantity"]), _not_assessment_or_marker(table))
+    )
     if components.num_rows:
         table = pa.concat_tables([table, components])
     concepts = table["code"].combine_chunks()

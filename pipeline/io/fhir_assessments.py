@@ -77,11 +77,13 @@ def question_types(table: pa.Table) -> pd.Series:
     return code.map(PERFORMANCE_STATUS).astype("string")
 
 
-def is_assessment(table: pa.Table) -> pa.Array:
-    """Per Observation, whether it is a performance-status score that stands."""
+def is_assessment(table: pa.Table, kinds: pd.Series | None = None) -> pa.Array:
+    """Per Observation, whether it is a performance-status score that stands (`kinds`: its
+    `question_types`, when the caller has them already)."""
+    kinds = question_types(table) if kinds is None else kinds
     status = pc.fill_null(table["status"].combine_chunks(), "")
     standing = ~pd.Series(status.to_pandas()).isin(NOT_AN_ASSESSMENT)
-    return pa.array((question_types(table).notna() & standing).to_numpy(dtype=bool), pa.bool_())
+    return pa.array((kinds.notna() & standing).to_numpy(dtype=bool), pa.bool_())
 
 
 def _score_text(values: pa.Array) -> pa.Array:
@@ -90,7 +92,10 @@ def _score_text(values: pa.Array) -> pa.Array:
 
 def assessments_frame(table: pa.Table) -> pd.DataFrame:
     """assessments extract (text, contract names) from performance-status Observations."""
-    table = table.filter(is_assessment(table))
+    kinds = question_types(table)
+    keep = is_assessment(table, kinds)
+    table = table.filter(keep)
+    kinds = kinds[keep.to_numpy(zero_copy_only=False)].reset_index(drop=True)
     answer = first_coding(table["valueCodeableConcept"].combine_chunks())
     answered = answer_keys(answer).map({f"{s}|{c}": v for (s, c), v in ANSWERS.items()})
     quantity = pc.struct_field(table["valueQuantity"].combine_chunks(), "value")
@@ -106,7 +111,6 @@ def assessments_frame(table: pa.Table) -> pd.DataFrame:
     )
     unusable = answer["code"].notna().to_numpy() & pc.is_null(value).to_numpy(zero_copy_only=False)
     issues = _answer_issues(answer[unusable])
-    kinds = question_types(table)
     return _frame(
         record_id=table["id"],
         patient_id=_subjects(table),

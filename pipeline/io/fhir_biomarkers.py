@@ -47,10 +47,12 @@ def marker_questions(table: pa.Table) -> pd.Series:
     return code.where(code.isin(list(TUMOUR_MARKERS)))
 
 
-def is_marker_test(table: pa.Table) -> pa.Array:
-    """Per Observation, whether it is an ER, PR or HER2 result that stands."""
+def is_marker_test(table: pa.Table, questions: pd.Series | None = None) -> pa.Array:
+    """Per Observation, whether it is an ER, PR or HER2 result that stands (`questions`: its
+    `marker_questions`, when the caller has them already)."""
+    questions = marker_questions(table) if questions is None else questions
     status = pd.Series(pc.fill_null(table["status"].combine_chunks(), "").to_pandas())
-    keep = marker_questions(table).notna() & ~status.isin(NOT_A_RESULT)
+    keep = questions.notna() & ~status.isin(NOT_A_RESULT)
     return pa.array(keep.to_numpy(dtype=bool), pa.bool_())
 
 
@@ -60,8 +62,10 @@ def _text(values: pd.Series) -> pa.Array:
 
 def biomarkers_frame(table: pa.Table) -> pd.DataFrame:
     """biomarkers extract (text, contract names) from tumour-marker Observations."""
-    table = table.filter(is_marker_test(table))
     question = marker_questions(table)
+    keep = is_marker_test(table, question)
+    table = table.filter(keep)
+    question = question[keep.to_numpy(zero_copy_only=False)].reset_index(drop=True)
     marker = question.map({q: m for q, (m, _) in TUMOUR_MARKERS.items()})
     method = question.map({q: m for q, (_, m) in TUMOUR_MARKERS.items() if m})
     answer = first_coding(table["valueCodeableConcept"].combine_chunks())
