@@ -13,9 +13,10 @@ A missing value never makes a group decide: `any_of` with one branch unknown and
 not met is unknown, not not met. Branches that do not apply (not_applicable) are left out;
 a group none of whose branches applies does not apply. The evidence shown is the deciding
 branch's (the first whose status is the group's), its reason prefixed with the branch, so a
-coordinator sees which alternative made the patient eligible. A branch reading what the source
-declared unavailable is unknown ("not available from this source") on its own: the others
-still decide when they can.
+coordinator sees which alternative made the patient eligible; where alternatives are to be
+confirmed while one of them cannot tell, that branch's reason follows. A branch reading what
+the source declared unavailable is unknown ("not available from this source") on its own: the
+others still decide when they can.
 """
 
 from __future__ import annotations
@@ -88,7 +89,28 @@ class GroupRule:
         prefixes = np.array([f"{words}, branch {i + 1} of {n}: " for i in range(n)], dtype=object)
         reasons = evidence["reason"].fillna("")
         evidence["reason"] = pd.array(prefixes[deciding], dtype="str") + reasons
+        if self.kind != "all_of":
+            _add_undecided(evidence, branches, stacked, prefixes)
         return evidence
+
+
+def _add_undecided(
+    evidence: pd.DataFrame, branches: list[pd.DataFrame], stacked: np.ndarray, prefixes: np.ndarray
+) -> None:
+    """Where a group of alternatives is to be confirmed while a branch cannot tell (to
+    confirm outranks unknown there), the reason also gives that branch's: the visit then
+    knows which record to ask about (an open warfarin prescription), not only the question."""
+    unknown = stacked == UNKNOWN
+    rows = (evidence["status"].to_numpy() == TO_CONFIRM) & unknown.any(axis=0)
+    if not rows.any():
+        return
+    first = np.argmax(unknown, axis=0)
+    why = pd.Series("", index=evidence.index, dtype="str")
+    for number, branch in enumerate(branches):
+        these = rows & (first == number)
+        if these.any():
+            why[these] = "; " + prefixes[number] + branch["reason"][these].fillna("")
+    evidence.loc[rows, "reason"] = evidence.loc[rows, "reason"] + why[rows]
 
 
 def _branch_evidence(rule: Any, data: ScreeningData) -> pd.DataFrame:

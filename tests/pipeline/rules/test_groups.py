@@ -145,6 +145,25 @@ def test_to_confirm_is_weaker_than_met_and_stronger_than_unknown(make_data, stat
     assert status(all_rule.evaluate(data), "P") == "unknown"
 
 
+def test_a_branch_that_cannot_tell_is_named_when_the_visit_decides(make_data, status):
+    """to_confirm outranks unknown among alternatives: the visit asks, and the reason also
+    says which branch could not tell and why, so the visit knows what to look for."""
+    data = make_data([{"patient_id": "P"}])
+    confirm = {"primitive": "confirm_at_visit", "note": "asked at the visit"}
+    for kind in ("any_of", "none_of"):
+        evidence = parse_rule({"primitive": kind, "rules": [confirm, ECOG]}, "t.yaml").evaluate(
+            data
+        )
+        assert status(evidence, "P") == "to_confirm"
+        reason = evidence.loc["P", "reason"]
+        words = kind.replace("_", " ")
+        assert reason.startswith(f"{words}, branch 1 of 2: ") and "asked at the visit" in reason
+        assert f"; {words}, branch 2 of 2: " in reason  # the ECOG branch, which cannot tell
+    decided = make_data([{"patient_id": "P"}])
+    both_confirm = parse_rule({"primitive": "any_of", "rules": [confirm, confirm]}, "t.yaml")
+    assert "; any of" not in both_confirm.evaluate(decided).loc["P", "reason"]
+
+
 def test_an_unavailable_branch_is_unknown_and_the_others_still_decide(pairs, status):
     data = dataclasses.replace(pairs, unavailable={"assessments": None})
     rule = parse_rule({"primitive": "any_of", "rules": [HAEMOGLOBIN, ECOG]}, "t.yaml")
