@@ -146,14 +146,10 @@ PHRASES: dict[str, dict[str, str]] = {
         ),
         "overlap": (
             " A record counts when its period, from its start to its end, meets the window (a "
-            "prescription started before it and still running counts); a record without an "
-            "end date that started before the window may count."
+            "prescription started before it and still running counts); "
         ),
-        "overlap_lasts": (
-            " A record counts when its period, from its start to its end, meets the window (a "
-            "prescription started before it and still running counts); a record without an "
-            "end date is taken to last {length} from its start."
-        ),
+        "overlap_open": "a record without an end date that started before the window may count.",
+        "overlap_lasts": "a record without an end date is taken to last {length} from its start.",
         "first_record": (
             "The first {record} record{where}, looked for over the whole history, must be "
             "{window}{conditions}. A record that may be the first but has a missing value or "
@@ -316,13 +312,13 @@ PHRASES: dict[str, dict[str, str]] = {
         ),
         "overlap": (
             " Un enregistrement compte quand sa période, de son début à sa fin, rencontre la "
-            "fenêtre (une prescription commencée avant et toujours en cours compte) ; un "
-            "enregistrement sans date de fin commencé avant la fenêtre peut compter."
+            "fenêtre (une prescription commencée avant et toujours en cours compte) ; "
+        ),
+        "overlap_open": (
+            "un enregistrement sans date de fin commencé avant la fenêtre peut compter."
         ),
         "overlap_lasts": (
-            " Un enregistrement compte quand sa période, de son début à sa fin, rencontre la "
-            "fenêtre (une prescription commencée avant et toujours en cours compte) ; un "
-            "enregistrement sans date de fin est réputé durer {length} à partir de son début."
+            "un enregistrement sans date de fin est réputé durer {length} à partir de son début."
         ),
         "first_record": (
             "Le premier enregistrement « {record} »{where} (cherché sur tout l'historique) doit "
@@ -604,8 +600,8 @@ class _Words:
         if not rule.overlap:
             return ""
         if rule.missing_end_lasts is None:
-            return self("overlap")
-        return self("overlap_lasts", length=self.length(rule.missing_end_lasts))
+            return self("overlap") + self("overlap_open")
+        return self("overlap") + self("overlap_lasts", length=self.length(rule.missing_end_lasts))
 
     def bounds(self, at_least: int | None, at_most: int | None) -> str:
         if at_least is not None and at_most is not None:

@@ -40,7 +40,7 @@ def overlap_membership(
     reaches = (starts >= first) | (ends >= first)
     if missing_end_lasts is not None:  # the record's last day: start + length - 1 day
         assumed = starts + missing_end_lasts.calendar - pd.Timedelta(days=1)
-        reaches |= ends.isna() & (assumed >= first)
+        reaches |= no_end & (assumed >= first)
     certain = begun & reaches.to_numpy(dtype=bool, na_value=False)
     open_ended = begun & no_end if missing_end_lasts is None else np.zeros(len(frame), bool)
     ended_before = (ends < first).to_numpy(dtype=bool, na_value=False)
